@@ -1,0 +1,211 @@
+//! The authorizer: a compiled policy store that answers Verified Permissions-shaped requests.
+//!
+//! Everything expensive happens in [`Authorizer::from_bundle`]: parsing the schema and policies, linking
+//! templates, parsing static entities. A decision decodes the request, merges its entities with the
+//! static ones, validates it against the schema and evaluates. Nothing on the decision path panics or
+//! returns an error: every failure is a DENY with an [`ErrorItem`].
+
+use cedar_policy::{Context, Entities, Entity, EntityUid, Request, Response};
+use serde_json::{Map, Value};
+
+use crate::avp::{self, Answer, BatchAnswer, BatchResult, Decision, DeterminingPolicy, RequestParts};
+use crate::bundle::{self, Bundle, LoadError};
+use crate::diagnostics::error_chain;
+use crate::errors::{codes, ErrorItem};
+use crate::store::{self, CompiledStore, PolicyEntry, StoreFiles};
+
+pub struct Authorizer {
+    store: CompiledStore,
+    hash: String,
+    engine: cedar_policy::Authorizer,
+}
+
+impl Authorizer {
+    /// Loads a bundle (its hash already checked by [`bundle::from_value`]).
+    pub fn from_bundle(bundle: &Bundle) -> Result<Self, LoadError> {
+        let (compiled, diagnostics) = store::compile(&bundle.sources, false);
+        let Some(compiled) = compiled else {
+            return Err(LoadError {
+                code: "bundle.invalid".into(),
+                message: "the bundle's store does not compile".into(),
+                diagnostics,
+            });
+        };
+        if compiled.manifest.iter().map(|e| &e.id).ne(bundle.policies.iter().map(|e| &e.id)) {
+            return Err(LoadError {
+                code: "bundle.invalid".into(),
+                message: "the bundle's policy list does not match its policy files; rebuild it with `cedar-authorizer bundle`"
+                    .into(),
+                diagnostics: Vec::new(),
+            });
+        }
+        Ok(Authorizer {
+            store: compiled,
+            hash: bundle.hash.clone(),
+            engine: cedar_policy::Authorizer::new(),
+        })
+    }
+
+    pub fn from_bundle_json(text: &str) -> Result<Self, LoadError> {
+        Authorizer::from_bundle(&bundle::from_json_str(text)?)
+    }
+
+    /// Validates a store's files, builds its bundle and loads it.
+    pub fn from_files(files: &StoreFiles) -> Result<Self, LoadError> {
+        let outcome = bundle::build(files);
+        match outcome.bundle {
+            Some(bundle) => Authorizer::from_bundle(&bundle),
+            None => Err(LoadError {
+                code: "store.invalid".into(),
+                message: "the policy store has errors".into(),
+                diagnostics: outcome.diagnostics,
+            }),
+        }
+    }
+
+    /// The bundle's content hash, `sha256:<hex>`.
+    pub fn hash(&self) -> &str {
+        &self.hash
+    }
+
+    pub fn store(&self) -> &CompiledStore {
+        &self.store
+    }
+
+    pub fn manifest(&self) -> &[PolicyEntry] {
+        &self.store.manifest
+    }
+
+    /// `IsAuthorized`: one request in Verified Permissions' shape (or with Cedar JSON context and entities).
+    pub fn is_authorized(&self, input: &Value) -> Answer {
+        let parts = match avp::decode_request(input) {
+            Ok(parts) => parts,
+            Err(e) => return Answer::deny(e),
+        };
+        let entities = match avp::decode_entities(input.get("entities")).and_then(|list| self.entities_with(list)) {
+            Ok(entities) => entities,
+            Err(e) => return Answer::deny(e),
+        };
+        self.decide(parts, &entities)
+    }
+
+    /// `BatchIsAuthorized`: `{requests: [...], entities}`, with no limit on the number of requests. The shared
+    /// entities are parsed once; a request may add its own.
+    pub fn batch_is_authorized(&self, input: &Value) -> BatchAnswer {
+        let requests = input.get("requests").and_then(Value::as_array).cloned().unwrap_or_default();
+        let shared = avp::decode_entities(input.get("entities"));
+        let shared_entities = shared.clone().and_then(|list| self.entities_with(list));
+        let results = requests
+            .into_iter()
+            .map(|request| {
+                let answer = match (&shared, &shared_entities) {
+                    (Err(e), _) | (_, Err(e)) => Answer::deny(e.clone()),
+                    (Ok(shared_list), Ok(shared_entities)) => match request.get("entities") {
+                        None | Some(Value::Null) => match avp::decode_request(&request) {
+                            Ok(parts) => self.decide(parts, shared_entities),
+                            Err(e) => Answer::deny(e),
+                        },
+                        own => match avp::decode_entities(own).and_then(|mut list| {
+                            list.extend(shared_list.iter().cloned());
+                            self.entities_with(list)
+                        }) {
+                            Ok(entities) => match avp::decode_request(&request) {
+                                Ok(parts) => self.decide(parts, &entities),
+                                Err(e) => Answer::deny(e),
+                            },
+                            Err(e) => Answer::deny(e),
+                        },
+                    },
+                };
+                BatchResult { request, answer }
+            })
+            .collect();
+        BatchAnswer { results }
+    }
+
+    /// The store's static entities plus a request's own (Cedar entity JSON), checked against the schema.
+    /// A request entity may repeat a static one exactly, but not redefine it.
+    pub fn entities_with(&self, list: Vec<Value>) -> Result<Entities, ErrorItem> {
+        if list.is_empty() {
+            return Ok(self.store.entities.clone());
+        }
+        let parsed = Entities::from_json_value(Value::Array(list), Some(&self.store.schema))
+            .map_err(|e| ErrorItem::new(codes::ENTITIES_INVALID, error_chain(&e)))?;
+        let added: Vec<Entity> = parsed.iter().cloned().collect();
+        self.store
+            .entities
+            .clone()
+            .add_entities(added, Some(&self.store.schema))
+            .map_err(|e| match e {
+                cedar_policy::entities_errors::EntitiesError::Duplicate(_) => ErrorItem::new(
+                    codes::ENTITY_CONFLICT,
+                    format!("{}: a request may not redefine an entity of the policy store", error_chain(&e)),
+                ),
+                other => ErrorItem::new(codes::ENTITIES_INVALID, error_chain(&other)),
+            })
+    }
+
+    /// Evaluates one decoded request against `entities`.
+    pub fn decide(&self, parts: RequestParts, entities: &Entities) -> Answer {
+        let Some(principal) = parts.principal else {
+            return Answer::deny(ErrorItem::new(
+                codes::REQUEST_MALFORMED,
+                "the request has no `principal` ({\"entityType\": \"...\", \"entityId\": \"...\"})",
+            ));
+        };
+        let request = match self.request(principal, parts.action, parts.resource, parts.context) {
+            Ok(request) => request,
+            Err(e) => return Answer::deny(e),
+        };
+        let response = self.engine.is_authorized(&request, &self.store.policies, entities);
+        answer_from(&response)
+    }
+
+    fn request(
+        &self,
+        principal: EntityUid,
+        action: EntityUid,
+        resource: EntityUid,
+        context: Map<String, Value>,
+    ) -> Result<Request, ErrorItem> {
+        let schema = &self.store.schema;
+        if !self.store.actions.contains(&action) {
+            return Err(ErrorItem::new(
+                codes::REQUEST_INVALID,
+                format!("action `{action}` is not in the schema"),
+            ));
+        }
+        let context = Context::from_json_value(Value::Object(context), Some((schema, &action)))
+            .map_err(|e| ErrorItem::new(codes::CONTEXT_INVALID, error_chain(&e)))?;
+        Request::new(principal, action, resource, context, Some(schema))
+            .map_err(|e| ErrorItem::new(codes::REQUEST_INVALID, error_chain(&e)))
+    }
+}
+
+fn answer_from(response: &Response) -> Answer {
+    let decision = match response.decision() {
+        cedar_policy::Decision::Allow => Decision::Allow,
+        cedar_policy::Decision::Deny => Decision::Deny,
+    };
+    let mut ids: Vec<String> = response.diagnostics().reason().map(|id| id.to_string()).collect();
+    ids.sort();
+    let mut errors: Vec<ErrorItem> = response
+        .diagnostics()
+        .errors()
+        .map(|e| {
+            let cedar_policy::AuthorizationError::PolicyEvaluationError(inner) = e;
+            ErrorItem {
+                code: codes::POLICY_EVALUATION.into(),
+                error_description: error_chain(e),
+                policy_id: Some(inner.policy_id().to_string()),
+            }
+        })
+        .collect();
+    errors.sort_by(|a, b| a.policy_id.cmp(&b.policy_id));
+    Answer {
+        decision,
+        determining_policies: ids.into_iter().map(|policy_id| DeterminingPolicy { policy_id }).collect(),
+        errors,
+        principal: None,
+    }
+}

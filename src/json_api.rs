@@ -1,0 +1,102 @@
+//! The JSON-in, JSON-out twin of every function the wasm module exports, so `cargo test` exercises
+//! exactly what JavaScript calls. Inputs that are not JSON become answers that say so, never panics.
+
+use serde::Serialize;
+use serde_json::{json, Value};
+
+use crate::authorizer::Authorizer;
+use crate::avp::Answer;
+use crate::bundle::{self, LoadError};
+use crate::diagnostics::{self, Diagnostic};
+use crate::errors::{codes, ErrorItem};
+use crate::policy_tests;
+use crate::store::{self, StoreFiles};
+
+fn to_json<T: Serialize>(value: &T) -> String {
+    serde_json::to_string(value).unwrap_or_else(|e| json!({ "type": "failure", "errors": [e.to_string()] }).to_string())
+}
+
+/// A `{path: text}` object of store files.
+pub fn parse_files(files_json: &str) -> Result<StoreFiles, LoadError> {
+    serde_json::from_str(files_json).map_err(|e| LoadError {
+        code: "store.invalid".into(),
+        message: format!("store files must be a JSON object of path to text: {e}"),
+        diagnostics: Vec::new(),
+    })
+}
+
+/// `{bundle?, diagnostics}`.
+pub fn build_bundle(files_json: &str) -> String {
+    match parse_files(files_json) {
+        Ok(files) => to_json(&bundle::build(&files)),
+        Err(e) => to_json(&json!({ "diagnostics": [Diagnostic::error(&e.code, e.message)] })),
+    }
+}
+
+/// Every diagnostic of a store, as a JSON list.
+pub fn check_store(files_json: &str) -> String {
+    match parse_files(files_json) {
+        Ok(files) => to_json(&store::check(&files)),
+        Err(e) => to_json(&vec![Diagnostic::error(&e.code, e.message)]),
+    }
+}
+
+/// Diagnostics printed like a compiler's, with source lines from `files_json`.
+pub fn render_diagnostics(diagnostics_json: &str, files_json: &str) -> String {
+    let diagnostics: Vec<Diagnostic> = serde_json::from_str(diagnostics_json).unwrap_or_default();
+    let files = parse_files(files_json).unwrap_or_default();
+    diagnostics::render(&diagnostics, &|name| files.get(name).cloned())
+}
+
+pub fn load_authorizer_from_bundle(bundle_json: &str) -> Result<Authorizer, LoadError> {
+    Authorizer::from_bundle_json(bundle_json)
+}
+
+pub fn load_authorizer_from_files(files_json: &str) -> Result<Authorizer, LoadError> {
+    Authorizer::from_files(&parse_files(files_json)?)
+}
+
+/// A load error as the JSON the JavaScript side turns into an exception.
+pub fn load_error_json(error: &LoadError) -> String {
+    to_json(error)
+}
+
+fn malformed_input(e: serde_json::Error) -> ErrorItem {
+    ErrorItem::new(codes::REQUEST_MALFORMED, format!("the request is not JSON: {e}"))
+}
+
+pub fn is_authorized(authorizer: &Authorizer, input_json: &str) -> String {
+    let answer = match serde_json::from_str::<Value>(input_json) {
+        Ok(input) => authorizer.is_authorized(&input),
+        Err(e) => Answer::deny(malformed_input(e)),
+    };
+    to_json(&answer)
+}
+
+pub fn batch_is_authorized(authorizer: &Authorizer, input_json: &str) -> String {
+    match serde_json::from_str::<Value>(input_json) {
+        Ok(input) => to_json(&authorizer.batch_is_authorized(&input)),
+        Err(e) => to_json(&json!({ "results": [], "errors": [malformed_input(e)] })),
+    }
+}
+
+/// The policy manifest: ids, kinds, effects, files and places.
+pub fn manifest(authorizer: &Authorizer) -> String {
+    to_json(&authorizer.manifest())
+}
+
+/// Runs a store's test files (`{path: text}`) against the authorizer: the report as JSON.
+pub fn run_tests(authorizer: &Authorizer, files_json: &str) -> String {
+    match parse_files(files_json) {
+        Ok(files) => to_json(&policy_tests::run(authorizer, &files)),
+        Err(e) => to_json(&json!({ "cases": [], "passed": 0, "failed": 0, "diagnostics": [Diagnostic::error(&e.code, e.message)] })),
+    }
+}
+
+/// A test report (as returned by [`run_tests`]) as text.
+pub fn render_test_report(report_json: &str) -> String {
+    match serde_json::from_str::<policy_tests::TestReport>(report_json) {
+        Ok(report) => policy_tests::render(&report),
+        Err(e) => format!("not a test report: {e}\n"),
+    }
+}

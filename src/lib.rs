@@ -1,0 +1,25 @@
+//! cedar-authorizer: Cedar authorization with Amazon Verified Permissions' request, response and token
+//! shapes, built to run compiled to WebAssembly in Lambda authorizers, Lambda@Edge and the browser.
+//!
+//! The modules follow the data flow: a policy [`store`] compiles into a [`bundle`]; an [`authorizer`]
+//! loads a bundle and answers [`avp`]-shaped requests. [`json_api`] is the JSON twin of what [`wasm`]
+//! exports.
+
+pub mod authorizer;
+pub mod avp;
+pub mod bundle;
+pub mod config;
+pub mod diagnostics;
+pub mod entity_ref;
+pub mod errors;
+pub mod json_api;
+pub mod policy_tests;
+pub mod store;
+pub mod values;
+pub mod wasm;
+
+pub use authorizer::Authorizer;
+pub use avp::{Answer, BatchAnswer, Decision};
+pub use bundle::{Bundle, LoadError};
+pub use diagnostics::Diagnostic;
+pub use errors::{codes, ErrorItem};

@@ -1,0 +1,79 @@
+//! The WebAssembly exports: thin delegations to [`crate::json_api`]. JSON strings cross the boundary;
+//! the compiled store stays inside the instance.
+
+use wasm_bindgen::prelude::*;
+
+use crate::authorizer::Authorizer;
+use crate::json_api;
+
+/// A loaded policy store. Created once; every decision call reuses it.
+#[wasm_bindgen]
+pub struct WasmAuthorizer {
+    inner: Authorizer,
+}
+
+fn load_error(e: &crate::bundle::LoadError) -> JsError {
+    JsError::new(&json_api::load_error_json(e))
+}
+
+#[wasm_bindgen]
+impl WasmAuthorizer {
+    /// Loads a bundle (JSON text). Throws an error whose message is the JSON of the load error.
+    #[wasm_bindgen(js_name = fromBundle)]
+    pub fn from_bundle(bundle_json: &str) -> Result<WasmAuthorizer, JsError> {
+        json_api::load_authorizer_from_bundle(bundle_json)
+            .map(|inner| WasmAuthorizer { inner })
+            .map_err(|e| load_error(&e))
+    }
+
+    /// Validates and loads a store given as `{path: text}` JSON.
+    #[wasm_bindgen(js_name = fromFiles)]
+    pub fn from_files(files_json: &str) -> Result<WasmAuthorizer, JsError> {
+        json_api::load_authorizer_from_files(files_json)
+            .map(|inner| WasmAuthorizer { inner })
+            .map_err(|e| load_error(&e))
+    }
+
+    pub fn hash(&self) -> String {
+        self.inner.hash().to_string()
+    }
+
+    pub fn manifest(&self) -> String {
+        json_api::manifest(&self.inner)
+    }
+
+    #[wasm_bindgen(js_name = isAuthorized)]
+    pub fn is_authorized(&self, input_json: &str) -> String {
+        json_api::is_authorized(&self.inner, input_json)
+    }
+
+    #[wasm_bindgen(js_name = batchIsAuthorized)]
+    pub fn batch_is_authorized(&self, input_json: &str) -> String {
+        json_api::batch_is_authorized(&self.inner, input_json)
+    }
+
+    #[wasm_bindgen(js_name = runTests)]
+    pub fn run_tests(&self, files_json: &str) -> String {
+        json_api::run_tests(&self.inner, files_json)
+    }
+}
+
+#[wasm_bindgen(js_name = buildBundle)]
+pub fn build_bundle(files_json: &str) -> String {
+    json_api::build_bundle(files_json)
+}
+
+#[wasm_bindgen(js_name = checkStore)]
+pub fn check_store(files_json: &str) -> String {
+    json_api::check_store(files_json)
+}
+
+#[wasm_bindgen(js_name = renderDiagnostics)]
+pub fn render_diagnostics(diagnostics_json: &str, files_json: &str) -> String {
+    json_api::render_diagnostics(diagnostics_json, files_json)
+}
+
+#[wasm_bindgen(js_name = renderTestReport)]
+pub fn render_test_report(report_json: &str) -> String {
+    json_api::render_test_report(report_json)
+}

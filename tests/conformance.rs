@@ -1,0 +1,163 @@
+//! Cedar's conformance corpus (`../shared/corpora/cedar`): 22 hand-written tests and 7,809 generated
+//! ones, 62,546 requests, each through the Rust API. Decision, determining policies and erroring
+//! policies must match; strict validation must pass exactly when `shouldValidate` says so.
+//!
+//! The generated corpus is the extracted `corpus-tests.tar.gz` (`make corpus` puts it in
+//! `build/corpus`; `CEDAR_CORPUS_DIR` points elsewhere).
+
+use std::collections::BTreeSet;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use cedar_authorizer::store::{self, StoreFiles};
+use cedar_authorizer::{Authorizer, Decision};
+use serde_json::{json, Value};
+
+fn shared_cedar() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpora/cedar")
+}
+
+fn generated_root() -> PathBuf {
+    std::env::var_os("CEDAR_CORPUS_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("build/corpus"))
+}
+
+/// Test descriptions: `(root their paths are relative to, test file)`.
+fn test_files() -> Vec<(PathBuf, PathBuf)> {
+    let mut out = Vec::new();
+    let hand = shared_cedar();
+    for group in ["decimal", "example_use_cases", "ip", "multi"] {
+        let dir = hand.join("tests").join(group);
+        let mut files: Vec<PathBuf> = fs::read_dir(&dir)
+            .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+            .map(|e| e.expect("entry").path())
+            .filter(|p| p.extension().is_some_and(|x| x == "json"))
+            .collect();
+        files.sort();
+        out.extend(files.into_iter().map(|f| (hand.clone(), f)));
+    }
+    let generated = generated_root();
+    let dir = generated.join("corpus-tests");
+    let mut files: Vec<PathBuf> = fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e} (run `make corpus` to extract the generated corpus)", dir.display()))
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.to_string_lossy().ends_with(".json") && !p.to_string_lossy().ends_with(".entities.json"))
+        .collect();
+    files.sort();
+    out.extend(files.into_iter().map(|f| (generated.clone(), f)));
+    out
+}
+
+fn read(root: &Path, rel: &str) -> String {
+    fs::read_to_string(root.join(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"))
+}
+
+#[derive(Default)]
+struct Counts {
+    tests: usize,
+    requests: usize,
+    allow: usize,
+    deny: usize,
+    validation_checked: usize,
+    mismatches: Vec<String>,
+}
+
+fn run_test(root: &Path, file: &Path, counts: &mut Counts) {
+    let test: Value = serde_json::from_str(&fs::read_to_string(file).expect("test file")).expect("test JSON");
+    let name = file.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+    let schema_file = if test.get("schemaFormat").and_then(Value::as_str) == Some("json") {
+        store::SCHEMA_JSON_FILE
+    } else {
+        store::SCHEMA_FILE
+    };
+    let files_with = |mode: &str| -> StoreFiles {
+        [
+            (schema_file.to_string(), read(root, test["schema"].as_str().expect("schema"))),
+            ("policy.cedar".to_string(), read(root, test["policies"].as_str().expect("policies"))),
+            (store::ENTITIES_FILE.to_string(), read(root, test["entities"].as_str().expect("entities"))),
+            (store::CONFIG_FILE.to_string(), json!({"validationSettings": {"mode": mode}}).to_string()),
+        ]
+        .into_iter()
+        .collect()
+    };
+    counts.tests += 1;
+    // Strict validation agrees with `shouldValidate`.
+    let should_validate = test["shouldValidate"].as_bool().expect("shouldValidate");
+    let diagnostics = store::check(&files_with("STRICT"));
+    let validates = !diagnostics.iter().any(|d| d.code == "policy.validation");
+    let other_errors: Vec<_> = diagnostics
+        .iter()
+        .filter(|d| d.severity == cedar_authorizer::diagnostics::Severity::Error && d.code != "policy.validation")
+        .collect();
+    counts.validation_checked += 1;
+    if validates != should_validate || !other_errors.is_empty() {
+        counts.mismatches.push(format!("{name}: validates={validates}, shouldValidate={should_validate}, other errors {other_errors:?}"));
+    }
+    let authorizer = match Authorizer::from_files(&files_with("OFF")) {
+        Ok(a) => a,
+        Err(e) => {
+            counts.mismatches.push(format!("{name}: does not load: {e}"));
+            return;
+        }
+    };
+    // Our ids are `policy.<index>`; the corpus's `policy<index>`.
+    let corpus_id = |ours: &str| -> String {
+        let index = authorizer.manifest().iter().position(|e| e.id == ours).unwrap_or(usize::MAX);
+        format!("policy{index}")
+    };
+    for request in test["requests"].as_array().expect("requests") {
+        counts.requests += 1;
+        let input = json!({
+            "principal": request["principal"],
+            "action": request["action"],
+            "resource": request["resource"],
+            "context": request["context"],
+        });
+        let answer = authorizer.is_authorized(&input);
+        let expected_decision = if request["decision"] == "allow" { Decision::Allow } else { Decision::Deny };
+        match expected_decision {
+            Decision::Allow => counts.allow += 1,
+            Decision::Deny => counts.deny += 1,
+        }
+        let reasons: BTreeSet<String> = answer.policy_ids().into_iter().map(corpus_id).collect();
+        let expected_reasons: BTreeSet<String> =
+            request["reason"].as_array().expect("reason").iter().filter_map(|v| v.as_str().map(String::from)).collect();
+        let errors: BTreeSet<String> = answer
+            .errors
+            .iter()
+            .map(|e| e.policy_id.as_deref().map(corpus_id).unwrap_or_else(|| format!("<{e}>")))
+            .collect();
+        let expected_errors: BTreeSet<String> =
+            request["errors"].as_array().expect("errors").iter().filter_map(|v| v.as_str().map(String::from)).collect();
+        if answer.decision != expected_decision || reasons != expected_reasons || errors != expected_errors {
+            counts.mismatches.push(format!(
+                "{name} {}: expected {expected_decision} {expected_reasons:?} errors {expected_errors:?}, got {} {reasons:?} errors {errors:?}",
+                request["description"], answer.decision
+            ));
+        }
+    }
+}
+
+#[test]
+fn conformance_corpus_agrees_through_the_rust_api() {
+    let mut counts = Counts::default();
+    for (root, file) in test_files() {
+        run_test(&root, &file, &mut counts);
+    }
+    println!(
+        "cedar conformance (Rust API): {} tests, {} requests ({} allow, {} deny), {} validation checks, {} mismatches",
+        counts.tests,
+        counts.requests,
+        counts.allow,
+        counts.deny,
+        counts.validation_checked,
+        counts.mismatches.len()
+    );
+    for m in counts.mismatches.iter().take(20) {
+        println!("  {m}");
+    }
+    assert_eq!(counts.tests, 22 + 7_809);
+    assert_eq!(counts.requests, 62_546);
+    assert!(counts.mismatches.is_empty(), "{} mismatches", counts.mismatches.len());
+}
