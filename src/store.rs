@@ -269,7 +269,8 @@ pub fn compile(sources: &StoreSources, validate: bool) -> (Option<CompiledStore>
         }
     };
     let strict = validate && sources.authorizer.validation_settings.mode == ValidationMode::Strict;
-    if strict && !has_errors(&diagnostics) {
+    // Validate whatever parsed, so one run reports every problem of the store.
+    if strict {
         validate_policies(&schema, &policies, &manifest, sources, &mut diagnostics);
     }
     if has_errors(&diagnostics) {

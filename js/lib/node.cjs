@@ -1,0 +1,36 @@
+'use strict';
+
+const fs = require('node:fs');
+const { createApi, resolveObject } = require('./api.cjs');
+const { readStoreFolder } = require('./store-files.cjs');
+const { AuthorizerLoadError } = require('./errors.cjs');
+const wasm = require('../wasm/node/cedar_authorizer.js');
+
+/** Node: a path is a store folder or a bundle file; objects and JSON text are taken as they are. */
+function resolveSync(source) {
+  const inMemory = resolveObject(source);
+  if (inMemory) return inMemory;
+  if (typeof source !== 'string') {
+    throw new AuthorizerLoadError('store.invalid', 'pass a store folder, a bundle file, a bundle object or { files }');
+  }
+  let stat;
+  try {
+    stat = fs.statSync(source);
+  } catch {
+    throw new AuthorizerLoadError('store.not_found', `\`${source}\` does not exist: pass a policy store folder or a bundle file`);
+  }
+  if (stat.isDirectory()) return { files: readStoreFolder(source) };
+  const text = fs.readFileSync(source, 'utf8');
+  try {
+    return { bundle: JSON.parse(text) };
+  } catch (e) {
+    throw new AuthorizerLoadError('bundle.invalid', `\`${source}\` is not a bundle (not JSON: ${e.message}); build one with \`cedar-authorizer bundle <store> -o ${source}\``);
+  }
+}
+
+const api = createApi(wasm, { resolve: async (source) => resolveSync(source), resolveSync });
+
+/** Nothing to do in Node (the module is compiled when the package loads); present for parity with the browser. */
+async function initialize() {}
+
+module.exports = { ...api, readStoreFolder, initialize };

@@ -1,0 +1,157 @@
+// The package as users get it (the packed tarball, imported as ESM): loading, decisions in Verified
+// Permissions' shapes, and failures that deny with a code instead of throwing.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Authorizer, AuthorizerLoadError, buildBundle, checkStore, readStoreFolder } from 'cedar-authorizer';
+import { store, rides } from './helpers.mjs';
+
+const ridesAuthorizer = await Authorizer.load(store('rides'));
+
+function riderEntities(sub, groups) {
+  return {
+    entityList: [{ identifier: rides.user(sub), attributes: {}, parents: groups.map(rides.group) }],
+  };
+}
+
+test('loads from a folder, a bundle file, a bundle object, JSON text and files, with the same hash', async () => {
+  const files = readStoreFolder(store('rides'));
+  const { bundle, diagnostics } = buildBundle(files);
+  assert.equal(diagnostics.filter((d) => d.severity === 'error').length, 0);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ca-'));
+  const file = path.join(dir, 'rides.bundle.json');
+  fs.writeFileSync(file, JSON.stringify(bundle));
+  const hashes = new Set();
+  for (const source of [store('rides'), file, bundle, JSON.stringify(bundle), { files }]) {
+    hashes.add((await Authorizer.load(source)).hash);
+  }
+  assert.deepEqual([...hashes], [bundle.hash]);
+  assert.match(bundle.hash, /^sha256:[0-9a-f]{64}$/);
+  assert.equal(Authorizer.loadSync(bundle).hash, bundle.hash);
+});
+
+test('answers in Verified Permissions shape', () => {
+  const answer = ridesAuthorizer.isAuthorized({
+    policyStoreId: 'ignored',
+    principal: rides.user('r1'),
+    action: rides.action('get /riders'),
+    resource: rides.app,
+    context: { contextMap: {} },
+    entities: riderEntities('r1', ['Riders']),
+  });
+  assert.deepEqual(answer, { decision: 'ALLOW', determiningPolicies: [{ policyId: 'riders-rider-routes' }], errors: [] });
+  const denied = ridesAuthorizer.isAuthorized({
+    principal: rides.user('r1'),
+    action: rides.action('get /trainers'),
+    resource: rides.app,
+    entities: riderEntities('r1', ['Riders']),
+  });
+  assert.deepEqual(denied, { decision: 'DENY', determiningPolicies: [], errors: [] });
+});
+
+test('accepts Cedar JSON context and entities as well as typed values', async () => {
+  const saas = await Authorizer.load(store('saas-tenants'));
+  const user = { uid: { type: 'SaaS::User', id: 'u' }, attrs: { tenant: { __entity: { type: 'SaaS::Tenant', id: 'acme' } } }, parents: [{ type: 'SaaS::Role', id: 'platform-admin' }] };
+  const doc = { uid: { type: 'SaaS::Document', id: 'd' }, attrs: { tenant: { __entity: { type: 'SaaS::Tenant', id: 'globex' } }, owner: { __entity: { type: 'SaaS::User', id: 'u' } }, classification: 'internal' }, parents: [] };
+  const base = { principal: { type: 'SaaS::User', id: 'u' }, action: 'SaaS::Action::"document:read"', resource: { type: 'SaaS::Document', id: 'd' }, entities: [user, doc] };
+  const inside = saas.isAuthorized({ ...base, context: { sourceIp: '10.20.0.9' } });
+  assert.equal(inside.decision, 'ALLOW');
+  const typed = saas.isAuthorized({ ...base, context: { contextMap: { sourceIp: { ipaddr: '10.20.0.9' } } } });
+  assert.deepEqual(typed, inside);
+  const cedarJson = saas.isAuthorized({ ...base, context: { cedarJson: JSON.stringify({ sourceIp: { __extn: { fn: 'ip', arg: '8.8.8.8' } } }) }, entities: { cedarJson: JSON.stringify([user, doc]) } });
+  assert.deepEqual(cedarJson.determiningPolicies, [{ policyId: 'platform-admin-network' }]);
+  assert.equal(cedarJson.decision, 'DENY');
+});
+
+test('batchIsAuthorized answers every request, beyond 30, echoing each', () => {
+  const routes = ['get /rider', 'get /riders', 'get /trainer', 'get /trainers', 'get /unicorn', 'get /unicorns'];
+  const requests = [];
+  for (let i = 0; i < 60; i += 1) requests.push({ principal: rides.user('t1'), action: rides.action(routes[i % 6]), resource: rides.app });
+  const { results } = ridesAuthorizer.batchIsAuthorized({ requests, entities: riderEntities('t1', ['Trainers']) });
+  assert.equal(results.length, 60);
+  results.forEach((r, i) => {
+    assert.deepEqual(r.request, requests[i]);
+    assert.equal(r.decision, /trainer|unicorn/.test(routes[i % 6]) ? 'ALLOW' : 'DENY');
+  });
+});
+
+test('invalid requests are a DENY with a code that names the problem, never a throw', () => {
+  const cases = [
+    [{ principal: { entityType: 'Rides::Nope', entityId: 'x' }, action: rides.action('get /riders'), resource: rides.app }, 'request.invalid', /Rides::Nope/],
+    [{ principal: rides.user('a'), action: rides.action('get /nope'), resource: rides.app }, 'request.invalid', /get \/nope/],
+    [{ principal: rides.user('a'), action: rides.action('get /riders'), resource: rides.app, context: { contextMap: { token: { string: 'x' } } } }, 'request.invalid_context', /token/],
+    [{ principal: rides.user('a'), action: rides.action('get /riders'), resource: rides.app, context: { contextMap: { token: 'untyped' } } }, 'request.invalid_context', /typed value/],
+    [{ principal: rides.user('a'), action: rides.action('get /riders') }, 'request.malformed', /resource/],
+    [{ action: rides.action('get /riders'), resource: rides.app }, 'request.malformed', /principal/],
+    [{ principal: rides.user('a'), action: rides.action('get /riders'), resource: rides.app, entities: { entityList: [{ identifier: rides.user('a'), attributes: { email: { long: 1 } } }] } }, 'request.invalid_entities', /email/],
+    [null, 'request.malformed', /object/],
+    ['a string', 'request.malformed', /object/],
+  ];
+  for (const [input, code, pattern] of cases) {
+    const answer = ridesAuthorizer.isAuthorized(input);
+    assert.equal(answer.decision, 'DENY', JSON.stringify(input));
+    assert.equal(answer.errors[0].code, code, JSON.stringify(answer));
+    assert.match(answer.errors[0].errorDescription, pattern);
+  }
+  const circular = { principal: rides.user('a') };
+  circular.self = circular;
+  const answer = ridesAuthorizer.isAuthorized(circular);
+  assert.equal(answer.decision, 'DENY');
+  assert.equal(answer.errors[0].code, 'internal.error');
+});
+
+test('a request may not redefine a static entity', async () => {
+  const saas = await Authorizer.load(store('saas-tenants'));
+  const answer = saas.isAuthorized({
+    principal: { type: 'SaaS::User', id: 'u' }, action: 'SaaS::Action::"document:read"', resource: { type: 'SaaS::Document', id: 'd' },
+    context: { sourceIp: '10.0.0.1' },
+    entities: [{ uid: { type: 'SaaS::Role', id: 'member' }, attrs: {}, parents: [{ type: 'SaaS::Role', id: 'platform-admin' }] }],
+  });
+  assert.equal(answer.decision, 'DENY');
+  assert.equal(answer.errors[0].code, 'request.entity_conflict');
+});
+
+test('bad stores and bundles fail at load with every problem located', async () => {
+  const files = readStoreFolder(store('photos'));
+  files['broken.cedar'] = 'permit(principal, action, resource)\nwhen { principal.nme == "x" };\n';
+  files['syntax.cedar'] = 'permit(principal, action, resource) when { 1 + };\n';
+  await assert.rejects(Authorizer.load({ files }), (e) => {
+    assert.ok(e instanceof AuthorizerLoadError);
+    assert.equal(e.code, 'store.invalid');
+    assert.match(e.message, /broken\.cedar:2:8/);
+    assert.match(e.message, /syntax\.cedar:1:/);
+    assert.ok(e.diagnostics.some((d) => d.code === 'policy.parse' && d.file === 'syntax.cedar'));
+    return true;
+  });
+  const { bundle } = buildBundle(readStoreFolder(store('photos')));
+  const tampered = { ...bundle, policyFiles: bundle.policyFiles.map((f) => ({ ...f, text: f.text.replace('permit', 'forbid') })) };
+  await assert.rejects(Authorizer.load(tampered), { name: 'AuthorizerLoadError', code: 'bundle.hash_mismatch' });
+  await assert.rejects(Authorizer.load({ format: 'something-else' }), { code: 'store.invalid' });
+  await assert.rejects(Authorizer.load('/nonexistent/store'), { code: 'store.not_found', message: /does not exist/ });
+  const notJson = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'ca-')), 'b.json');
+  fs.writeFileSync(notJson, '{ nope');
+  await assert.rejects(Authorizer.load(notJson), { code: 'bundle.invalid', message: /not JSON/ });
+});
+
+test('checkStore reports strict validation errors with line and column', () => {
+  const files = readStoreFolder(store('rides'));
+  files['rides.cedar'] += '\npermit(principal, action == Rides::Action::"get /ridres", resource);\n';
+  const diagnostics = checkStore(files);
+  const error = diagnostics.find((d) => d.severity === 'error');
+  assert.equal(error.file, 'rides.cedar');
+  assert.ok(error.start.line > 40, JSON.stringify(error));
+  assert.match(error.message, /get \/ridres/);
+});
+
+test('policies lists ids, kinds and places', async () => {
+  const photos = await Authorizer.load(store('photos'));
+  const byId = Object.fromEntries(photos.policies.map((p) => [p.id, p]));
+  assert.equal(byId['owner-full-access'].kind, 'static');
+  assert.equal(byId['group-views-shared-photos'].kind, 'template');
+  assert.equal(byId['friends-view-vacation'].kind, 'link');
+  assert.equal(byId['friends-view-vacation'].templateId, 'group-views-shared-photos');
+  assert.equal(byId['locked-photos'].effect, 'forbid');
+  assert.deepEqual(byId['owner-full-access'].start, { line: 2, column: 1 });
+});

@@ -1,0 +1,84 @@
+// `npx cedar-authorizer` from the installed package: validate, bundle and test, their output and exit codes.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { root, store } from './helpers.mjs';
+
+const bin = path.join(root, 'node_modules/.bin/cedar-authorizer');
+
+function cli(...args) {
+  const r = spawnSync(bin, args, { encoding: 'utf8', cwd: root });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+function copyStore(name) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `ca-${name}-`));
+  fs.cpSync(store(name), dir, { recursive: true });
+  return dir;
+}
+
+test('validate passes the examples and prints compiler-style diagnostics for errors', () => {
+  for (const name of ['rides', 'saas-tenants', 'photos']) {
+    const r = cli('validate', store(name));
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /ok, no diagnostics/);
+  }
+  const dir = copyStore('saas-tenants');
+  fs.appendFileSync(path.join(dir, 'tenancy.cedar'), '\npermit(principal, action, resource)\n  when { resource.tenat == principal.tenant };\n');
+  const r = cli('validate', dir);
+  assert.equal(r.status, 1);
+  const lines = r.stderr.split('\n');
+  const at = lines.findIndex((l) => l.includes(`--> ${path.join(dir, 'tenancy.cedar')}:`));
+  assert.ok(at > 0, r.stderr);
+  assert.match(lines[at - 1], /^error\[policy\.validation\]: .*tenat/);
+  assert.match(lines[at + 2], /\|\s+when \{ resource\.tenat == principal\.tenant \};/);
+  assert.match(lines[at + 3], /\|\s+\^+/);
+  assert.match(r.stderr, /help: did you mean `tenant`\?/);
+  assert.match(r.stderr, /1 error/);
+});
+
+test('bundle writes a hashed bundle, stable across builds, and refuses a broken store', () => {
+  const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'ca-')), 'rides.json');
+  const first = cli('bundle', store('rides'), '-o', out);
+  assert.equal(first.status, 0, first.stderr);
+  assert.match(first.stdout, /wrote .*rides\.json: 3 policies, \d+ bytes, sha256:[0-9a-f]{64}/);
+  const a = fs.readFileSync(out, 'utf8');
+  cli('bundle', store('rides'), '-o', out);
+  assert.equal(fs.readFileSync(out, 'utf8'), a);
+  const bundle = JSON.parse(a);
+  assert.deepEqual(bundle.policies.map((p) => p.id), ['admin-all-routes', 'riders-rider-routes', 'trainers-trainer-routes']);
+  const dir = copyStore('photos');
+  fs.writeFileSync(path.join(dir, 'links.json'), '[{"id": "x", "templateId": "missing", "principal": "Photos::UserGroup::\\"g\\""}]');
+  const bad = cli('bundle', dir, '-o', path.join(dir, 'out.json'));
+  assert.equal(bad.status, 1);
+  assert.match(bad.stderr, /error\[links\.invalid\]: link `x`/);
+  assert.equal(fs.existsSync(path.join(dir, 'out.json')), false);
+});
+
+test('test reports pass or fail per request with a diff, and exits non-zero on failure', () => {
+  const ok = cli('test', store('photos'));
+  assert.equal(ok.status, 0, ok.stdout + ok.stderr);
+  assert.match(ok.stdout, /9 passed, 0 failed/);
+  const dir = copyStore('photos');
+  const file = path.join(dir, 'tests/sharing.json');
+  const tests = JSON.parse(fs.readFileSync(file, 'utf8'));
+  tests.cases[0].expect = { decision: 'DENY', determiningPolicies: [] };
+  fs.writeFileSync(file, JSON.stringify(tests));
+  const failed = cli('test', dir);
+  assert.equal(failed.status, 1);
+  assert.match(failed.stdout, /FAIL a friend views a shared vacation photo/);
+  assert.match(failed.stdout, /decision: expected DENY, got ALLOW/);
+  assert.match(failed.stdout, /determiningPolicies: expected \[\], got \["friends-view-vacation"\]/);
+  assert.match(failed.stdout, /8 passed, 1 failed/);
+});
+
+test('usage errors exit 2', () => {
+  assert.equal(cli().status, 2);
+  assert.equal(cli('frobnicate').status, 2);
+  const r = cli('validate', '/no/such/dir');
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /not a folder/);
+});

@@ -1,0 +1,40 @@
+// Compiled by `tsc --noEmit` in `make test`: the published types accept what the docs show and reject
+// what they should (each @ts-expect-error fails the build if the line type-checks).
+import { Authorizer, AuthorizerLoadError, buildBundle, type AttributeValue, type IsAuthorizedInput, type IsAuthorizedOutput, type BatchIsAuthorizedOutput } from 'cedar-authorizer';
+
+const authorizer: Authorizer = await Authorizer.load('policies/rides');
+const input: IsAuthorizedInput = {
+  principal: { entityType: 'Rides::CognitoUser', entityId: 'us-east-1_DemoPool1|abc' },
+  action: { actionType: 'Rides::Action', actionId: 'get /riders' },
+  resource: { entityType: 'Rides::Application', entityId: 'Rides' },
+  context: { contextMap: { ip: { ipaddr: '10.0.0.1' }, tags: { set: [{ string: 'a' }] } } },
+  entities: { entityList: [{ identifier: { entityType: 'Rides::CognitoUser', entityId: 'x' }, parents: [] }] },
+};
+const answer: IsAuthorizedOutput = authorizer.isAuthorized(input);
+const decision: 'ALLOW' | 'DENY' = answer.decision;
+const ids: string[] = answer.determiningPolicies.map((p) => p.policyId);
+const codes: string[] = answer.errors.map((e) => e.code + e.errorDescription);
+const batch: BatchIsAuthorizedOutput = authorizer.batchIsAuthorized({ requests: [input], entities: [] });
+const echoed: IsAuthorizedInput['principal'] = batch.results[0].request.principal;
+const hash: string = authorizer.hash;
+const built = buildBundle({ 'schema.cedarschema': '' });
+const maybeHash: string | undefined = built.bundle?.hash;
+try {
+  Authorizer.loadSync({ files: {} });
+} catch (e) {
+  if (e instanceof AuthorizerLoadError) {
+    const lines: number[] = e.diagnostics.map((d) => d.start?.line ?? 0);
+    void lines;
+  }
+}
+
+// @ts-expect-error the decision is not a boolean
+const wrong: boolean = answer.decision;
+// @ts-expect-error a typed value has one known member
+const badValue: AttributeValue = { float: 1.5 };
+// @ts-expect-error an entity item needs a whole identifier
+const badEntities: IsAuthorizedInput = { ...input, entities: { entityList: [{ identifier: { entityType: 'A' } }] } };
+// @ts-expect-error action is required
+const noAction: IsAuthorizedInput = { principal: 'A::"b"', resource: 'A::"c"' };
+
+void [decision, ids, codes, echoed, hash, maybeHash, wrong, badValue, badEntities, noAction];
