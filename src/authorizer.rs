@@ -5,6 +5,8 @@
 //! static ones, validates it against the schema and evaluates. Nothing on the decision path panics or
 //! returns an error: every failure is a DENY with an [`ErrorItem`].
 
+use std::sync::Mutex;
+
 use cedar_policy::{Context, Entities, Entity, EntityUid, Request, Response};
 use serde_json::{Map, Value};
 
@@ -12,12 +14,21 @@ use crate::avp::{self, Answer, BatchAnswer, BatchResult, Decision, DeterminingPo
 use crate::bundle::{self, Bundle, LoadError};
 use crate::diagnostics::error_chain;
 use crate::errors::{codes, ErrorItem};
+use crate::schema_types::SchemaTypes;
 use crate::store::{self, CompiledStore, PolicyEntry, StoreFiles};
+use crate::token::sources::{self, Issuers};
+use crate::with_token::TokenCache;
 
 pub struct Authorizer {
-    store: CompiledStore,
+    pub(crate) store: CompiledStore,
     hash: String,
     engine: cedar_policy::Authorizer,
+    /// Identity sources and their imported keys.
+    pub(crate) issuers: Issuers,
+    /// Attribute types of the schema, for typing token claims.
+    pub(crate) types: SchemaTypes,
+    /// Verified tokens' mapped identities, by digest of the whole token.
+    pub(crate) token_cache: Mutex<TokenCache>,
 }
 
 impl Authorizer {
@@ -39,10 +50,19 @@ impl Authorizer {
                 diagnostics: Vec::new(),
             });
         }
+        let sources = sources::resolve(&compiled.config).map_err(|errors| LoadError {
+            code: "bundle.invalid".into(),
+            message: format!("`authorizer.json`: {}", errors.join("; ")),
+            diagnostics: Vec::new(),
+        })?;
+        let issuers = Issuers::new(sources, compiled.config.token_validation.clone());
         Ok(Authorizer {
+            types: SchemaTypes::from_source(&bundle.sources.schema),
             store: compiled,
             hash: bundle.hash.clone(),
             engine: cedar_policy::Authorizer::new(),
+            issuers,
+            token_cache: Mutex::new(TokenCache::default()),
         })
     }
 
@@ -66,6 +86,11 @@ impl Authorizer {
     /// The bundle's content hash, `sha256:<hex>`.
     pub fn hash(&self) -> &str {
         &self.hash
+    }
+
+    /// The attribute types of the schema, as token claims are typed by them.
+    pub fn schema_types(&self) -> &SchemaTypes {
+        &self.types
     }
 
     pub fn store(&self) -> &CompiledStore {
@@ -126,12 +151,20 @@ impl Authorizer {
     /// The store's static entities plus a request's own (Cedar entity JSON), checked against the schema.
     /// A request entity may repeat a static one exactly, but not redefine it.
     pub fn entities_with(&self, list: Vec<Value>) -> Result<Entities, ErrorItem> {
-        if list.is_empty() {
+        self.entities_with_parsed(list, Vec::new())
+    }
+
+    /// Like [`Authorizer::entities_with`], plus entities already parsed (a verified token's principal and
+    /// groups).
+    pub(crate) fn entities_with_parsed(&self, list: Vec<Value>, mut added: Vec<Entity>) -> Result<Entities, ErrorItem> {
+        if list.is_empty() && added.is_empty() {
             return Ok(self.store.entities.clone());
         }
-        let parsed = Entities::from_json_value(Value::Array(list), Some(&self.store.schema))
-            .map_err(|e| ErrorItem::new(codes::ENTITIES_INVALID, error_chain(&e)))?;
-        let added: Vec<Entity> = parsed.iter().cloned().collect();
+        if !list.is_empty() {
+            let parsed = Entities::from_json_value(Value::Array(list), Some(&self.store.schema))
+                .map_err(|e| ErrorItem::new(codes::ENTITIES_INVALID, error_chain(&e)))?;
+            added.extend(parsed.iter().cloned());
+        }
         self.store
             .entities
             .clone()
@@ -198,6 +231,7 @@ fn answer_from(response: &Response) -> Answer {
                 code: codes::POLICY_EVALUATION.into(),
                 error_description: error_chain(e),
                 policy_id: Some(inner.policy_id().to_string()),
+                issuer: None,
             }
         })
         .collect();
@@ -207,5 +241,6 @@ fn answer_from(response: &Response) -> Answer {
         determining_policies: ids.into_iter().map(|policy_id| DeterminingPolicy { policy_id }).collect(),
         errors,
         principal: None,
+        warnings: Vec::new(),
     }
 }

@@ -41,6 +41,10 @@ pub struct Answer {
     /// For token requests: the principal the token mapped to, `{entityType, entityId}`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub principal: Option<Value>,
+    /// Not part of Verified Permissions' shape: things worth knowing that did not change the decision,
+    /// such as a token claim left out because its value did not fit the schema.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<ErrorItem>,
 }
 
 impl Answer {
@@ -51,6 +55,7 @@ impl Answer {
             determining_policies: Vec::new(),
             errors: vec![error],
             principal: None,
+            warnings: Vec::new(),
         }
     }
 

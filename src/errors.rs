@@ -28,6 +28,9 @@ pub struct ErrorItem {
     pub error_description: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub policy_id: Option<String>,
+    /// For `jwks.*` errors: the issuer whose keys are missing, so the caller can fetch them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub issuer: Option<String>,
 }
 
 impl ErrorItem {
@@ -36,6 +39,7 @@ impl ErrorItem {
             code: code.to_string(),
             error_description: description.into(),
             policy_id: None,
+            issuer: None,
         }
     }
 }

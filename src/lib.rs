@@ -14,9 +14,12 @@ pub mod entity_ref;
 pub mod errors;
 pub mod json_api;
 pub mod policy_tests;
+pub mod schema_types;
 pub mod store;
+pub mod token;
 pub mod values;
 pub mod wasm;
+pub mod with_token;
 
 pub use authorizer::Authorizer;
 pub use avp::{Answer, BatchAnswer, Decision};

@@ -20,11 +20,16 @@
 //! ```
 //!
 //! `determiningPolicies` and `errors` (a list of error codes) are checked only when given.
+//!
+//! Instead of `principal`, a case may give `identityClaims` and/or `accessClaims`: the claims of an ID or
+//! access token, mapped by the store's identity source exactly as a verified token's would be (signature,
+//! time and audience checks aside), so token-based policies can be tested without keys.
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::avp::{Answer, Decision};
+use crate::token::TokenKind;
 use crate::authorizer::Authorizer;
 use crate::diagnostics::Diagnostic;
 use crate::store::{StoreFiles, TESTS_DIR};
@@ -121,8 +126,20 @@ pub fn run_case(authorizer: &Authorizer, file: &str, shared_entities: &[Value], 
         }
         request.insert("entities".into(), Value::Array(entities));
     }
-    let request = Value::Object(request);
-    let actual = authorizer.is_authorized(&request);
+    let claim_sets: Vec<(TokenKind, &Map<String, Value>)> = [(TokenKind::Identity, "identityClaims"), (TokenKind::Access, "accessClaims")]
+        .into_iter()
+        .filter_map(|(kind, field)| case.request.get(field).and_then(Value::as_object).map(|claims| (kind, claims)))
+        .collect();
+    let actual = if claim_sets.is_empty() {
+        authorizer.is_authorized(&Value::Object(request))
+    } else {
+        request.remove("identityClaims");
+        request.remove("accessClaims");
+        match authorizer.identity_from_claims(&claim_sets) {
+            Ok(identity) => authorizer.authorize_identity(&identity, &Value::Object(request)),
+            Err(e) => Answer::deny(e.into()),
+        }
+    };
     let differences = compare(&case.expect, &actual);
     CaseResult {
         file: file.to_string(),
@@ -206,6 +223,15 @@ pub fn request_summary(request: &Value) -> String {
     format!("{} {} {}", part("principal", "entityType", "entityId"), action, part("resource", "entityType", "entityId"))
 }
 
+/// The request with the principal a token case mapped to, for display.
+fn principal_shown(case: &CaseResult) -> Value {
+    let mut request = case.request.clone();
+    if let (Some(map), Some(principal)) = (request.as_object_mut(), &case.actual.principal) {
+        map.entry("principal").or_insert_with(|| principal.clone());
+    }
+    request
+}
+
 /// The report as text: a line per case (PASS/FAIL, name, request, decision, determining policies), the
 /// differences under each failure, and a summary.
 pub fn render(report: &TestReport) -> String {
@@ -221,7 +247,7 @@ pub fn render(report: &TestReport) -> String {
             case.name,
             case.actual.decision.to_string(),
             case.actual.policy_ids().join(", "),
-            request_summary(&case.request),
+            request_summary(&principal_shown(case)),
         ));
         for d in &case.differences {
             out.push_str(&format!("       {d}\n"));

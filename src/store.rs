@@ -268,6 +268,10 @@ pub fn compile(sources: &StoreSources, validate: bool) -> (Option<CompiledStore>
             None
         }
     };
+    let types = crate::schema_types::SchemaTypes::from_source(&sources.schema);
+    for problem in crate::token::sources::check_against_schema(&sources.authorizer, &types) {
+        diagnostics.push(Diagnostic::error("config.invalid", problem).in_file(CONFIG_FILE));
+    }
     let strict = validate && sources.authorizer.validation_settings.mode == ValidationMode::Strict;
     // Validate whatever parsed, so one run reports every problem of the store.
     if strict {

@@ -1,0 +1,264 @@
+//! Signing algorithms and public keys: a JWKS imported once into ready-to-use verifiers, and the one
+//! signature check every token goes through.
+//!
+//! Only asymmetric JWS algorithms are accepted. A key is used only with an algorithm it can have: its
+//! own `alg` when the JWK names one, else the algorithms of its key type and curve. Keys whose `use` is
+//! not `sig`, whose `key_ops` exclude `verify`, or that are symmetric are skipped with a note.
+
+use std::collections::BTreeMap;
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use jsonwebtoken::crypto::JwtVerifier;
+use jsonwebtoken::{Algorithm as JwtAlgorithm, DecodingKey};
+use serde_json::Value;
+
+/// The JWS algorithms a token may be signed with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Alg {
+    RS256,
+    RS384,
+    RS512,
+    PS256,
+    PS384,
+    PS512,
+    ES256,
+    ES384,
+    ES512,
+    EdDSA,
+}
+
+pub const ALL_ALGS: [Alg; 10] = [
+    Alg::RS256,
+    Alg::RS384,
+    Alg::RS512,
+    Alg::PS256,
+    Alg::PS384,
+    Alg::PS512,
+    Alg::ES256,
+    Alg::ES384,
+    Alg::ES512,
+    Alg::EdDSA,
+];
+
+impl Alg {
+    pub fn from_name(name: &str) -> Option<Alg> {
+        ALL_ALGS.iter().copied().find(|a| a.name() == name)
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Alg::RS256 => "RS256",
+            Alg::RS384 => "RS384",
+            Alg::RS512 => "RS512",
+            Alg::PS256 => "PS256",
+            Alg::PS384 => "PS384",
+            Alg::PS512 => "PS512",
+            Alg::ES256 => "ES256",
+            Alg::ES384 => "ES384",
+            Alg::ES512 => "ES512",
+            Alg::EdDSA => "EdDSA",
+        }
+    }
+
+    fn jsonwebtoken(self) -> Option<JwtAlgorithm> {
+        Some(match self {
+            Alg::RS256 => JwtAlgorithm::RS256,
+            Alg::RS384 => JwtAlgorithm::RS384,
+            Alg::RS512 => JwtAlgorithm::RS512,
+            Alg::PS256 => JwtAlgorithm::PS256,
+            Alg::PS384 => JwtAlgorithm::PS384,
+            Alg::PS512 => JwtAlgorithm::PS512,
+            Alg::ES256 => JwtAlgorithm::ES256,
+            Alg::ES384 => JwtAlgorithm::ES384,
+            Alg::EdDSA => JwtAlgorithm::EdDSA,
+            Alg::ES512 => return None,
+        })
+    }
+}
+
+/// A key ready to verify signatures with each algorithm it allows.
+pub struct PublicKey {
+    pub kid: Option<String>,
+    pub kty: String,
+    verifiers: Vec<(Alg, VerifyFn)>,
+}
+
+impl std::fmt::Debug for PublicKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PublicKey")
+            .field("kid", &self.kid)
+            .field("kty", &self.kty)
+            .field("algs", &self.algs())
+            .finish()
+    }
+}
+
+impl PublicKey {
+    pub fn algs(&self) -> Vec<Alg> {
+        self.verifiers.iter().map(|(a, _)| *a).collect()
+    }
+
+    pub fn allows(&self, alg: Alg) -> bool {
+        self.verifiers.iter().any(|(a, _)| *a == alg)
+    }
+
+    /// Whether `signature` is a valid `alg` signature of `message` by this key. False for an algorithm
+    /// the key does not allow.
+    pub fn verify(&self, alg: Alg, message: &[u8], signature: &[u8]) -> bool {
+        self.verifiers
+            .iter()
+            .find(|(a, _)| *a == alg)
+            .is_some_and(|(_, verify)| verify(message, signature))
+    }
+
+    /// Imports one JWK. `Err` says why the key cannot be used.
+    pub fn from_jwk(jwk: &Value) -> Result<PublicKey, String> {
+        let text = |field: &str| jwk.get(field).and_then(Value::as_str);
+        let kid = text("kid").map(str::to_string);
+        let kty = text("kty").ok_or("the key has no `kty`")?.to_string();
+        if let Some(usage) = text("use") {
+            if usage != "sig" {
+                return Err(format!("the key's `use` is `{usage}`, not `sig`"));
+            }
+        }
+        if let Some(ops) = jwk.get("key_ops").and_then(Value::as_array) {
+            if !ops.iter().any(|o| o.as_str() == Some("verify")) {
+                return Err("the key's `key_ops` do not include `verify`".into());
+            }
+        }
+        let family: Vec<Alg> = match (kty.as_str(), text("crv")) {
+            ("RSA", _) => vec![Alg::RS256, Alg::RS384, Alg::RS512, Alg::PS256, Alg::PS384, Alg::PS512],
+            ("EC", Some("P-256")) => vec![Alg::ES256],
+            ("EC", Some("P-384")) => vec![Alg::ES384],
+            ("EC", Some("P-521")) => vec![Alg::ES512],
+            ("OKP", Some("Ed25519")) => vec![Alg::EdDSA],
+            ("oct", _) => return Err("symmetric (`oct`) keys are not accepted: tokens must be signed with a public key".into()),
+            (kty, crv) => return Err(format!("unsupported key type `{kty}`{}", crv.map(|c| format!(" with curve `{c}`")).unwrap_or_default())),
+        };
+        let algs = match text("alg") {
+            Some(name) => {
+                let alg = Alg::from_name(name).ok_or_else(|| format!("the key's `alg` `{name}` is not a supported signing algorithm"))?;
+                if !family.contains(&alg) {
+                    return Err(format!("the key's `alg` `{name}` does not fit its key type `{kty}`"));
+                }
+                vec![alg]
+            }
+            None => family,
+        };
+        let mut verifiers: Vec<(Alg, VerifyFn)> = Vec::new();
+        for alg in algs {
+            verifiers.push((alg, verifier(alg, jwk)?));
+        }
+        Ok(PublicKey { kid, kty, verifiers })
+    }
+}
+
+fn b64_field(jwk: &Value, field: &str) -> Result<Vec<u8>, String> {
+    let text = jwk.get(field).and_then(Value::as_str).ok_or_else(|| format!("the key has no `{field}`"))?;
+    URL_SAFE_NO_PAD
+        .decode(text)
+        .map_err(|_| format!("the key's `{field}` is not base64url"))
+}
+
+type VerifyFn = Box<dyn Fn(&[u8], &[u8]) -> bool>;
+
+/// Builds the verifier for one algorithm from a JWK, doing the key parsing once.
+fn verifier(alg: Alg, jwk: &Value) -> Result<VerifyFn, String> {
+    let decoding = match alg {
+        Alg::ES512 => return p521_verifier(jwk),
+        Alg::RS256 | Alg::RS384 | Alg::RS512 | Alg::PS256 | Alg::PS384 | Alg::PS512 => {
+            let n = b64_field(jwk, "n")?;
+            let e = b64_field(jwk, "e")?;
+            let bits = n.iter().skip_while(|b| **b == 0).count() * 8;
+            if bits < 2048 {
+                return Err(format!("RSA keys shorter than 2048 bits are not accepted (this one has about {bits})"));
+            }
+            DecodingKey::from_rsa_raw_components(&n, &e)
+        }
+        Alg::ES256 | Alg::ES384 => {
+            let x = jwk.get("x").and_then(Value::as_str).ok_or("the key has no `x`")?;
+            let y = jwk.get("y").and_then(Value::as_str).ok_or("the key has no `y`")?;
+            DecodingKey::from_ec_components(x, y).map_err(|e| format!("the EC key is not usable: {e}"))?
+        }
+        Alg::EdDSA => {
+            let x = jwk.get("x").and_then(Value::as_str).ok_or("the key has no `x`")?;
+            DecodingKey::from_ed_components(x).map_err(|e| format!("the Ed25519 key is not usable: {e}"))?
+        }
+    };
+    let jwt_alg = alg.jsonwebtoken().ok_or("unsupported algorithm")?;
+    let built: Box<dyn JwtVerifier> = (jsonwebtoken::crypto::rust_crypto::DEFAULT_PROVIDER.verifier_factory)(&jwt_alg, &decoding)
+        .map_err(|e| format!("the key is not usable for {}: {e}", alg.name()))?;
+    Ok(Box::new(move |message: &[u8], signature: &[u8]| built.verify(message, &signature.to_vec()).is_ok()))
+}
+
+/// ES512 (P-521 with SHA-512), which jsonwebtoken lacks. Signatures are JWS's fixed-size `r || s`.
+fn p521_verifier(jwk: &Value) -> Result<VerifyFn, String> {
+    let x = b64_field(jwk, "x")?;
+    let y = b64_field(jwk, "y")?;
+    if x.len() != 66 || y.len() != 66 {
+        return Err("a P-521 key needs 66-byte `x` and `y`".into());
+    }
+    let mut sec1 = Vec::with_capacity(133);
+    sec1.push(0x04);
+    sec1.extend_from_slice(&x);
+    sec1.extend_from_slice(&y);
+    let key = p521::ecdsa::VerifyingKey::from_sec1_bytes(&sec1).map_err(|_| "the P-521 key is not a point on the curve".to_string())?;
+    Ok(Box::new(move |message: &[u8], signature: &[u8]| {
+        signature.len() == 132
+            && p521::ecdsa::Signature::from_slice(signature)
+                .is_ok_and(|sig| p521::ecdsa::signature::Verifier::verify(&key, message, &sig).is_ok())
+    }))
+}
+
+/// An issuer's keys, imported from its JWKS.
+#[derive(Debug, Default)]
+pub struct KeySet {
+    pub keys: Vec<PublicKey>,
+    /// Keys that were skipped, and why.
+    pub skipped: Vec<String>,
+}
+
+impl KeySet {
+    /// Imports every usable key of a JWKS (`{"keys": [...]}`). Fails only when the document is not a JWKS.
+    pub fn from_jwks(jwks: &Value) -> Result<KeySet, String> {
+        let keys = jwks
+            .get("keys")
+            .and_then(Value::as_array)
+            .ok_or("a JWKS is an object with a `keys` list")?;
+        let mut set = KeySet::default();
+        let mut seen: BTreeMap<String, usize> = BTreeMap::new();
+        for (i, jwk) in keys.iter().enumerate() {
+            match PublicKey::from_jwk(jwk) {
+                Ok(key) => {
+                    if let Some(kid) = &key.kid {
+                        if seen.insert(kid.clone(), i).is_some() {
+                            set.skipped.push(format!("key {i}: `kid` `{kid}` appears twice; the first is used"));
+                            continue;
+                        }
+                    }
+                    set.keys.push(key);
+                }
+                Err(reason) => set.skipped.push(format!(
+                    "key {i}{}: {reason}",
+                    jwk.get("kid").and_then(Value::as_str).map(|k| format!(" (`{k}`)")).unwrap_or_default()
+                )),
+            }
+        }
+        Ok(set)
+    }
+
+    /// The key a token names: by `kid`, or, when the token has none, the only key that allows `alg`.
+    pub fn find(&self, kid: Option<&str>, alg: Alg) -> Option<&PublicKey> {
+        match kid {
+            Some(kid) => self.keys.iter().find(|k| k.kid.as_deref() == Some(kid)),
+            None => {
+                let mut candidates = self.keys.iter().filter(|k| k.allows(alg));
+                match (candidates.next(), candidates.next()) {
+                    (Some(only), None) => Some(only),
+                    _ => None,
+                }
+            }
+        }
+    }
+}

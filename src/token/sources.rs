@@ -1,0 +1,339 @@
+//! Identity sources at run time: the issuer each one trusts, its keys, and the claim checks Verified
+//! Permissions makes (`iss`, `exp`/`nbf`/`iat`, `token_use`, client id or audience).
+
+use std::collections::HashMap;
+
+use serde_json::{Map, Value};
+
+use super::jws;
+use super::keys::KeySet;
+use super::{codes, TokenError, TokenKind};
+use crate::config::{AuthorizerConfig, IdentitySource, TokenValidation};
+
+/// What kind of identity provider a source is, with its audience rules.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Provider {
+    Cognito {
+        user_pool_id: String,
+        client_ids: Vec<String>,
+    },
+    Oidc {
+        /// The one token kind the source accepts (`tokenSelection`).
+        kind: TokenKind,
+        /// `clientIds` for ID tokens, `audiences` for access tokens.
+        audiences: Vec<String>,
+    },
+}
+
+/// One identity source, resolved.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Source {
+    /// The exact `iss` its tokens carry.
+    pub issuer: String,
+    pub principal_type: String,
+    pub group_type: Option<String>,
+    /// `cognito:groups` for Cognito; `groupClaim` for OIDC.
+    pub group_claim: Option<String>,
+    /// The text before `|` in entity ids: the user pool id, or the OIDC `entityIdPrefix`.
+    pub id_prefix: Option<String>,
+    /// The claim that names the principal: `sub` unless `principalIdClaim` says otherwise.
+    pub principal_id_claim: String,
+    pub provider: Provider,
+}
+
+impl Source {
+    /// The JWKS location: Cognito's well-known URL, or the OIDC discovery document to find it from.
+    pub fn jwks_hint(&self) -> (String, bool) {
+        match self.provider {
+            Provider::Cognito { .. } => (format!("{}/.well-known/jwks.json", self.issuer), false),
+            Provider::Oidc { .. } => (format!("{}/.well-known/openid-configuration", self.issuer.trim_end_matches('/')), true),
+        }
+    }
+}
+
+/// `arn:<partition>:cognito-idp:<region>:<account>:userpool/<userPoolId>` to the pool's issuer.
+pub fn cognito_issuer(arn: &str) -> Result<(String, String), String> {
+    let parts: Vec<&str> = arn.split(':').collect();
+    let (partition, service, region, resource) = match parts.as_slice() {
+        ["arn", partition, service, region, _account, resource] => (*partition, *service, *region, *resource),
+        _ => return Err(format!("`{arn}` is not a user pool ARN (arn:aws:cognito-idp:<region>:<account>:userpool/<userPoolId>)")),
+    };
+    let pool = resource
+        .strip_prefix("userpool/")
+        .filter(|p| !p.is_empty() && service == "cognito-idp" && !region.is_empty())
+        .ok_or_else(|| format!("`{arn}` is not a user pool ARN (arn:aws:cognito-idp:<region>:<account>:userpool/<userPoolId>)"))?;
+    if !pool.starts_with(&format!("{region}_")) {
+        return Err(format!("user pool id `{pool}` does not belong to region `{region}`"));
+    }
+    let domain = if partition == "aws-cn" { "amazonaws.com.cn" } else { "amazonaws.com" };
+    Ok((format!("https://cognito-idp.{region}.{domain}/{pool}"), pool.to_string()))
+}
+
+/// Resolves `authorizer.json`'s identity sources. Errors name the source and the field to fix.
+pub fn resolve(config: &AuthorizerConfig) -> Result<Vec<Source>, Vec<String>> {
+    let mut sources = Vec::new();
+    let mut errors = Vec::new();
+    for (i, source) in config.identity_sources.iter().enumerate() {
+        match resolve_one(source) {
+            Ok(s) => {
+                if sources.iter().any(|other: &Source| other.issuer == s.issuer) {
+                    errors.push(format!("identitySources[{i}]: issuer `{}` is configured twice", s.issuer));
+                } else {
+                    sources.push(s);
+                }
+            }
+            Err(e) => errors.push(format!("identitySources[{i}]: {e}")),
+        }
+    }
+    if errors.is_empty() {
+        Ok(sources)
+    } else {
+        Err(errors)
+    }
+}
+
+fn resolve_one(source: &IdentitySource) -> Result<Source, String> {
+    let configuration = &source.configuration;
+    match (&configuration.cognito_user_pool_configuration, &configuration.open_id_connect_configuration) {
+        (Some(cognito), None) => {
+            let (issuer, pool) = cognito_issuer(&cognito.user_pool_arn)?;
+            Ok(Source {
+                issuer,
+                principal_type: source.principal_entity_type.clone(),
+                group_type: cognito.group_configuration.as_ref().map(|g| g.group_entity_type.clone()),
+                group_claim: Some("cognito:groups".into()),
+                id_prefix: Some(pool.clone()),
+                principal_id_claim: "sub".into(),
+                provider: Provider::Cognito {
+                    user_pool_id: pool,
+                    client_ids: cognito.client_ids.clone(),
+                },
+            })
+        }
+        (None, Some(oidc)) => {
+            if !oidc.issuer.starts_with("https://") {
+                return Err(format!("issuer `{}` must be an https:// URL", oidc.issuer));
+            }
+            let selection = &oidc.token_selection;
+            let (kind, audiences, claim) = match (&selection.access_token_only, &selection.identity_token_only) {
+                (Some(access), None) => (TokenKind::Access, access.audiences.clone(), access.principal_id_claim.clone()),
+                (None, Some(identity)) => (TokenKind::Identity, identity.client_ids.clone(), identity.principal_id_claim.clone()),
+                _ => return Err("`tokenSelection` needs exactly one of `accessTokenOnly` and `identityTokenOnly`".into()),
+            };
+            Ok(Source {
+                issuer: oidc.issuer.clone(),
+                principal_type: source.principal_entity_type.clone(),
+                group_type: oidc.group_configuration.as_ref().map(|g| g.group_entity_type.clone()),
+                group_claim: oidc.group_configuration.as_ref().map(|g| g.group_claim.clone()),
+                id_prefix: oidc.entity_id_prefix.clone(),
+                principal_id_claim: claim.unwrap_or_else(|| "sub".into()),
+                provider: Provider::Oidc { kind, audiences },
+            })
+        }
+        _ => Err("`configuration` needs exactly one of `cognitoUserPoolConfiguration` and `openIdConnectConfiguration`".into()),
+    }
+}
+
+/// Checks identity sources against the schema: their entity types exist and principals may be members
+/// of their groups. Returns one message per problem, naming the field to fix.
+pub fn check_against_schema(config: &AuthorizerConfig, types: &crate::schema_types::SchemaTypes) -> Vec<String> {
+    let sources = match resolve(config) {
+        Ok(sources) => sources,
+        Err(errors) => return errors,
+    };
+    let mut problems = Vec::new();
+    for (i, source) in sources.iter().enumerate() {
+        if types.entity_shape(&source.principal_type).is_none() {
+            problems.push(format!(
+                "identitySources[{i}].principalEntityType: the schema has no entity type `{}`",
+                source.principal_type
+            ));
+        }
+        if let Some(group) = &source.group_type {
+            if types.entity_shape(group).is_none() {
+                problems.push(format!("identitySources[{i}]: group entity type `{group}` is not in the schema"));
+            } else if !types.can_be_member_of(&source.principal_type, group) {
+                problems.push(format!(
+                    "identitySources[{i}]: `{}` cannot be a member of `{group}`: declare `entity {} in [{group}]` in the schema",
+                    source.principal_type,
+                    source.principal_type.rsplit("::").next().unwrap_or(&source.principal_type)
+                ));
+            }
+        }
+    }
+    problems
+}
+
+/// A token whose signature and claims were checked.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VerifiedToken {
+    pub kind: TokenKind,
+    /// Index of the identity source that issued it.
+    pub source: usize,
+    pub claims: Map<String, Value>,
+    /// Seconds since the epoch after which the token is no longer accepted (its `exp` plus the leeway).
+    pub valid_until: u64,
+}
+
+/// Every identity source with the keys imported for it.
+#[derive(Default)]
+pub struct Issuers {
+    pub sources: Vec<Source>,
+    pub keys: HashMap<String, KeySet>,
+    pub limits: TokenValidation,
+}
+
+fn numeric_claim(claims: &Map<String, Value>, name: &str) -> Result<Option<u64>, TokenError> {
+    match claims.get(name) {
+        None => Ok(None),
+        Some(Value::Number(n)) => match n.as_u64().or_else(|| n.as_f64().filter(|f| *f >= 0.0 && f.is_finite()).map(|f| f as u64)) {
+            Some(v) => Ok(Some(v)),
+            None => Err(TokenError::new(codes::INVALID_CLAIM, format!("`{name}` is not a time in seconds"))),
+        },
+        Some(_) => Err(TokenError::new(codes::INVALID_CLAIM, format!("`{name}` is not a number"))),
+    }
+}
+
+fn string_claim<'a>(claims: &'a Map<String, Value>, name: &str) -> Result<Option<&'a str>, TokenError> {
+    match claims.get(name) {
+        None => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s)),
+        Some(_) => Err(TokenError::new(codes::INVALID_CLAIM, format!("`{name}` is not a string"))),
+    }
+}
+
+/// `aud` as a list: a string or a list of strings.
+fn audiences(claims: &Map<String, Value>) -> Result<Vec<&str>, TokenError> {
+    match claims.get("aud") {
+        None => Ok(Vec::new()),
+        Some(Value::String(s)) => Ok(vec![s]),
+        Some(Value::Array(items)) => items
+            .iter()
+            .map(|v| v.as_str().ok_or_else(|| TokenError::new(codes::INVALID_CLAIM, "`aud` is not a string or a list of strings")))
+            .collect(),
+        Some(_) => Err(TokenError::new(codes::INVALID_CLAIM, "`aud` is not a string or a list of strings")),
+    }
+}
+
+impl Issuers {
+    pub fn new(sources: Vec<Source>, limits: TokenValidation) -> Self {
+        Issuers {
+            sources,
+            keys: HashMap::new(),
+            limits,
+        }
+    }
+
+    /// Replaces an issuer's keys. `Err` when no source trusts that issuer or the JWKS is not one.
+    pub fn set_keys(&mut self, issuer: &str, jwks: &Value) -> Result<&KeySet, String> {
+        if !self.sources.iter().any(|s| s.issuer == issuer) {
+            return Err(format!("no identity source has issuer `{issuer}`"));
+        }
+        let set = KeySet::from_jwks(jwks)?;
+        self.keys.insert(issuer.to_string(), set);
+        self.keys.get(issuer).ok_or_else(|| "keys were not stored".to_string())
+    }
+
+    /// Checks a token's signature and claims. `now` is seconds since the epoch.
+    pub fn verify(&self, token: &str, kind: TokenKind, now: u64) -> Result<VerifiedToken, TokenError> {
+        let parsed = jws::parse(token, self.limits.max_token_bytes)?;
+        let claims = parsed.claims()?;
+        let claims = &claims;
+        // The unverified `iss` only chooses whose keys to try; the signature then has to prove it.
+        let issuer = string_claim(claims, "iss")?.ok_or_else(|| TokenError::new(codes::WRONG_ISSUER, "the token has no `iss`"))?;
+        let (index, source) = self
+            .sources
+            .iter()
+            .enumerate()
+            .find(|(_, s)| s.issuer == issuer)
+            .ok_or_else(|| TokenError::new(codes::WRONG_ISSUER, format!("issuer `{issuer}` is not a configured identity source")))?;
+        let keys = self
+            .keys
+            .get(issuer)
+            .ok_or_else(|| TokenError::new(codes::JWKS_UNAVAILABLE, format!("no keys are loaded for issuer `{issuer}`")).for_issuer(issuer))?;
+        parsed.verify_signature(keys).map_err(|e| if e.code == codes::NO_MATCHING_KEY { e.for_issuer(issuer) } else { e })?;
+        let leeway = self.limits.clock_skew_seconds;
+        let exp = numeric_claim(claims, "exp")?.ok_or_else(|| TokenError::new(codes::INVALID_CLAIM, "the token has no `exp`"))?;
+        if now > exp.saturating_add(leeway) {
+            return Err(TokenError::new(codes::EXPIRED, format!("the token expired at {exp}; it is now {now}")));
+        }
+        if let Some(nbf) = numeric_claim(claims, "nbf")? {
+            if now.saturating_add(leeway) < nbf {
+                return Err(TokenError::new(codes::NOT_YET_VALID, format!("the token is not valid before {nbf}; it is now {now}")));
+            }
+        }
+        if let Some(iat) = numeric_claim(claims, "iat")? {
+            if iat > now.saturating_add(leeway) {
+                return Err(TokenError::new(codes::ISSUED_IN_FUTURE, format!("the token was issued at {iat}, in the future; it is now {now}")));
+            }
+        }
+        check_use_and_audience(source, claims, kind)?;
+        Ok(VerifiedToken {
+            kind,
+            source: index,
+            claims: claims.clone(),
+            valid_until: exp.saturating_add(leeway),
+        })
+    }
+}
+
+fn check_use_and_audience(source: &Source, claims: &Map<String, Value>, kind: TokenKind) -> Result<(), TokenError> {
+    let token_use = string_claim(claims, "token_use")?;
+    let wrong_use = |found: &str| {
+        TokenError::new(
+            codes::WRONG_USE,
+            format!("an {} was required, the token is {found}", if kind == TokenKind::Identity { "ID token" } else { "access token" }),
+        )
+    };
+    match &source.provider {
+        Provider::Cognito { client_ids, .. } => {
+            match token_use {
+                Some(u) if u == kind.token_use() => {}
+                Some(u) => return Err(wrong_use(&format!("`token_use: {u}`"))),
+                None => return Err(wrong_use("without `token_use`")),
+            }
+            let client = match kind {
+                TokenKind::Identity => audiences(claims)?.first().map(|s| s.to_string()),
+                TokenKind::Access => string_claim(claims, "client_id")?.map(str::to_string),
+            };
+            let field = if kind == TokenKind::Identity { "aud" } else { "client_id" };
+            match client {
+                Some(c) if client_ids.is_empty() || client_ids.contains(&c) => Ok(()),
+                Some(c) => Err(TokenError::new(codes::WRONG_AUDIENCE, format!("`{field}` `{c}` is not one of the accepted client ids"))),
+                None => Err(TokenError::new(codes::WRONG_AUDIENCE, format!("the token has no `{field}`"))),
+            }
+        }
+        Provider::Oidc { kind: accepted, audiences: accepted_audiences } => {
+            if *accepted != kind {
+                return Err(wrong_use(match accepted {
+                    TokenKind::Identity => "for a source that accepts only ID tokens",
+                    TokenKind::Access => "for a source that accepts only access tokens",
+                }));
+            }
+            if let Some(u) = token_use {
+                if u != kind.token_use() {
+                    return Err(wrong_use(&format!("`token_use: {u}`")));
+                }
+            }
+            let mut presented: Vec<String> = audiences(claims)?.into_iter().map(str::to_string).collect();
+            if presented.is_empty() && kind == TokenKind::Access {
+                for fallback in ["cid", "client_id"] {
+                    if let Some(c) = string_claim(claims, fallback)? {
+                        presented.push(c.to_string());
+                        break;
+                    }
+                }
+            }
+            if accepted_audiences.is_empty() || presented.iter().any(|a| accepted_audiences.contains(a)) {
+                Ok(())
+            } else if presented.is_empty() {
+                Err(TokenError::new(codes::WRONG_AUDIENCE, "the token has no `aud`"))
+            } else {
+                Err(TokenError::new(
+                    codes::WRONG_AUDIENCE,
+                    format!("audience {:?} is not one of the accepted {}", presented, if kind == TokenKind::Identity { "client ids" } else { "audiences" }),
+                ))
+            }
+        }
+    }
+}
