@@ -88,6 +88,27 @@ export type ErrorCode =
   | 'request.entity_conflict'
   | 'policy.evaluation_error'
   | 'internal.error'
+  | 'token.missing'
+  | 'token.malformed'
+  | 'token.too_large'
+  | 'token.encrypted'
+  | 'token.unsupported_algorithm'
+  | 'token.crit_header'
+  | 'token.embedded_key'
+  | 'token.wrong_issuer'
+  | 'token.algorithm_mismatch'
+  | 'token.bad_signature'
+  | 'token.expired'
+  | 'token.not_yet_valid'
+  | 'token.issued_in_future'
+  | 'token.wrong_use'
+  | 'token.wrong_audience'
+  | 'token.invalid_claim'
+  | 'token.principal_mismatch'
+  | 'jwks.no_matching_key'
+  | 'jwks.unavailable'
+  | 'mapping.missing_claim'
+  | 'mapping.invalid'
   | (string & {});
 
 /** Verified Permissions' `EvaluationErrorItem`, plus a stable `code` and the policy at fault. */
@@ -95,6 +116,8 @@ export interface EvaluationErrorItem {
   errorDescription: string;
   code: ErrorCode;
   policyId?: string;
+  /** For `jwks.*` codes: the issuer whose keys were missing. */
+  issuer?: string;
 }
 
 export interface DeterminingPolicyItem {
@@ -197,6 +220,80 @@ export interface PolicyTestReport {
   readonly text: string;
 }
 
+/** Verified Permissions' IsAuthorizedWithToken input: one or both tokens of the same user; no principal. */
+export interface IsAuthorizedWithTokenInput {
+  policyStoreId?: string;
+  identityToken?: string;
+  accessToken?: string;
+  action: ActionReference;
+  resource: EntityReference;
+  context?: ContextDefinition;
+  /** May not include entities of the identity source's principal or group types. */
+  entities?: EntitiesDefinition;
+}
+
+export interface IsAuthorizedWithTokenOutput extends IsAuthorizedOutput {
+  /** The principal the token maps to (absent when the token could not be read). */
+  principal?: EntityIdentifier;
+  /** Not in Verified Permissions' shape: claims left out because their values did not fit the schema. */
+  warnings?: EvaluationErrorItem[];
+}
+
+export interface BatchIsAuthorizedWithTokenInput {
+  policyStoreId?: string;
+  identityToken?: string;
+  accessToken?: string;
+  requests: Array<{ action: ActionReference; resource: EntityReference; context?: ContextDefinition }>;
+  entities?: EntitiesDefinition;
+}
+
+export interface BatchIsAuthorizedWithTokenOutput {
+  results: Array<IsAuthorizedWithTokenOutput & { request: BatchIsAuthorizedWithTokenInput['requests'][number] }>;
+}
+
+/** A JSON Web Key Set. */
+export interface Jwks {
+  keys: Array<Record<string, unknown>>;
+}
+
+export interface LoadOptions {
+  /** Key sets given up front, by issuer: never fetched (Lambda@Edge). */
+  jwks?: Record<string, Jwks>;
+  /** Where to fetch an issuer's JWKS, overriding Cognito's well-known URL or OIDC discovery. */
+  jwksUris?: Record<string, string>;
+  /** The fetch to use (default: the global one). */
+  fetch?: (url: string, init?: { signal?: AbortSignal; headers?: Record<string, string> }) => Promise<Response>;
+  /** false: never fetch keys; only `jwks` is used. Default true. */
+  fetchKeys?: boolean;
+  /** The clock, in milliseconds since the epoch (default Date.now). */
+  clock?: () => number;
+  /** Longest a key fetch may take. Default 3000. */
+  jwksTimeoutMs?: number;
+  /** Least time between fetches for unknown `kid`s or after a failure. Default 30000. */
+  jwksCooldownMs?: number;
+  /** How long keys are fresh without a Cache-Control max-age. Default 3600000. */
+  jwksMaxAgeMs?: number;
+  /** How long the last good keys are kept while the endpoint fails. Default 86400000. */
+  jwksMaxStaleMs?: number;
+}
+
+export interface TokenExplanation {
+  header?: Record<string, unknown>;
+  claims?: Record<string, unknown>;
+  verified: boolean;
+  error?: { code: string; message: string; issuer?: string };
+  /** What the claims map to (also when the token did not verify: what it would map to). */
+  mapping?: {
+    principal: CedarEntityUid;
+    groups: CedarEntityUid[];
+    attributes: Record<string, CedarJsonValue>;
+    accessClaims?: Record<string, unknown>;
+    skipped: Array<{ claim: string; reason: string; mismatch: boolean }>;
+  };
+  entities?: CedarEntity[];
+  mappingError?: { code: string; message: string };
+}
+
 export class AuthorizerLoadError extends Error {
   readonly name: 'AuthorizerLoadError';
   /** `store.invalid`, `store.not_found`, `bundle.invalid`, `bundle.format`, `bundle.hash_mismatch`. */
@@ -207,15 +304,25 @@ export class AuthorizerLoadError extends Error {
 export class Authorizer {
   private constructor();
   /** Loads a store or bundle once: parsing, validation and indexing happen here. */
-  static load(source: StoreSource): Promise<Authorizer>;
+  static load(source: StoreSource, options?: LoadOptions): Promise<Authorizer>;
   /** `load` for sources that need no asynchronous I/O. */
-  static loadSync(source: StoreSource): Authorizer;
+  static loadSync(source: StoreSource, options?: LoadOptions): Authorizer;
   /** The bundle's content hash, `sha256:<hex>`. */
   readonly hash: string;
   readonly policies: PolicyEntry[];
   /** Never throws: every failure is a DENY with an error code. */
   isAuthorized(input: IsAuthorizedInput): IsAuthorizedOutput;
   batchIsAuthorized(input: BatchIsAuthorizedInput): BatchIsAuthorizedOutput;
+  /** Verifies the token(s), maps them to the principal, and decides. Never rejects: failures are DENY with a code. */
+  isAuthorizedWithToken(input: IsAuthorizedWithTokenInput): Promise<IsAuthorizedWithTokenOutput>;
+  batchIsAuthorizedWithToken(input: BatchIsAuthorizedWithTokenInput): Promise<BatchIsAuthorizedWithTokenOutput>;
+  /** Fetches every issuer's keys now: issuer to `'ok'` or the reason it failed. */
+  prefetchKeys(): Promise<Record<string, string>>;
+  /** Imports an issuer's key set. */
+  setJwks(issuer: string, jwks: Jwks | string): { type: 'success'; issuer: string; keys: string[]; skipped: string[] } | { type: 'failure'; error: string };
+  readonly issuers: Array<{ issuer: string; jwksUri?: string; discoveryUri?: string; hasKeys: boolean }>;
+  explainToken(token: string, kind?: 'identity' | 'access'): TokenExplanation;
+  readonly stats: { tokenCache: { hits: number; misses: number; entries: number }; jwksFetches: number };
   runTests(files?: StoreFiles): PolicyTestReport;
 }
 

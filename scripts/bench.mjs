@@ -55,6 +55,23 @@ function measure(contenders) {
   );
 }
 
+/** `measure` for async contenders: each call is awaited, so promise overhead counts against it. */
+async function measureAsync(contenders, calls = CALLS) {
+  const samples = Object.fromEntries(contenders.map((c) => [c.name, []]));
+  for (const c of contenders) for (let i = 0; i < 500; i += 1) await c.fn(i);
+  for (let round = 0; round < ROUNDS; round += 1) {
+    for (const c of contenders) {
+      const per = Math.floor(calls / ROUNDS);
+      for (let i = 0; i < per; i += 1) {
+        const t0 = process.hrtime.bigint();
+        await c.fn(round * per + i);
+        samples[c.name].push(Number(process.hrtime.bigint() - t0));
+      }
+    }
+  }
+  return Object.fromEntries(contenders.map((c) => [c.name, stats(samples[c.name])]));
+}
+
 // ---- the rides workload -------------------------------------------------------------------------
 
 const ridesDir = path.join(root, 'policies/rides');
@@ -112,6 +129,60 @@ const warm = measure([
   { name: 'peer', fn: (i) => cedarWasm.statefulIsAuthorized(workload[i % workload.length].peer) },
 ]);
 
+// ---- tokens: verify + map + decide, against aws-jwt-verify + cedar-wasm ------------------------------
+
+const crypto = require('node:crypto');
+const { CognitoJwtVerifier } = require('aws-jwt-verify');
+const issuer = `https://cognito-idp.us-east-1.amazonaws.com/${pool}`;
+const { privateKey, publicKey } = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });
+const jwks = { keys: [{ ...publicKey.export({ format: 'jwk' }), kid: 'bench', alg: 'RS256', use: 'sig' }] };
+const b64u = (v) => Buffer.from(JSON.stringify(v)).toString('base64url');
+function mintToken(sub, group) {
+  const now = Math.floor(Date.now() / 1000);
+  const input = `${b64u({ alg: 'RS256', kid: 'bench' })}.${b64u({ sub, iss: issuer, aud: 'ridesdemoclient', token_use: 'id', 'cognito:groups': [group], email: `${sub}@example.com`, iat: now, exp: now + 3600, jti: crypto.randomUUID() })}`;
+  return `${input}.${crypto.sign('sha256', Buffer.from(input), privateKey).toString('base64url')}`;
+}
+const TOKEN_CALLS = quick ? 1000 : 5000;
+const fresh = Array.from({ length: TOKEN_CALLS + 1000 }, (_, i) => ({ token: mintToken(`user-${i}`, groups[i % 3]), group: groups[i % 3], route: routes[i % 6], sub: `user-${i}` }));
+const withKeys = Authorizer.loadSync(bundle, { jwks: { [issuer]: jwks }, fetchKeys: false });
+const verifier = CognitoJwtVerifier.create({ userPoolId: pool, tokenUse: 'id', clientId: 'ridesdemoclient' });
+verifier.cacheJwks(jwks);
+
+const oursWithToken = (t) =>
+  withKeys.isAuthorizedWithToken({ identityToken: t.token, action: { actionType: 'Rides::Action', actionId: t.route }, resource: { entityType: 'Rides::Application', entityId: 'Rides' } });
+function peerWithToken(t) {
+  const claims = verifier.verifySync(t.token);
+  const user = { type: 'Rides::CognitoUser', id: `${pool}|${claims.sub}` };
+  const groupsOf = claims['cognito:groups'] ?? [];
+  return cedarWasm.statefulIsAuthorized({
+    principal: user,
+    action: { type: 'Rides::Action', id: t.route },
+    resource: { type: 'Rides::Application', id: 'Rides' },
+    context: {},
+    entities: [{ uid: user, attrs: { email: claims.email }, parents: groupsOf.map((g) => ({ type: 'Rides::CognitoUserGroup', id: `${pool}|${g}` })) }],
+    preparsedPolicySetId: 'rides',
+    preparsedSchemaName: 'rides',
+    validateRequest: true,
+  });
+}
+for (const t of fresh.slice(0, 30)) {
+  const a = (await oursWithToken(t)).decision;
+  const b = peerWithToken(t);
+  if (b.type !== 'success' || a.toLowerCase() !== b.response.decision) throw new Error(`token decisions differ: ${a} vs ${JSON.stringify(b)}`);
+}
+const verifyOnly = measure([{ name: 'peer', fn: (i) => verifier.verifySync(fresh[i % fresh.length].token) }]);
+const freshToken = await measureAsync([
+  { name: 'ours', fn: (i) => oursWithToken(fresh[i % fresh.length]) },
+  { name: 'peer', fn: (i) => peerWithToken(fresh[i % fresh.length]) },
+], TOKEN_CALLS);
+const repeated = fresh.slice(0, 18);
+const repeatedToken = await measureAsync([
+  { name: 'ours', fn: (i) => oursWithToken(repeated[i % repeated.length]) },
+  { name: 'peer', fn: (i) => peerWithToken(repeated[i % repeated.length]) },
+]);
+// The fresh-token figure must not be flattered by the cache: each of its tokens is distinct.
+if (new Set(fresh.map((t) => t.token)).size !== fresh.length) throw new Error('fresh tokens repeat');
+
 // ---- cold start: fresh node process to its first decision ---------------------------------------
 
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'cedar-bench-'));
@@ -166,6 +237,8 @@ const rows = [
   ['warm decision, rides, median', `${fmt(us(warm.peer.median))} µs`, `${fmt(us(warm.ours.median))} µs`, ratio(warm.ours.median, warm.peer.median)],
   ['warm decision, rides, p99', `${fmt(us(warm.peer.p99))} µs`, `${fmt(us(warm.ours.p99))} µs`, ratio(warm.ours.p99, warm.peer.p99)],
   ['throughput, one core', `${fmt(warm.peer.perSecond, 0)} /s`, `${fmt(warm.ours.perSecond, 0)} /s`, ratio(warm.ours.perSecond, warm.peer.perSecond)],
+  ['fresh RS256 ID token: verify + map + decide, median (peer: aws-jwt-verify + cedar-wasm)', `${fmt(us(freshToken.peer.median))} µs`, `${fmt(us(freshToken.ours.median))} µs`, ratio(freshToken.ours.median, freshToken.peer.median)],
+  ['repeated token: decide, median (peer: verify again + decide)', `${fmt(us(repeatedToken.peer.median))} µs`, `${fmt(us(repeatedToken.ours.median))} µs`, ratio(repeatedToken.ours.median, repeatedToken.peer.median)],
   ['fresh node to first decision, minus empty node (median)', `${fmt(cold.peer.median - cold.empty.median)} ms`, `${fmt(cold.ours.median - cold.empty.median)} ms`, ratio(cold.ours.median - cold.empty.median, cold.peer.median - cold.empty.median)],
   ['.wasm raw', `${(peerWasm.raw / 1024).toFixed(0)} KiB`, `${(oursWasm.raw / 1024).toFixed(0)} KiB`, ratio(oursWasm.raw, peerWasm.raw)],
   ['.wasm gzipped', `${(peerWasm.gzip / 1024).toFixed(0)} KiB`, `${(oursWasm.gzip / 1024).toFixed(0)} KiB`, ratio(oursWasm.gzip, peerWasm.gzip)],
@@ -197,6 +270,11 @@ absolute numbers, and rerun before quoting them.
 - machine: ${machine}
 - run: ${new Date().toISOString().slice(0, 10)}, ${CALLS} warm calls per contender, ${COLD_RUNS} fresh processes per cold figure
 - peer: \`@cedar-policy/cedar-wasm\` ${peerVersion}, \`preparsePolicySet\` + \`preparseSchema\` once, then \`statefulIsAuthorized\` per request
+- tokens: RS256 Cognito ID tokens signed at start-up with a generated 2048-bit key, verified by
+  \`aws-jwt-verify\` ${JSON.parse(fs.readFileSync(path.join(root, 'node_modules/aws-jwt-verify/package.json'), 'utf8')).version}
+  (\`verifySync\` with the JWKS cached) and then decided by cedar-wasm with the principal and groups built from
+  the claims, against \`isAuthorizedWithToken\` (verification, mapping and decision inside the wasm module,
+  awaited); "fresh" uses ${TOKEN_CALLS} distinct tokens, "repeated" cycles through 18
 - workload: the \`rides\` store (3 policies); 18 requests (each of 3 groups on each of 6 routes), each with its
   principal entity and group parent as request entities, the same requests in each contender's shape;
   both give the same decisions (checked before timing)
@@ -211,6 +289,11 @@ ${markdownTable(rows)}
 |---|---|---|---|---|---|---|
 ${detail('warm decision, cedar-wasm', warm.peer, 'µs', us)}
 ${detail('warm decision, cedar-authorizer', warm.ours, 'µs', us)}
+${detail('aws-jwt-verify verifySync alone (RS256)', verifyOnly.peer, 'µs', us)}
+${detail('fresh token, aws-jwt-verify + cedar-wasm', freshToken.peer, 'µs', us)}
+${detail('fresh token, cedar-authorizer isAuthorizedWithToken', freshToken.ours, 'µs', us)}
+${detail('repeated token, aws-jwt-verify + cedar-wasm', repeatedToken.peer, 'µs', us)}
+${detail('repeated token, cedar-authorizer isAuthorizedWithToken', repeatedToken.ours, 'µs', us)}
 ${detail('empty node process', cold.empty, 'ms', (x) => x)}
 ${detail('fresh node to first decision, cedar-wasm', cold.peer, 'ms', (x) => x)}
 ${detail('fresh node to first decision, cedar-authorizer', cold.ours, 'ms', (x) => x)}

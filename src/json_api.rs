@@ -11,6 +11,7 @@ use crate::diagnostics::{self, Diagnostic};
 use crate::errors::{codes, ErrorItem};
 use crate::policy_tests;
 use crate::store::{self, StoreFiles};
+use crate::token::TokenKind;
 
 fn to_json<T: Serialize>(value: &T) -> String {
     serde_json::to_string(value).unwrap_or_else(|e| json!({ "type": "failure", "errors": [e.to_string()] }).to_string())
@@ -99,4 +100,79 @@ pub fn render_test_report(report_json: &str) -> String {
         Ok(report) => policy_tests::render(&report),
         Err(e) => format!("not a test report: {e}\n"),
     }
+}
+
+fn token_kind(name: &str) -> Option<TokenKind> {
+    match name {
+        "identity" | "identityToken" | "id" => Some(TokenKind::Identity),
+        "access" | "accessToken" => Some(TokenKind::Access),
+        _ => None,
+    }
+}
+
+/// Seconds since the epoch from a JavaScript number, or a DENY's reason when the clock is not a time.
+fn seconds(now: f64) -> Result<u64, ErrorItem> {
+    if now.is_finite() && now > 0.0 {
+        Ok(now as u64)
+    } else {
+        Err(ErrorItem::new("internal.clock", format!("the clock reads {now}, not a time in seconds")))
+    }
+}
+
+pub fn is_authorized_with_token(authorizer: &Authorizer, input_json: &str, now: f64) -> String {
+    let answer = match serde_json::from_str::<Value>(input_json) {
+        Ok(input) => match seconds(now) {
+            Ok(now) => authorizer.is_authorized_with_token(&input, now),
+            Err(e) => Answer::deny(e),
+        },
+        Err(e) => Answer::deny(malformed_input(e)),
+    };
+    to_json(&answer)
+}
+
+pub fn batch_is_authorized_with_token(authorizer: &Authorizer, input_json: &str, now: f64) -> String {
+    match (serde_json::from_str::<Value>(input_json), seconds(now)) {
+        (Ok(input), Ok(now)) => to_json(&authorizer.batch_is_authorized_with_token(&input, now)),
+        (Ok(input), Err(e)) => {
+            let requests = input.get("requests").and_then(Value::as_array).cloned().unwrap_or_default();
+            let results: Vec<_> = requests
+                .into_iter()
+                .map(|request| crate::avp::BatchResult { request, answer: Answer::deny(e.clone()) })
+                .collect();
+            to_json(&crate::avp::BatchAnswer { results })
+        }
+        (Err(e), _) => to_json(&json!({ "results": [], "errors": [malformed_input(e)] })),
+    }
+}
+
+/// `{type: "success", issuer, keys, skipped}` or `{type: "failure", error}`.
+pub fn set_jwks(authorizer: &mut Authorizer, issuer: &str, jwks_json: &str) -> String {
+    let result = serde_json::from_str::<Value>(jwks_json)
+        .map_err(|e| format!("the JWKS is not JSON: {e}"))
+        .and_then(|jwks| authorizer.set_jwks(issuer, &jwks));
+    match result {
+        Ok(imported) => {
+            let mut value = serde_json::to_value(imported).unwrap_or(Value::Null);
+            value["type"] = json!("success");
+            value.to_string()
+        }
+        Err(error) => json!({ "type": "failure", "error": error }).to_string(),
+    }
+}
+
+pub fn issuers(authorizer: &Authorizer) -> String {
+    to_json(&authorizer.issuers())
+}
+
+pub fn explain_token(authorizer: &Authorizer, token: &str, kind: &str, now: f64) -> String {
+    match token_kind(kind) {
+        Some(kind) => to_json(&authorizer.explain_token(token, kind, seconds(now).unwrap_or(0))),
+        None => json!({ "verified": false, "error": { "code": "token.malformed", "message": format!("unknown token kind `{kind}`: use `identity` or `access`") } }).to_string(),
+    }
+}
+
+/// `{hits, misses, entries}` of the verified-token cache.
+pub fn token_cache_stats(authorizer: &Authorizer) -> String {
+    let (hits, misses, entries) = authorizer.token_cache_stats();
+    json!({ "hits": hits, "misses": misses, "entries": entries }).to_string()
 }

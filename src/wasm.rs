@@ -52,6 +52,37 @@ impl WasmAuthorizer {
         json_api::batch_is_authorized(&self.inner, input_json)
     }
 
+    /// `IsAuthorizedWithToken`; `now` is seconds since the epoch.
+    #[wasm_bindgen(js_name = isAuthorizedWithToken)]
+    pub fn is_authorized_with_token(&self, input_json: &str, now: f64) -> String {
+        json_api::is_authorized_with_token(&self.inner, input_json, now)
+    }
+
+    #[wasm_bindgen(js_name = batchIsAuthorizedWithToken)]
+    pub fn batch_is_authorized_with_token(&self, input_json: &str, now: f64) -> String {
+        json_api::batch_is_authorized_with_token(&self.inner, input_json, now)
+    }
+
+    /// Imports an issuer's JWKS (JSON text), replacing its keys.
+    #[wasm_bindgen(js_name = setJwks)]
+    pub fn set_jwks(&mut self, issuer: &str, jwks_json: &str) -> String {
+        json_api::set_jwks(&mut self.inner, issuer, jwks_json)
+    }
+
+    pub fn issuers(&self) -> String {
+        json_api::issuers(&self.inner)
+    }
+
+    #[wasm_bindgen(js_name = explainToken)]
+    pub fn explain_token(&self, token: &str, kind: &str, now: f64) -> String {
+        json_api::explain_token(&self.inner, token, kind, now)
+    }
+
+    #[wasm_bindgen(js_name = tokenCacheStats)]
+    pub fn token_cache_stats(&self) -> String {
+        json_api::token_cache_stats(&self.inner)
+    }
+
     #[wasm_bindgen(js_name = runTests)]
     pub fn run_tests(&self, files_json: &str) -> String {
         json_api::run_tests(&self.inner, files_json)

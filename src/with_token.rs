@@ -352,6 +352,66 @@ impl Authorizer {
     }
 }
 
+/// What a token says and what it maps to, for people writing policies: the decoded header and claims
+/// (even when the token does not verify), the verification result, and the mapping.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TokenExplanation {
+    pub header: Option<Map<String, Value>>,
+    pub claims: Option<Map<String, Value>>,
+    pub verified: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<TokenError>,
+    /// The mapping of the claims. When the token did not verify, this is what it would map to.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mapping: Option<MappedIdentity>,
+    /// Principal and group entities in Cedar entity JSON.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub entities: Vec<Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mapping_error: Option<TokenError>,
+}
+
+impl Authorizer {
+    /// Explains a token: decodes it, verifies it (bypassing the cache) and maps it.
+    pub fn explain_token(&self, token: &str, kind: TokenKind, now: u64) -> TokenExplanation {
+        let parsed = crate::token::jws::parse(token, self.issuers.limits.max_token_bytes);
+        let (header, claims) = match &parsed {
+            Ok(p) => (Some(p.header.clone()), p.claims().ok()),
+            Err(_) => (None, None),
+        };
+        let verification = self.issuers.verify(token, kind, now);
+        let (verified, error) = match &verification {
+            Ok(_) => (true, None),
+            Err(e) => (false, Some(e.clone())),
+        };
+        let identity = match (&verification, &claims) {
+            (Ok(v), _) => Some(self.identity_from_verified(std::slice::from_ref(v))),
+            (Err(_), Some(claims)) => Some(self.identity_from_claims(&[(kind, claims)])),
+            _ => None,
+        };
+        let (mapping, entities, mapping_error) = match identity {
+            Some(Ok(identity)) => {
+                let statics = &self.store.entities;
+                let known = |r: &EntityRef| r.to_uid().map(|uid| statics.get(&uid).is_some()).unwrap_or(false);
+                let entities = identity.mapped.entities_json(&known);
+                (Some(identity.mapped), entities, None)
+            }
+            Some(Err(e)) => (None, Vec::new(), Some(e)),
+            None => (None, Vec::new(), None),
+        };
+        TokenExplanation {
+            header,
+            claims,
+            verified,
+            error: error.or_else(|| parsed.err()),
+            mapping,
+            entities,
+            mapping_error,
+        }
+    }
+}
+
 fn with_principal(mut answer: Answer, identity: &Identity) -> Answer {
     answer.principal = Some(identity.mapped.principal.to_avp());
     answer

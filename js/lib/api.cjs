@@ -1,6 +1,7 @@
 'use strict';
 
 const { AuthorizerLoadError } = require('./errors.cjs');
+const { JwksCache } = require('./jwks.cjs');
 
 const BUNDLE_FORMAT = 'cedar-authorizer/bundle';
 
@@ -48,21 +49,25 @@ function createApi(wasm, platform) {
     };
   }
 
-  function fromResolved(resolved) {
+  function fromResolved(resolved, options) {
     if (resolved.bundle !== undefined) {
       const text = typeof resolved.bundle === 'string' ? resolved.bundle : JSON.stringify(resolved.bundle);
+      let inner;
       try {
-        return new Authorizer(wasm.WasmAuthorizer.fromBundle(text));
+        inner = wasm.WasmAuthorizer.fromBundle(text);
       } catch (e) {
         throw loadError(e, resolved.bundle && resolved.bundle.policyFiles ? filesOfBundle(resolved.bundle) : {});
       }
+      return new Authorizer(inner, undefined, options);
     }
     if (resolved.files !== undefined) {
+      let inner;
       try {
-        return new Authorizer(wasm.WasmAuthorizer.fromFiles(JSON.stringify(resolved.files)), resolved.files);
+        inner = wasm.WasmAuthorizer.fromFiles(JSON.stringify(resolved.files));
       } catch (e) {
         throw loadError(e, resolved.files);
       }
+      return new Authorizer(inner, resolved.files, options);
     }
     throw new AuthorizerLoadError('store.invalid', 'nothing to load: pass a store folder, a bundle file, a bundle object or { files }');
   }
@@ -71,25 +76,54 @@ function createApi(wasm, platform) {
     #inner;
     #files;
     #manifest;
+    #jwks;
+    #clock;
+    #hints = new Map();
+    #imported = new Map();
+    /** Bumped on every key import: a request that saw older keys retries once. */
+    #keysGeneration = 0;
 
     /** @private use Authorizer.load */
-    constructor(inner, files) {
+    constructor(inner, files, options = {}) {
       this.#inner = inner;
       this.#files = files;
+      this.#clock = options.clock ?? Date.now;
+      for (const { issuer, jwksUri, discoveryUri } of JSON.parse(inner.issuers())) this.#hints.set(issuer, { jwksUri, discoveryUri });
+      this.#jwks = new JwksCache({
+        fetch: options.fetch ?? platform.fetch,
+        clock: this.#clock,
+        static: options.jwks,
+        jwksUris: options.jwksUris,
+        allowFetch: options.fetchKeys ?? true,
+        timeoutMs: options.jwksTimeoutMs,
+        cooldownMs: options.jwksCooldownMs,
+        maxAgeMs: options.jwksMaxAgeMs,
+        maxStaleMs: options.jwksMaxStaleMs,
+      });
+      for (const [issuer, jwks] of Object.entries(options.jwks ?? {})) {
+        if (!this.#hints.has(issuer)) {
+          throw new AuthorizerLoadError('config.invalid', `a key set was given for \`${issuer}\`, which is not an issuer of the store's identity sources (${[...this.#hints.keys()].join(', ') || 'none'})`);
+        }
+        const result = this.setJwks(issuer, jwks);
+        if (result.type !== 'success') throw new AuthorizerLoadError('config.invalid', `the key set for \`${issuer}\`: ${result.error}`);
+        this.#imported.set(issuer, 1);
+      }
     }
 
     /**
      * Loads a policy store folder, a bundle file, a bundle object, or `{ files: {path: text} }`: parsing,
      * validation and indexing happen here, once. Throws AuthorizerLoadError with every diagnostic.
+     * Options: `jwks` (issuer to key set, given up front), `jwksUris`, `fetch`, `fetchKeys` (false: never
+     * fetch), `clock` (ms), `jwksTimeoutMs`, `jwksCooldownMs`, `jwksMaxAgeMs`, `jwksMaxStaleMs`.
      */
-    static async load(source) {
-      return fromResolved(await platform.resolve(source));
+    static async load(source, options) {
+      return fromResolved(await platform.resolve(source), options);
     }
 
     /** `load` without a promise, for sources that need no asynchronous I/O. */
-    static loadSync(source) {
+    static loadSync(source, options) {
       if (!platform.resolveSync) throw new AuthorizerLoadError('store.invalid', 'loadSync is not available here: use load');
-      return fromResolved(platform.resolveSync(source));
+      return fromResolved(platform.resolveSync(source), options);
     }
 
     /** The bundle's content hash, `sha256:<hex>`. */
@@ -120,6 +154,112 @@ function createApi(wasm, platform) {
       } catch (e) {
         return { results: requests.map((request) => ({ request, ...denyOnFailure(e) })) };
       }
+    }
+
+    /**
+     * Verified Permissions' IsAuthorizedWithToken: `{ identityToken | accessToken, action, resource, context,
+     * entities }`, answered with the `principal` the token maps to. Fetches the issuer's keys when it has
+     * none or the token names an unknown `kid` (at most once per cooldown). Never throws.
+     */
+    async isAuthorizedWithToken(input) {
+      return this.#withKeys(
+        (now) => JSON.parse(this.#inner.isAuthorizedWithToken(stringify(input), now)),
+        (answer) => answer.errors,
+        denyOnFailure,
+      );
+    }
+
+    /** Verified Permissions' BatchIsAuthorizedWithToken: one token, many requests. */
+    async batchIsAuthorizedWithToken(input) {
+      const requests = (input && Array.isArray(input.requests) && input.requests) || [];
+      return this.#withKeys(
+        (now) => JSON.parse(this.#inner.batchIsAuthorizedWithToken(stringify(input), now)),
+        (answer) => (answer.results.length > 0 ? answer.results[0].errors : []),
+        (e) => ({ results: requests.map((request) => ({ request, ...denyOnFailure(e) })) }),
+      );
+    }
+
+    /** Refreshes key sets past their max-age (at most once per cooldown) and drops those past the stale limit. */
+    async #maintainKeys() {
+      for (const issuer of this.#imported.keys()) {
+        if (this.#jwks.status(issuer) === 'fresh') continue;
+        await this.#refreshKeys(issuer, false);
+        if (this.#jwks.status(issuer) === 'dead') {
+          this.setJwks(issuer, { keys: [] });
+          this.#imported.delete(issuer);
+        }
+      }
+    }
+
+    async #withKeys(call, errorsOf, onFailure) {
+      await this.#maintainKeys();
+      const run = () => {
+        try {
+          return call(this.#clock() / 1000);
+        } catch (e) {
+          return onFailure(e);
+        }
+      };
+      const generation = this.#keysGeneration;
+      let answer = run();
+      const missing = (errorsOf(answer) || []).find((e) => e.issuer && (e.code === 'jwks.unavailable' || e.code === 'jwks.no_matching_key'));
+      if (!missing) return answer;
+      const outcome = await this.#refreshKeys(missing.issuer, missing.code === 'jwks.no_matching_key');
+      if (this.#keysGeneration !== generation) return run();
+      if (outcome.reason) {
+        for (const e of errorsOf(answer) || []) if (e === missing || e.code === missing.code) e.errorDescription += ` (${outcome.reason})`;
+      }
+      return answer;
+    }
+
+    async #refreshKeys(issuer, unknownKid) {
+      const hint = this.#hints.get(issuer);
+      if (!hint) return {};
+      try {
+        const { jwks, version, error } = await this.#jwks.keys(issuer, hint, { refresh: unknownKid });
+        if (this.#imported.get(issuer) === version) return { imported: false, reason: error && `keys kept from an earlier fetch: ${error.message}` };
+        const result = this.setJwks(issuer, jwks);
+        if (result.type !== 'success') return { imported: false, reason: `the fetched key set was refused: ${result.error}` };
+        this.#imported.set(issuer, version);
+        return { imported: true };
+      } catch (e) {
+        return { imported: false, reason: e.message };
+      }
+    }
+
+    /** Fetches (or takes from the options) the keys of every issuer now, rather than on first use. */
+    async prefetchKeys() {
+      const outcomes = {};
+      for (const issuer of this.#hints.keys()) {
+        const outcome = this.#imported.has(issuer) ? { imported: true } : await this.#refreshKeys(issuer, false);
+        outcomes[issuer] = outcome.imported || this.#imported.has(issuer) ? 'ok' : outcome.reason;
+      }
+      return outcomes;
+    }
+
+    /** Imports an issuer's key set into the wasm instance: `{ type: 'success', keys, skipped }` or `{ type: 'failure', error }`. */
+    setJwks(issuer, jwks) {
+      const result = JSON.parse(this.#inner.setJwks(issuer, typeof jwks === 'string' ? jwks : JSON.stringify(jwks)));
+      if (result.type === 'success') this.#keysGeneration += 1;
+      return result;
+    }
+
+    /** The store's identity sources: `[{ issuer, jwksUri | discoveryUri, hasKeys }]`. */
+    get issuers() {
+      return JSON.parse(this.#inner.issuers());
+    }
+
+    /**
+     * What a token says and maps to, with the keys loaded now: decoded header and claims, whether it verified
+     * (or the exact reason it did not), the principal, groups, attributes and entities.
+     */
+    explainToken(token, kind = 'identity') {
+      return JSON.parse(this.#inner.explainToken(String(token), kind, this.#clock() / 1000));
+    }
+
+    /** Verified-token cache counters and JWKS fetch count. */
+    get stats() {
+      return { tokenCache: JSON.parse(this.#inner.tokenCacheStats()), jwksFetches: this.#jwks.fetches };
     }
 
     /**

@@ -28,7 +28,7 @@ function resolveSync(source) {
   }
 }
 
-const api = createApi(wasm, { resolve: async (source) => resolveSync(source), resolveSync });
+const api = createApi(wasm, { resolve: async (source) => resolveSync(source), resolveSync, fetch: globalThis.fetch });
 
 /** Nothing to do in Node (the module is compiled when the package loads); present for parity with the browser. */
 async function initialize() {}

@@ -37,7 +37,7 @@ async function resolve(source) {
   return resolveSync(source);
 }
 
-const api = createApi(wasm, { resolve, resolveSync });
+const api = createApi(wasm, { resolve, resolveSync, fetch: (...args) => globalThis.fetch(...args) });
 
 export const { Authorizer, AuthorizerLoadError, buildBundle, checkStore, renderDiagnostics, BUNDLE_FORMAT } = api;
 export default api;

@@ -250,6 +250,7 @@ impl Issuers {
         let keys = self
             .keys
             .get(issuer)
+            .filter(|set| !set.keys.is_empty())
             .ok_or_else(|| TokenError::new(codes::JWKS_UNAVAILABLE, format!("no keys are loaded for issuer `{issuer}`")).for_issuer(issuer))?;
         parsed.verify_signature(keys).map_err(|e| if e.code == codes::NO_MATCHING_KEY { e.for_issuer(issuer) } else { e })?;
         let leeway = self.limits.clock_skew_seconds;

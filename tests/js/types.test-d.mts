@@ -28,6 +28,15 @@ try {
   }
 }
 
+const withToken = await authorizer.isAuthorizedWithToken({ identityToken: 'a.b.c', action: input.action, resource: input.resource });
+const tokenPrincipal: string | undefined = withToken.principal?.entityId;
+const loaded = await Authorizer.load({ files: {} }, { jwks: { 'https://issuer.example': { keys: [] } }, fetchKeys: false, clock: () => 0 });
+const explained: boolean = loaded.explainToken('a.b.c').verified;
+void [tokenPrincipal, explained];
+// @ts-expect-error a token request takes no principal
+const withPrincipal: import('cedar-authorizer').IsAuthorizedWithTokenInput = { principal: 'A::"a"', identityToken: 'x', action: 'A::Action::"b"', resource: 'A::"c"' };
+void withPrincipal;
+
 // @ts-expect-error the decision is not a boolean
 const wrong: boolean = answer.decision;
 // @ts-expect-error a typed value has one known member

@@ -1,0 +1,175 @@
+'use strict';
+
+/**
+ * Issuers' key sets, fetched and cached. All I/O of token verification lives here; the checks themselves
+ * run inside the wasm module.
+ *
+ * - Cognito pools publish `<issuer>/.well-known/jwks.json`; OpenID Connect issuers are looked up through
+ *   `<issuer>/.well-known/openid-configuration` (`jwks_uri`). `jwksUris` overrides either.
+ * - One fetch in flight per issuer, however many callers wait on it; each fetch is bounded by `timeoutMs`.
+ * - A key set is fresh for the response's `Cache-Control: max-age` (else `maxAgeMs`); an unknown `kid`
+ *   refetches at most once per `cooldownMs`, so a storm of made-up `kid`s costs one fetch.
+ * - When the endpoint fails, the last good key set is kept for up to `maxStaleMs` after it was fetched.
+ * - Key sets given up front (`static`) are never fetched: for Lambda@Edge, where no fetch should happen
+ *   on the request path.
+ */
+class JwksError extends Error {
+  constructor(code, message) {
+    super(message);
+    this.name = 'JwksError';
+    this.code = code;
+  }
+}
+
+const DEFAULTS = {
+  timeoutMs: 3000,
+  cooldownMs: 30_000,
+  maxAgeMs: 3_600_000,
+  maxStaleMs: 86_400_000,
+  maxBytes: 512 * 1024,
+};
+
+function maxAgeOf(response) {
+  const header = response.headers && typeof response.headers.get === 'function' ? response.headers.get('cache-control') : null;
+  const match = header && /(?:^|,)\s*max-age\s*=\s*(\d+)/i.exec(header);
+  return match ? Number(match[1]) * 1000 : undefined;
+}
+
+class JwksCache {
+  /**
+   * @param {object} options
+   * @param {(url: string, init?: object) => Promise<Response>} [options.fetch]
+   * @param {() => number} [options.clock] milliseconds since the epoch
+   * @param {Record<string, object>} [options.static] issuer to JWKS, never fetched
+   * @param {Record<string, string>} [options.jwksUris] issuer to JWKS URL
+   * @param {boolean} [options.allowFetch] false: only static key sets
+   */
+  constructor(options = {}) {
+    this.fetch = options.fetch ?? globalThis.fetch;
+    this.clock = options.clock ?? Date.now;
+    this.timeoutMs = options.timeoutMs ?? DEFAULTS.timeoutMs;
+    this.cooldownMs = options.cooldownMs ?? DEFAULTS.cooldownMs;
+    this.maxAgeMs = options.maxAgeMs ?? DEFAULTS.maxAgeMs;
+    this.maxStaleMs = options.maxStaleMs ?? DEFAULTS.maxStaleMs;
+    this.allowFetch = options.allowFetch ?? true;
+    this.jwksUris = { ...(options.jwksUris ?? {}) };
+    this.entries = new Map();
+    this.fetches = 0;
+    for (const [issuer, jwks] of Object.entries(options.static ?? {})) {
+      this.entries.set(issuer, { jwks, version: 1, static: true, fetchedAt: this.clock(), expiresAt: Infinity, lastAttempt: -Infinity });
+    }
+  }
+
+  entry(issuer) {
+    let entry = this.entries.get(issuer);
+    if (!entry) {
+      entry = { jwks: undefined, version: 0, static: false, fetchedAt: -Infinity, expiresAt: -Infinity, lastAttempt: -Infinity, inFlight: null, error: undefined };
+      this.entries.set(issuer, entry);
+    }
+    return entry;
+  }
+
+  /**
+   * The issuer's current key set: `{ jwks, version }`. `hint` is `{ jwksUri }` or `{ discoveryUri }` from the
+   * store. With `refresh` (an unknown `kid`), refetches unless the last attempt was within the cooldown.
+   * Throws JwksError('jwks.unavailable') when there is no usable key set.
+   */
+  async keys(issuer, hint = {}, { refresh = false } = {}) {
+    const entry = this.entry(issuer);
+    const now = this.clock();
+    if (entry.static || !this.allowFetch) return this.current(issuer, entry);
+    if (entry.jwks && now < entry.expiresAt && !refresh) return this.current(issuer, entry);
+    // Within the cooldown of the last attempt (a refetch for an unknown kid, or a failure), use what we have.
+    if (!entry.inFlight && now - entry.lastAttempt < this.cooldownMs) return this.current(issuer, entry);
+    if (!entry.inFlight) {
+      entry.lastAttempt = now;
+      entry.inFlight = this.load(issuer, hint)
+        .then(({ jwks, maxAgeMs }) => {
+          const at = this.clock();
+          entry.jwks = jwks;
+          entry.version += 1;
+          entry.fetchedAt = at;
+          entry.expiresAt = at + (maxAgeMs ?? this.maxAgeMs);
+          entry.error = undefined;
+        })
+        .catch((error) => {
+          entry.error = error;
+        })
+        .finally(() => {
+          entry.inFlight = null;
+        });
+    }
+    await entry.inFlight;
+    return this.current(issuer, entry);
+  }
+
+  /** `fresh`, `stale` (past max-age, usable), `dead` (past the stale limit) or `none`. */
+  status(issuer) {
+    const entry = this.entries.get(issuer);
+    if (!entry || !entry.jwks) return 'none';
+    const now = this.clock();
+    if (entry.static || now < entry.expiresAt) return 'fresh';
+    return now - entry.fetchedAt <= this.maxStaleMs ? 'stale' : 'dead';
+  }
+
+  current(issuer, entry) {
+    const now = this.clock();
+    if (entry.jwks && (entry.static || now - entry.fetchedAt <= this.maxStaleMs)) {
+      return { jwks: entry.jwks, version: entry.version, stale: now >= entry.expiresAt, error: entry.error };
+    }
+    const why = entry.error ? entry.error.message : this.allowFetch ? 'not fetched yet (retrying after the cooldown)' : 'fetching is off and no key set was given';
+    throw new JwksError('jwks.unavailable', `no keys for issuer \`${issuer}\`: ${why}`);
+  }
+
+  async load(issuer, hint) {
+    let url = this.jwksUris[issuer] ?? hint.jwksUri;
+    if (!url && hint.discoveryUri) {
+      const discovery = await this.getJson(hint.discoveryUri);
+      if (typeof discovery.jwks_uri !== 'string') {
+        throw new JwksError('jwks.invalid', `${hint.discoveryUri} has no \`jwks_uri\``);
+      }
+      if (discovery.issuer !== undefined && discovery.issuer !== issuer) {
+        throw new JwksError('jwks.invalid', `${hint.discoveryUri} is for issuer \`${discovery.issuer}\`, not \`${issuer}\``);
+      }
+      url = discovery.jwks_uri;
+      this.jwksUris[issuer] = url;
+    }
+    if (!url) throw new JwksError('jwks.unavailable', `no JWKS location for issuer \`${issuer}\``);
+    const { body, maxAgeMs } = await this.getJson(url, true);
+    if (!body || !Array.isArray(body.keys)) throw new JwksError('jwks.invalid', `${url} is not a JWKS (no \`keys\` list)`);
+    return { jwks: body, maxAgeMs };
+  }
+
+  async getJson(url, withMaxAge = false) {
+    if (typeof this.fetch !== 'function') throw new JwksError('jwks.unavailable', 'no fetch function: pass `fetch` or key sets up front');
+    this.fetches += 1;
+    const controller = new AbortController();
+    let timer;
+    const timeout = new Promise((_, reject) => {
+      timer = setTimeout(() => {
+        controller.abort();
+        reject(new JwksError('jwks.timeout', `${url} did not answer within ${this.timeoutMs} ms`));
+      }, this.timeoutMs);
+    });
+    try {
+      const response = await Promise.race([this.fetch(url, { signal: controller.signal, headers: { accept: 'application/json' } }), timeout]);
+      if (!response.ok) throw new JwksError('jwks.http_error', `${url} answered ${response.status}`);
+      const text = await Promise.race([response.text(), timeout]);
+      if (text.length > DEFAULTS.maxBytes) throw new JwksError('jwks.invalid', `${url} sent ${text.length} bytes, over ${DEFAULTS.maxBytes}`);
+      let body;
+      try {
+        body = JSON.parse(text);
+      } catch {
+        throw new JwksError('jwks.invalid', `${url} did not send JSON`);
+      }
+      return withMaxAge ? { body, maxAgeMs: maxAgeOf(response) } : body;
+    } catch (e) {
+      if (e instanceof JwksError) throw e;
+      throw new JwksError('jwks.unavailable', `fetching ${url} failed: ${e && e.message}`);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
+
+module.exports = { JwksCache, JwksError, JWKS_DEFAULTS: DEFAULTS };
