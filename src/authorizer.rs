@@ -14,6 +14,7 @@ use crate::avp::{self, Answer, BatchAnswer, BatchResult, Decision, DeterminingPo
 use crate::bundle::{self, Bundle, LoadError};
 use crate::diagnostics::error_chain;
 use crate::errors::{codes, ErrorItem};
+use crate::routes::Routes;
 use crate::schema_types::SchemaTypes;
 use crate::store::{self, CompiledStore, PolicyEntry, StoreFiles};
 use crate::token::sources::{self, Issuers};
@@ -29,6 +30,8 @@ pub struct Authorizer {
     pub(crate) types: SchemaTypes,
     /// Verified tokens' mapped identities, by digest of the whole token.
     pub(crate) token_cache: Mutex<TokenCache>,
+    /// `authorizer.json`'s routes.
+    pub(crate) routes: Routes,
 }
 
 impl Authorizer {
@@ -56,6 +59,11 @@ impl Authorizer {
             diagnostics: Vec::new(),
         })?;
         let issuers = Issuers::new(sources, compiled.config.token_validation.clone());
+        let routes = Routes::compile(&compiled.config, compiled.namespace.as_deref()).map_err(|errors| LoadError {
+            code: "bundle.invalid".into(),
+            message: format!("`authorizer.json`: {}", errors.join("; ")),
+            diagnostics: Vec::new(),
+        })?;
         Ok(Authorizer {
             types: SchemaTypes::from_source(&bundle.sources.schema),
             store: compiled,
@@ -63,6 +71,7 @@ impl Authorizer {
             engine: cedar_policy::Authorizer::new(),
             issuers,
             token_cache: Mutex::new(TokenCache::default()),
+            routes,
         })
     }
 

@@ -176,3 +176,29 @@ pub fn token_cache_stats(authorizer: &Authorizer) -> String {
     let (hits, misses, entries) = authorizer.token_cache_stats();
     json!({ "hits": hits, "misses": misses, "entries": entries }).to_string()
 }
+
+/// An HTTP request through its route: the answer, `authenticated`, the route, and with `allRoutes` every
+/// route's decision.
+pub fn authorize_http(authorizer: &Authorizer, input_json: &str, now: f64) -> String {
+    let answer = match (serde_json::from_str::<Value>(input_json), seconds(now)) {
+        (Ok(input), Ok(now)) => return to_json(&authorizer.authorize_http(&input, now)),
+        (Err(e), _) => malformed_input(e),
+        (_, Err(e)) => e,
+    };
+    to_json(&json!({ "decision": "DENY", "determiningPolicies": [], "errors": [answer], "authenticated": false }))
+}
+
+/// An HTTP request verified and routed, not decided (for a decision cache's key).
+pub fn prepare_http(authorizer: &Authorizer, input_json: &str, now: f64) -> String {
+    let error = match (serde_json::from_str::<Value>(input_json), seconds(now)) {
+        (Ok(input), Ok(now)) => return to_json(&authorizer.prepare_http(&input, now)),
+        (Err(e), _) => malformed_input(e),
+        (_, Err(e)) => e,
+    };
+    to_json(&json!({ "authenticated": false, "error": error }))
+}
+
+/// The store's routes.
+pub fn routes(authorizer: &Authorizer) -> String {
+    to_json(&authorizer.route_table())
+}

@@ -272,6 +272,14 @@ pub fn compile(sources: &StoreSources, validate: bool) -> (Option<CompiledStore>
     for problem in crate::token::sources::check_against_schema(&sources.authorizer, &types) {
         diagnostics.push(Diagnostic::error("config.invalid", problem).in_file(CONFIG_FILE));
     }
+    let schema_actions: HashSet<EntityUid> = schema.actions().cloned().collect();
+    let route_problems = match crate::routes::Routes::compile(&sources.authorizer, namespace.as_deref()) {
+        Ok(routes) => routes.check_against_schema(&schema_actions, &types),
+        Err(errors) => errors,
+    };
+    for problem in route_problems {
+        diagnostics.push(Diagnostic::error("config.routes", problem).in_file(CONFIG_FILE));
+    }
     let strict = validate && sources.authorizer.validation_settings.mode == ValidationMode::Strict;
     // Validate whatever parsed, so one run reports every problem of the store.
     if strict {
@@ -283,7 +291,6 @@ pub fn compile(sources: &StoreSources, validate: bool) -> (Option<CompiledStore>
     let Some(entities) = entities else {
         return (None, diagnostics);
     };
-    let schema_actions: HashSet<EntityUid> = schema.actions().cloned().collect();
     let compiled = CompiledStore {
         schema,
         policies,

@@ -83,6 +83,22 @@ impl WasmAuthorizer {
         json_api::token_cache_stats(&self.inner)
     }
 
+    /// An HTTP request (token, method, path, ...) through its route to a decision.
+    #[wasm_bindgen(js_name = authorizeHttp)]
+    pub fn authorize_http(&self, input_json: &str, now: f64) -> String {
+        json_api::authorize_http(&self.inner, input_json, now)
+    }
+
+    /// Verifies and routes an HTTP request without deciding.
+    #[wasm_bindgen(js_name = prepareHttp)]
+    pub fn prepare_http(&self, input_json: &str, now: f64) -> String {
+        json_api::prepare_http(&self.inner, input_json, now)
+    }
+
+    pub fn routes(&self) -> String {
+        json_api::routes(&self.inner)
+    }
+
     #[wasm_bindgen(js_name = runTests)]
     pub fn run_tests(&self, files_json: &str) -> String {
         json_api::run_tests(&self.inner, files_json)

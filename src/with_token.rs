@@ -96,7 +96,8 @@ impl TokenCache {
     }
 }
 
-fn cache_key(tokens: &[(TokenKind, &str)]) -> [u8; 32] {
+/// The verified-token cache's key: SHA-256 over each token's kind and text.
+pub fn cache_key(tokens: &[(TokenKind, &str)]) -> [u8; 32] {
     let mut hasher = Sha256::new();
     for (kind, token) in tokens {
         hasher.update(kind.token_use().as_bytes());

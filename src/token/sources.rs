@@ -234,6 +234,26 @@ impl Issuers {
         self.keys.get(issuer).ok_or_else(|| "keys were not stored".to_string())
     }
 
+    /// Which kind a bearer token is, for adapters that get one token and no say: a Cognito token's
+    /// `token_use`, or the one kind an OIDC source accepts. Read from the unverified token, it only picks
+    /// the checks: verification then requires the token to be exactly that kind.
+    pub fn kind_of(&self, token: &str) -> Result<TokenKind, TokenError> {
+        let parsed = jws::parse(token, self.limits.max_token_bytes)?;
+        let claims = parsed.claims()?;
+        let issuer = string_claim(&claims, "iss")?.ok_or_else(|| TokenError::new(codes::WRONG_ISSUER, "the token has no `iss`"))?;
+        let source = self
+            .sources
+            .iter()
+            .find(|s| s.issuer == issuer)
+            .ok_or_else(|| TokenError::new(codes::WRONG_ISSUER, format!("issuer `{issuer}` is not a configured identity source")))?;
+        match (&source.provider, string_claim(&claims, "token_use")?) {
+            (Provider::Oidc { kind, .. }, _) => Ok(*kind),
+            (Provider::Cognito { .. }, Some("id")) => Ok(TokenKind::Identity),
+            (Provider::Cognito { .. }, Some("access")) => Ok(TokenKind::Access),
+            (Provider::Cognito { .. }, _) => Err(TokenError::new(codes::WRONG_USE, "a Cognito token needs `token_use` `id` or `access`")),
+        }
+    }
+
     /// Checks a token's signature and claims. `now` is seconds since the epoch.
     pub fn verify(&self, token: &str, kind: TokenKind, now: u64) -> Result<VerifiedToken, TokenError> {
         let parsed = jws::parse(token, self.limits.max_token_bytes)?;

@@ -1,0 +1,99 @@
+//! HTTP requests through routes to decisions: what every API Gateway and CloudFront adapter calls.
+
+mod common;
+
+use cedar_authorizer::{Authorizer, Decision};
+use common::*;
+use jsonwebtoken::Algorithm;
+use serde_json::{json, Value};
+
+fn rides() -> (Authorizer, Minter) {
+    let minter = Minter::new();
+    let mut authorizer = Authorizer::from_files(&example("rides")).expect("rides");
+    authorizer.set_jwks(COGNITO_ISSUER, &minter.jwks()).expect("keys");
+    (authorizer, minter)
+}
+
+fn get(token: &str, path: &str) -> Value {
+    json!({ "token": token, "http": { "method": "GET", "path": path, "headers": {}, "sourceIp": "203.0.113.9" } })
+}
+
+#[test]
+fn routes_decide_for_each_group_and_token_kind() {
+    let (authorizer, minter) = rides();
+    let paths = ["/rider", "/riders", "/trainer", "/trainers", "/unicorn", "/unicorns"];
+    for (group, allowed) in [("Admin", 6), ("Riders", 4), ("Trainers", 4)] {
+        for claims in [id_claims(group, &[group]), access_claims(group, &[group])] {
+            let token = minter.sign(Algorithm::RS256, "rsa-1", &claims);
+            let allows = paths.iter().filter(|p| authorizer.authorize_http(&get(&token, p), NOW).answer.is_allow()).count();
+            assert_eq!(allows, allowed, "{group} {}", claims["token_use"]);
+        }
+    }
+    let token = minter.sign(Algorithm::RS256, "rsa-1", &id_claims("r", &["Riders"]));
+    let answer = authorizer.authorize_http(&get(&token, "/riders"), NOW);
+    let route = answer.route.expect("route");
+    assert_eq!(route.route_key, "GET /riders");
+    assert_eq!(route.action.id, "get /riders");
+    assert_eq!(route.resource.to_string(), "Rides::Application::\"Rides\"");
+    assert!(answer.authenticated);
+}
+
+#[test]
+fn missing_bad_and_unrouted_requests_deny_with_the_right_status() {
+    let (authorizer, minter) = rides();
+    let token = minter.sign(Algorithm::RS256, "rsa-1", &id_claims("a", &["Admin"]));
+    let none = authorizer.authorize_http(&json!({ "http": { "method": "GET", "path": "/riders" } }), NOW);
+    assert!(!none.authenticated);
+    assert_eq!(none.answer.errors[0].code, "token.missing");
+    let bad = authorizer.authorize_http(&get("not.a.token", "/riders"), NOW);
+    assert!(!bad.authenticated);
+    assert_eq!(bad.answer.errors[0].code, "token.malformed");
+    let unrouted = authorizer.authorize_http(&get(&token, "/stables"), NOW);
+    assert!(unrouted.authenticated, "a verified token on an unknown route is a 403, not a 401");
+    assert_eq!(unrouted.answer.decision, Decision::Deny);
+    assert_eq!(unrouted.answer.errors[0].code, "route.not_found");
+    let post = authorizer.authorize_http(&json!({ "token": token, "http": { "method": "POST", "path": "/riders" } }), NOW);
+    assert_eq!(post.answer.errors[0].code, "route.not_found");
+    let no_http = authorizer.authorize_http(&json!({ "token": token }), NOW);
+    assert_eq!(no_http.answer.errors[0].code, "request.malformed");
+}
+
+#[test]
+fn all_routes_gives_every_route_decision_for_the_principal() {
+    let (authorizer, minter) = rides();
+    let token = minter.sign(Algorithm::RS256, "rsa-1", &id_claims("t", &["Trainers"]));
+    let mut input = get(&token, "/trainers");
+    input["allRoutes"] = json!(true);
+    let answer = authorizer.authorize_http(&input, NOW);
+    let routes = answer.routes.expect("routes");
+    let table: Vec<(String, String, Decision)> = routes.iter().map(|r| (r.method.clone(), r.arn_path.clone(), r.decision)).collect();
+    assert_eq!(table.len(), 6);
+    assert!(table.contains(&("GET".into(), "trainers".into(), Decision::Allow)));
+    assert!(table.contains(&("GET".into(), "riders".into(), Decision::Deny)));
+    assert_eq!(table.iter().filter(|r| r.2 == Decision::Allow).count(), 4);
+}
+
+#[test]
+fn prepare_gives_the_cache_key_parts_only_after_verification() {
+    let (authorizer, minter) = rides();
+    let token = minter.sign(Algorithm::RS256, "rsa-1", &id_claims("a", &["Admin"]));
+    let prepared = authorizer.prepare_http(&get(&token, "/riders"), NOW);
+    assert!(prepared.authenticated);
+    assert_eq!(prepared.token_digest.as_ref().map(String::len), Some(64));
+    assert_eq!(prepared.valid_until, Some(NOW + 3600 + 60));
+    assert_eq!(prepared.route.expect("route").action.id, "get /riders");
+    let forged = format!("{}x", token);
+    let refused = authorizer.prepare_http(&get(&forged, "/riders"), NOW);
+    assert!(!refused.authenticated);
+    assert!(refused.token_digest.is_none(), "no digest, so no cache lookup, for an unverified token");
+}
+
+#[test]
+fn routes_that_name_missing_actions_fail_the_bundle() {
+    let mut files = example("rides");
+    let config = files["authorizer.json"].replace("\"path\": \"/unicorns\" }", "\"path\": \"/unicorns\" },\n    { \"method\": \"DELETE\", \"path\": \"/unicorns/{id}\" }");
+    files.insert("authorizer.json".into(), config);
+    let diagnostics = cedar_authorizer::store::check(&files);
+    let error = diagnostics.iter().find(|d| d.code == "config.routes").expect("route error");
+    assert!(error.message.contains("delete /unicorns/{id}"), "{}", error.message);
+}
