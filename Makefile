@@ -17,13 +17,14 @@ TARBALL = build/cedar-authorizer-$(PACKAGE_VERSION).tgz
 CORPUS := build/corpus/corpus-tests
 SHARED := ../shared
 
-.PHONY: help tools node-deps build wasm pack corpus test test-rust test-js test-types run bench clean
+.PHONY: help tools node-deps chromium cfn-lint build wasm pack package build-test-bench corpus test test-rust test-js test-types test-browser test-sam run bench clean
 
 help:
-	@echo "make run     set up, build, and run the example requests of every store in policies/"
-	@echo "make test    set up, build, and run every test (Rust, conformance, JS package, types)"
-	@echo "make bench   set up, build, and benchmark against @cedar-policy/cedar-wasm"
-	@echo "make build   build the wasm module and the npm package in js/"
+	@echo "make run       set up, build, and start the local demo: API Gateway and the rides API behind the authorizer, and the test bench"
+	@echo "make test      set up, build, and run every test"
+	@echo "make bench     set up, build, and benchmark against the peers"
+	@echo "make build     build the wasm modules and the npm package in js/"
+	@echo "make package   write dist/lambda-authorizer.zip and dist/edge-viewer-request.zip (JWKS=<file> for the edge keys)"
 
 # ---- set-up ---------------------------------------------------------------------------------------
 
@@ -45,6 +46,21 @@ node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund
 	@touch $@
 
+# Debian's Chromium for the browser tests (a browser download does not work here).
+chromium:
+	@command -v chromium >/dev/null || { apt-get update -q && apt-get install -y -q chromium; }
+
+# cfn-lint, pinned, in a virtualenv outside the clone.
+CFN_LINT_VERSION := 1.58.0
+CFN_LINT_VENV := $(HOME)/.cache/cedar-authorizer/cfn-lint-$(CFN_LINT_VERSION)
+CFN_LINT := $(CFN_LINT_VENV)/bin/cfn-lint
+
+cfn-lint: $(CFN_LINT)
+
+$(CFN_LINT):
+	python3 -m venv $(CFN_LINT_VENV)
+	$(CFN_LINT_VENV)/bin/pip install -q cfn-lint==$(CFN_LINT_VERSION)
+
 corpus: $(CORPUS)
 
 $(CORPUS): $(SHARED)/corpora/cedar/corpus-tests.tar.gz
@@ -54,7 +70,7 @@ $(CORPUS): $(SHARED)/corpora/cedar/corpus-tests.tar.gz
 
 # ---- build ----------------------------------------------------------------------------------------
 
-wasm: js/wasm/node/cedar_authorizer_bg.wasm js/dist/web.mjs
+wasm: js/wasm/node/cedar_authorizer_bg.wasm js/dist/web.mjs js/wasm/edge/cedar_authorizer_bg.wasm.br
 
 pkg/node/cedar_authorizer_bg.wasm: $(RUST_SOURCES) | tools
 	wasm-pack build --release --target nodejs --out-dir pkg/node --out-name cedar_authorizer --no-pack
@@ -74,6 +90,21 @@ js/dist/web.mjs: pkg/web/cedar_authorizer_bg.wasm js/lib/web.mjs js/lib/api.cjs 
 	npx esbuild js/lib/web.mjs --bundle --format=esm --platform=browser --outfile=js/dist/web.mjs --log-level=warning
 	cp pkg/web/cedar_authorizer_bg.wasm js/dist/cedar_authorizer_bg.wasm
 
+# The Lambda@Edge module: compiled bundles only (no policy or schema text parsers, no validator), sized
+# for Lambda@Edge's 1 MB package limit: opt-level z, its own target directory (so the two builds never
+# rebuild each other), wasm-opt -Oz, and brotli in the package.
+EDGE_TARGET := target/edge
+WASM_OPT := node_modules/.bin/wasm-opt
+WASM_FEATURES := --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals --enable-reference-types --enable-multivalue
+
+pkg/edge/cedar_authorizer_bg.wasm: $(RUST_SOURCES) | tools node-deps
+	CARGO_PROFILE_RELEASE_OPT_LEVEL=z cargo build --lib --release --target wasm32-unknown-unknown --no-default-features --target-dir $(EDGE_TARGET)
+	wasm-bindgen $(EDGE_TARGET)/wasm32-unknown-unknown/release/cedar_authorizer.wasm --target nodejs --out-dir pkg/edge --out-name cedar_authorizer
+	$(WASM_OPT) -Oz $(WASM_FEATURES) --strip-debug --strip-producers pkg/edge/cedar_authorizer_bg.wasm -o pkg/edge/cedar_authorizer_bg.wasm
+
+js/wasm/edge/cedar_authorizer_bg.wasm.br: pkg/edge/cedar_authorizer_bg.wasm scripts/build-edge.mjs
+	node scripts/build-edge.mjs pkg/edge js/wasm/edge
+
 build: wasm
 
 # The packed tarball, installed into node_modules/ so tests import exactly what users get.
@@ -87,24 +118,43 @@ $(TARBALL): js/wasm/node/cedar_authorizer_bg.wasm js/dist/web.mjs $(JS_SOURCES)
 	cd js && npm pack --pack-destination ../build --silent >/dev/null
 	@echo "packed $(TARBALL)"
 
+# ---- packages, demo ------------------------------------------------------------------------------
+
+# The edge zip carries the identity source's keys; by default the demo issuer's (build/demo/jwks.json).
+JWKS ?= build/demo/jwks.json
+
+package: build
+	@node scripts/demo/keys.mjs build/demo >/dev/null
+	node js/bin/cedar-authorizer.cjs package policies/rides --jwks $(JWKS) -o dist --principal-header x-cedar-principal
+
+build-test-bench: build
+	node scripts/build-test-bench.mjs
+
 # ---- run, test, bench -----------------------------------------------------------------------------
 
-run: build
+run: package build-test-bench
 	node scripts/examples.mjs policies
+	node scripts/demo/server.mjs
 
-test: test-rust test-js test-types
+test: test-rust test-js test-types test-browser test-sam
 
 test-rust: corpus | tools
 	cargo test --all-targets -- --nocapture
 
-test-js: pack corpus
+test-js: pack corpus package
 	node --test --test-reporter=spec tests/js/
 
 test-types: pack
 	npx tsc -p tests/js/tsconfig.json
 
+test-browser: build-test-bench chromium
+	node --test --test-reporter=spec tests/browser/
+
+test-sam: cfn-lint package
+	$(CFN_LINT) examples/sam/template.yaml
+
 bench: pack
 	node scripts/bench.mjs
 
 clean:
-	rm -rf pkg js/wasm js/dist build node_modules
+	rm -rf pkg js/wasm js/dist build dist node_modules

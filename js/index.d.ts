@@ -109,6 +109,8 @@ export type ErrorCode =
   | 'jwks.unavailable'
   | 'mapping.missing_claim'
   | 'mapping.invalid'
+  | 'route.not_found'
+  | 'route.missing_value'
   | (string & {});
 
 /** Verified Permissions' `EvaluationErrorItem`, plus a stable `code` and the policy at fault. */
@@ -198,8 +200,18 @@ export interface Bundle {
   [key: string]: unknown;
 }
 
-/** A store folder or bundle file path (Node), a bundle object or its JSON text, or store files. */
-export type StoreSource = string | Bundle | { files: StoreFiles } | URL;
+/** A compiled bundle: the store in Cedar's JSON forms, for the Lambda@Edge build. */
+export interface CompiledBundle {
+  format: 'cedar-authorizer/compiled-bundle';
+  formatVersion: number;
+  hash: string;
+  sourceHash: string;
+  policies: PolicyEntry[];
+  [key: string]: unknown;
+}
+
+/** A store folder or bundle file path (Node), a bundle or compiled bundle object or its JSON text, or store files. */
+export type StoreSource = string | Bundle | CompiledBundle | { files: StoreFiles } | URL;
 
 export interface PolicyTestCaseResult {
   file: string;
@@ -294,6 +306,51 @@ export interface TokenExplanation {
   mappingError?: { code: string; message: string };
 }
 
+export interface HttpAuthorizationInput {
+  /** The bearer token. */
+  token?: string;
+  tokenKind?: 'auto' | 'identity' | 'access';
+  http: {
+    method: string;
+    path: string;
+    /** The route key or resource template API Gateway matched, when the event has one. */
+    routeKey?: string;
+    pathParameters?: Record<string, string>;
+    query?: Record<string, string>;
+    headers?: Record<string, string>;
+    sourceIp?: string;
+  };
+  /** Added to the route's context. */
+  context?: Record<string, CedarJsonValue>;
+  entities?: EntitiesDefinition;
+  /** Also decide every route that does not depend on the request. */
+  allRoutes?: boolean;
+}
+
+export interface RouteMatch {
+  routeKey: string;
+  action: CedarEntityUid;
+  resource: CedarEntityUid;
+  context: Record<string, CedarJsonValue>;
+}
+
+export interface RouteEntry {
+  routeKey: string;
+  method: string;
+  path: string;
+  action: CedarEntityUid;
+  resource: { type: string; id: string };
+  context: Record<string, CedarJsonValue>;
+  dependsOnRequest: boolean;
+}
+
+export interface HttpAuthorizationOutput extends IsAuthorizedWithTokenOutput {
+  /** False when the token was missing or did not verify (a 401 rather than a 403). */
+  authenticated: boolean;
+  route?: RouteMatch;
+  routes?: Array<{ routeKey: string; method: string; arnPath: string; decision: Decision }>;
+}
+
 export class AuthorizerLoadError extends Error {
   readonly name: 'AuthorizerLoadError';
   /** `store.invalid`, `store.not_found`, `bundle.invalid`, `bundle.format`, `bundle.hash_mismatch`. */
@@ -323,10 +380,20 @@ export class Authorizer {
   readonly issuers: Array<{ issuer: string; jwksUri?: string; discoveryUri?: string; hasKeys: boolean }>;
   explainToken(token: string, kind?: 'identity' | 'access'): TokenExplanation;
   readonly stats: { tokenCache: { hits: number; misses: number; entries: number }; jwksFetches: number };
+  /** An HTTP request through its route (what the AWS handlers call). Never rejects. */
+  authorizeHttp(input: HttpAuthorizationInput): Promise<HttpAuthorizationOutput>;
+  /** Verifies the token and routes the request without deciding. */
+  prepareHttp(input: HttpAuthorizationInput): Promise<{ authenticated: boolean; tokenDigest?: string; validUntil?: number; principal?: EntityIdentifier; route?: RouteMatch; error?: EvaluationErrorItem }>;
+  /** The store's routes. */
+  readonly routes: RouteEntry[];
+  /** Calls `listener(issuer)` when an issuer's keys change. */
+  onKeysChanged(listener: (issuer: string) => void): void;
   runTests(files?: StoreFiles): PolicyTestReport;
 }
 
 export function buildBundle(files: StoreFiles): { bundle?: Bundle; diagnostics: Diagnostic[] };
+/** A bundle compiled for Lambda@Edge (Cedar policy set and schema JSON; no text parsing when loaded). */
+export function compileBundle(bundle: Bundle | string): CompiledBundle;
 export function checkStore(files: StoreFiles): Diagnostic[];
 export function renderDiagnostics(diagnostics: Diagnostic[], files?: StoreFiles): string;
 /** Node only: reads a store folder into store files. */
@@ -334,3 +401,4 @@ export function readStoreFolder(dir: string): StoreFiles;
 /** Browser only: compiles the wasm module (from a URL or bytes; by default the file beside the module). */
 export function initialize(source?: string | URL | BufferSource | WebAssembly.Module): Promise<void>;
 export const BUNDLE_FORMAT: 'cedar-authorizer/bundle';
+export const COMPILED_FORMAT: 'cedar-authorizer/compiled-bundle';

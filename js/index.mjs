@@ -1,4 +1,4 @@
 import api from './index.cjs';
 
-export const { Authorizer, AuthorizerLoadError, buildBundle, checkStore, renderDiagnostics, readStoreFolder, initialize, BUNDLE_FORMAT } = api;
+export const { Authorizer, AuthorizerLoadError, buildBundle, compileBundle, checkStore, renderDiagnostics, readStoreFolder, initialize, BUNDLE_FORMAT, COMPILED_FORMAT } = api;
 export default api;

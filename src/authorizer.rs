@@ -11,12 +11,17 @@ use cedar_policy::{Context, Entities, Entity, EntityUid, Request, Response};
 use serde_json::{Map, Value};
 
 use crate::avp::{self, Answer, BatchAnswer, BatchResult, Decision, DeterminingPolicy, RequestParts};
-use crate::bundle::{self, Bundle, LoadError};
+#[cfg(feature = "authoring")]
+use crate::bundle::{self, Bundle};
+use crate::bundle::LoadError;
+use crate::compiled::{self, CompiledBundle};
 use crate::diagnostics::error_chain;
 use crate::errors::{codes, ErrorItem};
 use crate::routes::Routes;
 use crate::schema_types::SchemaTypes;
-use crate::store::{self, CompiledStore, PolicyEntry, StoreFiles};
+use crate::store::{CompiledStore, PolicyEntry};
+#[cfg(feature = "authoring")]
+use crate::store::{self, StoreFiles};
 use crate::token::sources::{self, Issuers};
 use crate::with_token::TokenCache;
 
@@ -36,6 +41,7 @@ pub struct Authorizer {
 
 impl Authorizer {
     /// Loads a bundle (its hash already checked by [`bundle::from_value`]).
+    #[cfg(feature = "authoring")]
     pub fn from_bundle(bundle: &Bundle) -> Result<Self, LoadError> {
         let (compiled, diagnostics) = store::compile(&bundle.sources, false);
         let Some(compiled) = compiled else {
@@ -53,6 +59,16 @@ impl Authorizer {
                 diagnostics: Vec::new(),
             });
         }
+        Authorizer::assemble(compiled, bundle.hash.clone(), SchemaTypes::from_source(&bundle.sources.schema))
+    }
+
+    /// Loads a compiled bundle (its hash already checked by [`compiled::from_value`]).
+    pub fn from_compiled(bundle: &CompiledBundle) -> Result<Self, LoadError> {
+        let store = compiled::load(bundle)?;
+        Authorizer::assemble(store, bundle.hash.clone(), SchemaTypes::from_resolved_json(&bundle.schema_types))
+    }
+
+    fn assemble(compiled: CompiledStore, hash: String, types: SchemaTypes) -> Result<Self, LoadError> {
         let sources = sources::resolve(&compiled.config).map_err(|errors| LoadError {
             code: "bundle.invalid".into(),
             message: format!("`authorizer.json`: {}", errors.join("; ")),
@@ -65,9 +81,9 @@ impl Authorizer {
             diagnostics: Vec::new(),
         })?;
         Ok(Authorizer {
-            types: SchemaTypes::from_source(&bundle.sources.schema),
+            types,
             store: compiled,
-            hash: bundle.hash.clone(),
+            hash,
             engine: cedar_policy::Authorizer::new(),
             issuers,
             token_cache: Mutex::new(TokenCache::default()),
@@ -75,11 +91,32 @@ impl Authorizer {
         })
     }
 
+    /// Loads a bundle or a compiled bundle from JSON text.
     pub fn from_bundle_json(text: &str) -> Result<Self, LoadError> {
-        Authorizer::from_bundle(&bundle::from_json_str(text)?)
+        let value: Value = serde_json::from_str(text).map_err(|e| LoadError {
+            code: "bundle.invalid".into(),
+            message: format!("the bundle is not JSON: {e}"),
+            diagnostics: Vec::new(),
+        })?;
+        if value.get("format").and_then(Value::as_str) == Some(compiled::COMPILED_FORMAT) {
+            return Authorizer::from_compiled(&compiled::from_value(value)?);
+        }
+        #[cfg(feature = "authoring")]
+        {
+            Authorizer::from_bundle(&bundle::from_value(value)?)
+        }
+        #[cfg(not(feature = "authoring"))]
+        {
+            Err(LoadError {
+                code: "bundle.format".into(),
+                message: "this build loads compiled bundles only: build one with `cedar-authorizer bundle <store> --compiled -o <file>`".into(),
+                diagnostics: Vec::new(),
+            })
+        }
     }
 
     /// Validates a store's files, builds its bundle and loads it.
+    #[cfg(feature = "authoring")]
     pub fn from_files(files: &StoreFiles) -> Result<Self, LoadError> {
         let outcome = bundle::build(files);
         match outcome.bundle {

@@ -9,7 +9,9 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use crate::diagnostics::Diagnostic;
-use crate::store::{self, PolicyEntry, StoreFiles, StoreSources};
+use crate::store::{PolicyEntry, StoreSources};
+#[cfg(feature = "authoring")]
+use crate::store::{self, StoreFiles};
 
 pub const BUNDLE_FORMAT: &str = "cedar-authorizer/bundle";
 pub const BUNDLE_FORMAT_VERSION: u32 = 1;
@@ -72,6 +74,7 @@ impl std::fmt::Display for LoadError {
 impl std::error::Error for LoadError {}
 
 /// Validates a store's files and builds its bundle.
+#[cfg(feature = "authoring")]
 pub fn build(files: &StoreFiles) -> BuildOutcome {
     let sources = match store::sources_from_files(files) {
         Ok(sources) => sources,
@@ -82,6 +85,7 @@ pub fn build(files: &StoreFiles) -> BuildOutcome {
     BuildOutcome { bundle, diagnostics }
 }
 
+#[cfg(feature = "authoring")]
 fn seal(sources: StoreSources, policies: Vec<PolicyEntry>) -> Bundle {
     let mut bundle = Bundle {
         format: BUNDLE_FORMAT.into(),
@@ -100,8 +104,13 @@ pub fn content_hash(bundle: &Bundle) -> String {
     if let Value::Object(map) = &mut value {
         map.remove("hash");
     }
+    canonical_hash(&value)
+}
+
+/// `sha256:<hex>` of a value's canonical JSON.
+pub fn canonical_hash(value: &Value) -> String {
     let mut canonical = String::new();
-    write_canonical(&value, &mut canonical);
+    write_canonical(value, &mut canonical);
     let digest = Sha256::digest(canonical.as_bytes());
     format!("sha256:{}", hex(&digest))
 }

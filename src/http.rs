@@ -10,9 +10,10 @@
 //!   "allRoutes": false }
 //! ```
 //!
-//! With `allRoutes`, the answer also carries the decision of every other route whose resource and
-//! context do not depend on the request, for the same principal: what an API Gateway policy cached for
-//! one route needs to be right for all of them.
+//! With `allRoutes`, the answer also carries the decision of every route whose resource and context do
+//! not depend on the request, for the same principal: what an API Gateway policy cached for one route
+//! needs to be right for all of them. Routes that depend on the request are left out: a cached policy
+//! then says nothing about them (API Gateway denies), rather than something wrong.
 
 use serde::Serialize;
 use serde_json::{json, Value};
@@ -188,17 +189,19 @@ impl Authorizer {
         self.authorize_identity(identity, &request)
     }
 
-    /// Decisions of every route that does not depend on the request, plus the one decided.
+    /// Decisions of every route that does not depend on the request (the one decided included).
     fn every_route(&self, identity: &Identity, current: &RouteMatch, current_answer: &Answer, input: &Value) -> Vec<RouteDecision> {
         let empty = HttpRequest::default();
         self.routes
             .routes
             .iter()
             .filter_map(|route| {
-                let decision = if route.route_key == current.route_key {
-                    current_answer.decision
-                } else if route.depends_on_request {
+                // A route whose resource or context comes from the request is decided per request only:
+                // its ARN pattern would otherwise carry one request's answer to all of them.
+                let decision = if route.depends_on_request {
                     return None;
+                } else if route.route_key == current.route_key {
+                    current_answer.decision
                 } else {
                     let matched = route.resolve(&empty, &Default::default()).ok()?;
                     self.decide_route(identity, &matched, input).decision

@@ -6,10 +6,15 @@ use serde_json::{json, Value};
 
 use crate::authorizer::Authorizer;
 use crate::avp::Answer;
-use crate::bundle::{self, LoadError};
+use crate::bundle::LoadError;
+#[cfg(feature = "authoring")]
+use crate::bundle;
+#[cfg(feature = "authoring")]
 use crate::diagnostics::{self, Diagnostic};
 use crate::errors::{codes, ErrorItem};
+#[cfg(feature = "authoring")]
 use crate::policy_tests;
+#[cfg(feature = "authoring")]
 use crate::store::{self, StoreFiles};
 use crate::token::TokenKind;
 
@@ -17,6 +22,7 @@ fn to_json<T: Serialize>(value: &T) -> String {
     serde_json::to_string(value).unwrap_or_else(|e| json!({ "type": "failure", "errors": [e.to_string()] }).to_string())
 }
 
+#[cfg(feature = "authoring")]
 /// A `{path: text}` object of store files.
 pub fn parse_files(files_json: &str) -> Result<StoreFiles, LoadError> {
     serde_json::from_str(files_json).map_err(|e| LoadError {
@@ -26,6 +32,7 @@ pub fn parse_files(files_json: &str) -> Result<StoreFiles, LoadError> {
     })
 }
 
+#[cfg(feature = "authoring")]
 /// `{bundle?, diagnostics}`.
 pub fn build_bundle(files_json: &str) -> String {
     match parse_files(files_json) {
@@ -34,6 +41,7 @@ pub fn build_bundle(files_json: &str) -> String {
     }
 }
 
+#[cfg(feature = "authoring")]
 /// Every diagnostic of a store, as a JSON list.
 pub fn check_store(files_json: &str) -> String {
     match parse_files(files_json) {
@@ -42,6 +50,7 @@ pub fn check_store(files_json: &str) -> String {
     }
 }
 
+#[cfg(feature = "authoring")]
 /// Diagnostics printed like a compiler's, with source lines from `files_json`.
 pub fn render_diagnostics(diagnostics_json: &str, files_json: &str) -> String {
     let diagnostics: Vec<Diagnostic> = serde_json::from_str(diagnostics_json).unwrap_or_default();
@@ -53,6 +62,7 @@ pub fn load_authorizer_from_bundle(bundle_json: &str) -> Result<Authorizer, Load
     Authorizer::from_bundle_json(bundle_json)
 }
 
+#[cfg(feature = "authoring")]
 pub fn load_authorizer_from_files(files_json: &str) -> Result<Authorizer, LoadError> {
     Authorizer::from_files(&parse_files(files_json)?)
 }
@@ -86,6 +96,7 @@ pub fn manifest(authorizer: &Authorizer) -> String {
     to_json(&authorizer.manifest())
 }
 
+#[cfg(feature = "authoring")]
 /// Runs a store's test files (`{path: text}`) against the authorizer: the report as JSON.
 pub fn run_tests(authorizer: &Authorizer, files_json: &str) -> String {
     match parse_files(files_json) {
@@ -94,6 +105,7 @@ pub fn run_tests(authorizer: &Authorizer, files_json: &str) -> String {
     }
 }
 
+#[cfg(feature = "authoring")]
 /// A test report (as returned by [`run_tests`]) as text.
 pub fn render_test_report(report_json: &str) -> String {
     match serde_json::from_str::<policy_tests::TestReport>(report_json) {
@@ -201,4 +213,15 @@ pub fn prepare_http(authorizer: &Authorizer, input_json: &str, now: f64) -> Stri
 /// The store's routes.
 pub fn routes(authorizer: &Authorizer) -> String {
     to_json(&authorizer.route_table())
+}
+
+/// A bundle (JSON text) compiled for runtimes that load compiled bundles only: the compiled bundle as
+/// JSON, or `{type: "failure", error}`.
+#[cfg(feature = "authoring")]
+pub fn compile_bundle(bundle_json: &str) -> String {
+    let compiled = crate::bundle::from_json_str(bundle_json).and_then(|b| crate::compiled::compile(&b));
+    match compiled {
+        Ok(compiled) => to_json(&compiled),
+        Err(e) => json!({ "type": "failure", "error": e }).to_string(),
+    }
 }

@@ -8,12 +8,14 @@
 pub mod authorizer;
 pub mod avp;
 pub mod bundle;
+pub mod compiled;
 pub mod config;
 pub mod diagnostics;
 pub mod entity_ref;
 pub mod errors;
 pub mod http;
 pub mod json_api;
+#[cfg(feature = "authoring")]
 pub mod policy_tests;
 pub mod routes;
 pub mod schema_types;

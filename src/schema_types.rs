@@ -3,9 +3,11 @@
 
 use std::collections::BTreeMap;
 
+#[cfg(feature = "authoring")]
 use cedar_policy::SchemaFragment;
 use serde_json::Value;
 
+#[cfg(feature = "authoring")]
 use crate::store::{SchemaFormat, SchemaSource};
 
 /// A Cedar type, with common types already substituted.
@@ -34,6 +36,7 @@ pub struct SchemaTypes {
 impl SchemaTypes {
     /// Reads the types out of a store's schema. A schema that parsed for the store parses here too; any
     /// failure leaves the tables empty, which maps no claims rather than wrong ones.
+    #[cfg(feature = "authoring")]
     pub fn from_source(source: &SchemaSource) -> SchemaTypes {
         let cedar_text = match source.format {
             SchemaFormat::Cedar => Some(source.text.clone()),
@@ -45,7 +48,8 @@ impl SchemaTypes {
             .unwrap_or_default()
     }
 
-    fn from_resolved_json(json: &Value) -> SchemaTypes {
+    /// From the JSON of `cedar_policy::schema_str_to_json_with_resolved_types`.
+    pub fn from_resolved_json(json: &Value) -> SchemaTypes {
         let mut common: BTreeMap<String, Value> = BTreeMap::new();
         let namespaces = json.as_object().cloned().unwrap_or_default();
         for (ns, body) in &namespaces {

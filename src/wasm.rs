@@ -27,6 +27,7 @@ impl WasmAuthorizer {
     }
 
     /// Validates and loads a store given as `{path: text}` JSON.
+    #[cfg(feature = "authoring")]
     #[wasm_bindgen(js_name = fromFiles)]
     pub fn from_files(files_json: &str) -> Result<WasmAuthorizer, JsError> {
         json_api::load_authorizer_from_files(files_json)
@@ -99,28 +100,39 @@ impl WasmAuthorizer {
         json_api::routes(&self.inner)
     }
 
+    #[cfg(feature = "authoring")]
     #[wasm_bindgen(js_name = runTests)]
     pub fn run_tests(&self, files_json: &str) -> String {
         json_api::run_tests(&self.inner, files_json)
     }
 }
 
+#[cfg(feature = "authoring")]
 #[wasm_bindgen(js_name = buildBundle)]
 pub fn build_bundle(files_json: &str) -> String {
     json_api::build_bundle(files_json)
 }
 
+#[cfg(feature = "authoring")]
 #[wasm_bindgen(js_name = checkStore)]
 pub fn check_store(files_json: &str) -> String {
     json_api::check_store(files_json)
 }
 
+#[cfg(feature = "authoring")]
 #[wasm_bindgen(js_name = renderDiagnostics)]
 pub fn render_diagnostics(diagnostics_json: &str, files_json: &str) -> String {
     json_api::render_diagnostics(diagnostics_json, files_json)
 }
 
+#[cfg(feature = "authoring")]
 #[wasm_bindgen(js_name = renderTestReport)]
 pub fn render_test_report(report_json: &str) -> String {
     json_api::render_test_report(report_json)
+}
+
+#[cfg(feature = "authoring")]
+#[wasm_bindgen(js_name = compileBundle)]
+pub fn compile_bundle(bundle_json: &str) -> String {
+    json_api::compile_bundle(bundle_json)
 }

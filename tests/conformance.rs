@@ -60,6 +60,7 @@ struct Counts {
     allow: usize,
     deny: usize,
     validation_checked: usize,
+    compiled_checked: usize,
     mismatches: Vec<String>,
 }
 
@@ -94,10 +95,25 @@ fn run_test(root: &Path, file: &Path, counts: &mut Counts) {
     if validates != should_validate || !other_errors.is_empty() {
         counts.mismatches.push(format!("{name}: validates={validates}, shouldValidate={should_validate}, other errors {other_errors:?}"));
     }
-    let authorizer = match Authorizer::from_files(&files_with("OFF")) {
+    let bundle = match cedar_authorizer::bundle::build(&files_with("OFF")).bundle {
+        Some(bundle) => bundle,
+        None => {
+            counts.mismatches.push(format!("{name}: does not bundle"));
+            return;
+        }
+    };
+    let authorizer = match Authorizer::from_bundle(&bundle) {
         Ok(a) => a,
         Err(e) => {
             counts.mismatches.push(format!("{name}: does not load: {e}"));
+            return;
+        }
+    };
+    // The same store as a compiled bundle (policy set and schema JSON, no text parsing) must agree.
+    let compiled = match cedar_authorizer::compiled::compile(&bundle).and_then(|c| Authorizer::from_compiled(&c)) {
+        Ok(a) => a,
+        Err(e) => {
+            counts.mismatches.push(format!("{name}: the compiled bundle does not load: {e}"));
             return;
         }
     };
@@ -115,6 +131,10 @@ fn run_test(root: &Path, file: &Path, counts: &mut Counts) {
             "context": request["context"],
         });
         let answer = authorizer.is_authorized(&input);
+        counts.compiled_checked += 1;
+        if compiled.is_authorized(&input) != answer {
+            counts.mismatches.push(format!("{name} {}: the compiled bundle answers differently", request["description"]));
+        }
         let expected_decision = if request["decision"] == "allow" { Decision::Allow } else { Decision::Deny };
         match expected_decision {
             Decision::Allow => counts.allow += 1,
@@ -146,12 +166,13 @@ fn conformance_corpus_agrees_through_the_rust_api() {
         run_test(&root, &file, &mut counts);
     }
     println!(
-        "cedar conformance (Rust API): {} tests, {} requests ({} allow, {} deny), {} validation checks, {} mismatches",
+        "cedar conformance (Rust API): {} tests, {} requests ({} allow, {} deny), {} validation checks, {} compiled-bundle checks, {} mismatches",
         counts.tests,
         counts.requests,
         counts.allow,
         counts.deny,
         counts.validation_checked,
+        counts.compiled_checked,
         counts.mismatches.len()
     );
     for m in counts.mismatches.iter().take(20) {
@@ -159,5 +180,6 @@ fn conformance_corpus_agrees_through_the_rust_api() {
     }
     assert_eq!(counts.tests, 22 + 7_809);
     assert_eq!(counts.requests, 62_546);
+    assert_eq!(counts.compiled_checked, 62_546);
     assert!(counts.mismatches.is_empty(), "{} mismatches", counts.mismatches.len());
 }

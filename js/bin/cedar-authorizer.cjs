@@ -12,20 +12,31 @@ commands:
                                diagnostic with file, line, column and the offending line
   bundle <store> -o <file>     validate a store and write its bundle: one JSON file with a SHA-256 hash
   test <store>                 run the store's tests/*.json and report pass or fail per request
+  routes <store>               print the store's routes: method, path, action, resource and context
+  package <store> --jwks <f>   write dist/lambda-authorizer.zip (API Gateway) and dist/edge-viewer-request.zip
+                               (Lambda@Edge, with the compiled bundle and the JWKS in <f>), and print sizes
 
 options:
-  -o, --output <file>          where \`bundle\` writes (default: stdout)
+  -o, --output <file|dir>      where \`bundle\` writes (default: stdout); where \`package\` writes (default: dist)
+  --compiled                   \`bundle\`: write a compiled bundle (for Lambda@Edge: no text parsing at load)
+  --jwks <file>                \`package\`: the identity source's JWKS, or {"<issuer>": JWKS}, for the edge zip
+  --principal-header <name>    \`package\`: the edge function passes the principal to the origin in this header
+  --token-cookie <name>        \`package\`: the edge function also reads the token from this cookie
   --json                       print machine-readable JSON instead of text
   -h, --help                   show this help
 
 exit status: 0 on success, 1 when the store has errors or a test fails, 2 on bad usage`;
 
 function parseArgs(argv) {
-  const args = { positional: [], json: false, output: undefined };
+  const args = { positional: [], json: false, output: undefined, compiled: false };
   for (let i = 0; i < argv.length; i += 1) {
     const a = argv[i];
     if (a === '--json') args.json = true;
     else if (a === '-o' || a === '--output') args.output = argv[++i];
+    else if (a === '--compiled') args.compiled = true;
+    else if (a === '--jwks') args.jwks = argv[++i];
+    else if (a === '--principal-header') args.principalHeader = argv[++i];
+    else if (a === '--token-cookie') args.tokenCookie = argv[++i];
     else if (a === '-h' || a === '--help') args.help = true;
     else if (a.startsWith('-')) throw new UsageError(`unknown option \`${a}\``);
     else args.positional.push(a);
@@ -55,6 +66,16 @@ function hasErrors(diagnostics) {
   return diagnostics.some((d) => d.severity === 'error');
 }
 
+function table(rows) {
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => String(r[i]).length)));
+  return rows
+    .map((r, n) => {
+      const line = r.map((c, i) => String(c).padEnd(widths[i])).join('  ').trimEnd();
+      return n === 0 ? `${line}\n${widths.map((w) => '-'.repeat(w)).join('  ')}` : line;
+    })
+    .join('\n');
+}
+
 const commands = {
   validate(args, out, err) {
     const dir = args.positional[0];
@@ -81,17 +102,82 @@ const commands = {
       if (args.json) out(JSON.stringify({ ok: false, diagnostics }, null, 2));
       return 1;
     }
-    const text = JSON.stringify(bundle, null, 2) + '\n';
+    const output = args.compiled ? api.compileBundle(bundle) : bundle;
+    const text = JSON.stringify(output, null, 2) + '\n';
     if (args.output) {
       fs.mkdirSync(path.dirname(path.resolve(args.output)), { recursive: true });
       fs.writeFileSync(args.output, text);
-      const summary = { ok: true, output: args.output, hash: bundle.hash, policies: bundle.policies.length, bytes: Buffer.byteLength(text) };
+      const summary = { ok: true, output: args.output, hash: output.hash, policies: bundle.policies.length, bytes: Buffer.byteLength(text) };
       if (args.json) out(JSON.stringify(summary, null, 2));
-      else out(`wrote ${args.output}: ${summary.policies} policies, ${summary.bytes} bytes, ${bundle.hash}`);
+      else out(`wrote ${args.output}: ${args.compiled ? 'compiled, ' : ''}${summary.policies} policies, ${summary.bytes} bytes, ${output.hash}`);
     } else {
       out(text.trimEnd());
     }
     return 0;
+  },
+
+  routes(args, out, err) {
+    const dir = args.positional[0];
+    const files = readStore(dir);
+    let authorizer;
+    try {
+      authorizer = api.Authorizer.loadSync({ files }, { fetchKeys: false });
+    } catch (e) {
+      if (e instanceof api.AuthorizerLoadError) {
+        err(api.renderDiagnostics(prefixed(e.diagnostics, dir), filesUnder(files, dir)).trimEnd() || e.message);
+        return 1;
+      }
+      throw e;
+    }
+    const routes = authorizer.routes;
+    if (args.json) {
+      out(JSON.stringify(routes, null, 2));
+      return 0;
+    }
+    if (routes.length === 0) {
+      out(`${dir}: no routes (add \`routes\` to authorizer.json)`);
+      return 0;
+    }
+    const rows = [['method', 'path', 'action', 'resource', 'context']];
+    for (const r of routes) {
+      rows.push([
+        r.method === '*' ? 'ANY' : r.method,
+        r.routeKey === '$default' ? '$default' : r.path,
+        `${r.action.type}::${JSON.stringify(r.action.id)}`,
+        `${r.resource.type}::${JSON.stringify(r.resource.id)}`,
+        Object.entries(r.context).map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`).join(' ') || '-',
+      ]);
+    }
+    out(table(rows));
+    return 0;
+  },
+
+  package(args, out, err) {
+    const dir = args.positional[0];
+    const files = readStore(dir);
+    if (!args.jwks) throw new UsageError('missing --jwks <file>: the edge zip carries the identity source\'s keys');
+    let jwks;
+    try {
+      jwks = JSON.parse(fs.readFileSync(args.jwks, 'utf8'));
+    } catch (e) {
+      throw new UsageError(`--jwks ${args.jwks}: ${e.message}`);
+    }
+    const edgeOptions = {};
+    if (args.principalHeader) edgeOptions.principalHeader = args.principalHeader;
+    if (args.tokenCookie) edgeOptions.tokenCookie = args.tokenCookie;
+    const { writePackages } = require('../lib/package/lambda-zips.cjs');
+    const result = writePackages(api, { files, outDir: args.output ?? 'dist', jwks, edgeOptions });
+    if (args.json) {
+      out(JSON.stringify(result, null, 2));
+    } else {
+      for (const w of result.written) {
+        const limit = w.limit ? ` (limit ${w.limit}, ${((100 * w.bytes) / w.limit).toFixed(0)}% used)` : '';
+        out(`wrote ${w.file}: ${w.bytes} bytes${limit}`);
+      }
+    }
+    const over = result.written.filter((w) => w.limit && w.bytes > w.limit);
+    for (const w of over) err(`error: ${w.file} is ${w.bytes} bytes, over the ${w.limit}-byte Lambda@Edge limit`);
+    return over.length > 0 ? 1 : 0;
   },
 
   test(args, out, err) {

@@ -4,6 +4,7 @@ const { AuthorizerLoadError } = require('./errors.cjs');
 const { JwksCache } = require('./jwks.cjs');
 
 const BUNDLE_FORMAT = 'cedar-authorizer/bundle';
+const COMPILED_FORMAT = 'cedar-authorizer/compiled-bundle';
 
 // Cedar's `long` is a 64-bit integer; JavaScript numbers are exact only to 2^53. Callers pass larger values
 // as BigInt, which JSON.stringify refuses: those inputs take a slower path that writes them as integers.
@@ -82,6 +83,7 @@ function createApi(wasm, platform) {
     #imported = new Map();
     /** Bumped on every key import: a request that saw older keys retries once. */
     #keysGeneration = 0;
+    #keyListeners = [];
 
     /** @private use Authorizer.load */
     constructor(inner, files, options = {}) {
@@ -227,6 +229,33 @@ function createApi(wasm, platform) {
       }
     }
 
+    /**
+     * An HTTP request through its route: `{ token, tokenKind, http: { method, path, routeKey, pathParameters,
+     * query, headers, sourceIp }, context, entities, allRoutes }`. The answer adds `authenticated` (false: the
+     * token was missing or bad, a 401), `route` and, with `allRoutes`, every route's decision. Never throws.
+     */
+    async authorizeHttp(input) {
+      return this.#withKeys(
+        (now) => JSON.parse(this.#inner.authorizeHttp(stringify(input), now)),
+        (answer) => answer.errors,
+        (e) => ({ ...denyOnFailure(e), authenticated: false }),
+      );
+    }
+
+    /** Verifies the token and routes the request without deciding: `{ authenticated, tokenDigest, validUntil, principal, route, error }`. */
+    async prepareHttp(input) {
+      return this.#withKeys(
+        (now) => JSON.parse(this.#inner.prepareHttp(stringify(input), now)),
+        (prepared) => (prepared.error ? [prepared.error] : []),
+        (e) => ({ authenticated: false, error: denyOnFailure(e).errors[0] }),
+      );
+    }
+
+    /** The store's routes: route key, method, path template, action, resource and context templates. */
+    get routes() {
+      return JSON.parse(this.#inner.routes());
+    }
+
     /** Fetches (or takes from the options) the keys of every issuer now, rather than on first use. */
     async prefetchKeys() {
       const outcomes = {};
@@ -240,8 +269,16 @@ function createApi(wasm, platform) {
     /** Imports an issuer's key set into the wasm instance: `{ type: 'success', keys, skipped }` or `{ type: 'failure', error }`. */
     setJwks(issuer, jwks) {
       const result = JSON.parse(this.#inner.setJwks(issuer, typeof jwks === 'string' ? jwks : JSON.stringify(jwks)));
-      if (result.type === 'success') this.#keysGeneration += 1;
+      if (result.type === 'success') {
+        this.#keysGeneration += 1;
+        for (const listener of this.#keyListeners) listener(issuer);
+      }
       return result;
+    }
+
+    /** Calls `listener(issuer)` whenever an issuer's keys change (decision caches clear themselves). */
+    onKeysChanged(listener) {
+      this.#keyListeners.push(listener);
     }
 
     /** The store's identity sources: `[{ issuer, jwksUri | discoveryUri, hasKeys }]`. */
@@ -278,6 +315,16 @@ function createApi(wasm, platform) {
     return JSON.parse(wasm.buildBundle(JSON.stringify(files)));
   }
 
+  /**
+   * A bundle compiled for Lambda@Edge: the store in Cedar's policy set and schema JSON, loadable without
+   * the policy and schema parsers. Throws AuthorizerLoadError when the bundle does not load.
+   */
+  function compileBundle(bundle) {
+    const result = JSON.parse(wasm.compileBundle(typeof bundle === 'string' ? bundle : JSON.stringify(bundle)));
+    if (result.type === 'failure') throw new AuthorizerLoadError(result.error.code, result.error.message, result.error.diagnostics || []);
+    return result;
+  }
+
   /** Every diagnostic of a store: file, line, column, message, help. */
   function checkStore(files) {
     return JSON.parse(wasm.checkStore(JSON.stringify(files)));
@@ -288,7 +335,7 @@ function createApi(wasm, platform) {
     return wasm.renderDiagnostics(JSON.stringify(diagnostics), JSON.stringify(files || {}));
   }
 
-  return { Authorizer, AuthorizerLoadError, buildBundle, checkStore, renderDiagnostics, BUNDLE_FORMAT };
+  return { Authorizer, AuthorizerLoadError, buildBundle, compileBundle, checkStore, renderDiagnostics, BUNDLE_FORMAT, COMPILED_FORMAT };
 }
 
 /** The files a bundle was built from, for rendering diagnostics against them. */
@@ -303,10 +350,10 @@ function filesOfBundle(bundle) {
 function resolveObject(source) {
   if (typeof source === 'string' && source.trimStart().startsWith('{')) return { bundle: source };
   if (source && typeof source === 'object') {
-    if (source.format === BUNDLE_FORMAT) return { bundle: source };
+    if (source.format === BUNDLE_FORMAT || source.format === COMPILED_FORMAT) return { bundle: source };
     if (source.files && typeof source.files === 'object') return { files: source.files };
   }
   return undefined;
 }
 
-module.exports = { createApi, resolveObject, filesOfBundle, stringify, BUNDLE_FORMAT };
+module.exports = { createApi, resolveObject, filesOfBundle, stringify, BUNDLE_FORMAT, COMPILED_FORMAT };

@@ -4,7 +4,12 @@ const fs = require('node:fs');
 const { createApi, resolveObject } = require('./api.cjs');
 const { readStoreFolder } = require('./store-files.cjs');
 const { AuthorizerLoadError } = require('./errors.cjs');
-const wasm = require('../wasm/node/cedar_authorizer.js');
+const path = require('node:path');
+
+// The full module when it is there; in a Lambda@Edge package only the smaller edge module (compiled
+// bundles only, brotli-compressed) is shipped.
+const full = path.join(__dirname, '../wasm/node/cedar_authorizer.js');
+const wasm = fs.existsSync(full) ? require(full) : require('../wasm/edge/cedar_authorizer.js');
 
 /** Node: a path is a store folder or a bundle file; objects and JSON text are taken as they are. */
 function resolveSync(source) {

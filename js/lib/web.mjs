@@ -39,5 +39,5 @@ async function resolve(source) {
 
 const api = createApi(wasm, { resolve, resolveSync, fetch: (...args) => globalThis.fetch(...args) });
 
-export const { Authorizer, AuthorizerLoadError, buildBundle, checkStore, renderDiagnostics, BUNDLE_FORMAT } = api;
+export const { Authorizer, AuthorizerLoadError, buildBundle, compileBundle, checkStore, renderDiagnostics, BUNDLE_FORMAT, COMPILED_FORMAT } = api;
 export default api;

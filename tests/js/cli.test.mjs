@@ -82,3 +82,31 @@ test('usage errors exit 2', () => {
   assert.equal(r.status, 2);
   assert.match(r.stderr, /not a folder/);
 });
+
+test('routes prints the route table; bundle --compiled writes a compiled bundle that loads', async () => {
+  const r = cli('routes', store('rides'));
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /^method\s+path\s+action\s+resource\s+context$/m);
+  assert.match(r.stdout, /^GET\s+\/riders\s+Rides::Action::"get \/riders"\s+Rides::Application::"Rides"\s+-$/m);
+  assert.equal(r.stdout.trim().split('\n').length, 8);
+  const none = cli('routes', store('photos'));
+  assert.match(none.stdout, /no routes/);
+  const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'ca-')), 'rides.compiled.json');
+  const built = cli('bundle', store('rides'), '--compiled', '-o', out);
+  assert.equal(built.status, 0, built.stderr);
+  assert.match(built.stdout, /compiled, 3 policies/);
+  const compiled = JSON.parse(fs.readFileSync(out, 'utf8'));
+  assert.equal(compiled.format, 'cedar-authorizer/compiled-bundle');
+  const { Authorizer } = await import('cedar-authorizer');
+  const fromCompiled = await Authorizer.load(out);
+  const fromStore = await Authorizer.load(store('rides'));
+  assert.equal(compiled.sourceHash, fromStore.hash);
+  const request = {
+    principal: { entityType: 'Rides::CognitoUser', entityId: 'u' },
+    action: { actionType: 'Rides::Action', actionId: 'get /trainers' },
+    resource: { entityType: 'Rides::Application', entityId: 'Rides' },
+    entities: [{ uid: { type: 'Rides::CognitoUser', id: 'u' }, attrs: {}, parents: [{ type: 'Rides::CognitoUserGroup', id: 'us-east-1_DemoPool1|Trainers' }] }],
+  };
+  assert.deepEqual(fromCompiled.isAuthorized(request), fromStore.isAuthorized(request));
+  assert.equal(fromCompiled.isAuthorized(request).decision, 'ALLOW');
+});

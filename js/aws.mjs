@@ -1,0 +1,4 @@
+import aws from './aws.cjs';
+
+export const { createRestApiAuthorizer, createHttpApiAuthorizer, createEdgeViewerRequestHandler, DecisionCache } = aws;
+export default aws;

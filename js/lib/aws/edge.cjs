@@ -1,0 +1,79 @@
+'use strict';
+
+const { createCore, bearer } = require('./common.cjs');
+const { AuthorizerLoadError } = require('../errors.cjs');
+
+/**
+ * A CloudFront Lambda@Edge viewer-request handler. The token comes from the `Authorization` header (or the
+ * cookie named `tokenCookie`). An allowed request is returned to CloudFront, optionally with the principal
+ * in `principalHeader` for the origin (any such header from the viewer is always removed) and the
+ * `Authorization` header stripped (`stripAuthorization`). A missing or bad token gets 401 with
+ * `WWW-Authenticate: Bearer`; a refusal 403. Lambda@Edge has no environment variables and should not fetch
+ * on the request path: pass the bundle and the JWKS in the zip (`jwks`, `fetchKeys: false`).
+ */
+function createEdgeViewerRequestHandler(options, api) {
+  const core = createCore(options, api);
+  const cookieName = options.tokenCookie;
+  const principalHeader = options.principalHeader ? String(options.principalHeader).toLowerCase() : undefined;
+  if (principalHeader !== undefined && !/^[a-z0-9-]+$/.test(principalHeader)) {
+    throw new AuthorizerLoadError('config.invalid', `options.principalHeader \`${options.principalHeader}\` is not a header name`);
+  }
+  const stripAuthorization = Boolean(options.stripAuthorization);
+
+  return async function edgeViewerRequest(event) {
+    const request = event && event.Records && event.Records[0] && event.Records[0].cf && event.Records[0].cf.request;
+    if (!request || typeof request !== 'object' || typeof request.uri !== 'string') {
+      return respond('403', 'Forbidden', { message: 'Forbidden' });
+    }
+    const headers = request.headers && typeof request.headers === 'object' ? request.headers : {};
+    if (principalHeader) delete headers[principalHeader];
+    const token = bearer(first(headers.authorization)) ?? (cookieName ? bearer(cookie(headers.cookie, cookieName)) : undefined);
+    if (!token) return respond('401', 'Unauthorized', { message: 'Unauthorized' }, 'Bearer');
+    const answer = await core.decide({
+      kind: 'edge-viewer-request',
+      token,
+      http: {
+        method: typeof request.method === 'string' ? request.method : 'GET',
+        path: request.uri,
+        query: Object.fromEntries(new URLSearchParams(typeof request.querystring === 'string' ? request.querystring : '')),
+        headers: Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, first(v)]).filter(([, v]) => typeof v === 'string')),
+        sourceIp: typeof request.clientIp === 'string' ? request.clientIp : undefined,
+      },
+    });
+    if (!answer.authenticated) return respond('401', 'Unauthorized', { message: 'Unauthorized' }, 'Bearer error="invalid_token"');
+    if (answer.decision !== 'ALLOW') return respond('403', 'Forbidden', { message: 'Forbidden' });
+    if (stripAuthorization) delete headers.authorization;
+    if (principalHeader && answer.principal) {
+      headers[principalHeader] = [{ key: principalHeader, value: `${answer.principal.entityType}::${JSON.stringify(answer.principal.entityId)}` }];
+    }
+    request.headers = headers;
+    return request;
+  };
+}
+
+function first(list) {
+  return Array.isArray(list) && list[0] && typeof list[0].value === 'string' ? list[0].value : undefined;
+}
+
+function cookie(list, name) {
+  if (!Array.isArray(list)) return undefined;
+  for (const entry of list) {
+    for (const part of String(entry && entry.value).split(';')) {
+      const [key, ...rest] = part.trim().split('=');
+      if (key === name) return decodeURIComponent(rest.join('='));
+    }
+  }
+  return undefined;
+}
+
+/** A Lambda@Edge generated response: `status` as a string, headers as lists of `{ key, value }`. */
+function respond(status, description, body, wwwAuthenticate) {
+  const headers = {
+    'content-type': [{ key: 'Content-Type', value: 'application/json' }],
+    'cache-control': [{ key: 'Cache-Control', value: 'no-store' }],
+  };
+  if (wwwAuthenticate) headers['www-authenticate'] = [{ key: 'WWW-Authenticate', value: wwwAuthenticate }];
+  return { status, statusDescription: description, headers, body: JSON.stringify(body), bodyEncoding: 'text' };
+}
+
+module.exports = { createEdgeViewerRequestHandler };

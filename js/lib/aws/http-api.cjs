@@ -1,0 +1,78 @@
+'use strict';
+
+const { createCore, header, bearer, plainHeaders, plainStrings, parseMethodArn, authorizerContext, principalId, policyDocument, checkScope, unauthorized } = require('./common.cjs');
+const { AuthorizerLoadError } = require('../errors.cjs');
+
+/**
+ * An API Gateway HTTP API Lambda authorizer. Payload 2.0 events get the simple response
+ * `{ isAuthorized, context }` (or, with `responseType: 'iam'`, an IAM policy); payload 1.0 events always get
+ * an IAM policy, as API Gateway requires. A missing or unverifiable token throws `Unauthorized` (401).
+ */
+function createHttpApiAuthorizer(options, api) {
+  const core = createCore(options, api);
+  const responseType = options.responseType ?? 'simple';
+  if (!['simple', 'iam'].includes(responseType)) {
+    throw new AuthorizerLoadError('config.invalid', `options.responseType is \`${responseType}\`: use \`simple\` or \`iam\``);
+  }
+  const scope = checkScope(options.policyScope ?? 'route');
+  const tokenHeader = options.tokenHeader ?? 'authorization';
+
+  function facts2(event) {
+    const context = event.requestContext || {};
+    const http = context.http || {};
+    let path = typeof event.rawPath === 'string' ? event.rawPath : http.path;
+    // A named stage prefixes rawPath; routes are written without it.
+    if (typeof path === 'string' && context.stage && context.stage !== '$default' && path.startsWith(`/${context.stage}/`)) {
+      path = path.slice(context.stage.length + 1);
+    }
+    const fromSource = Array.isArray(event.identitySource) ? event.identitySource.map(bearer).find(Boolean) : undefined;
+    return {
+      kind: 'http-api-2.0',
+      token: fromSource ?? bearer(header(event.headers, tokenHeader)),
+      arn: event.routeArn,
+      http: {
+        method: http.method,
+        path,
+        routeKey: typeof event.routeKey === 'string' ? event.routeKey : undefined,
+        pathParameters: plainStrings(event.pathParameters),
+        query: plainStrings(event.queryStringParameters),
+        headers: plainHeaders(event.headers),
+        sourceIp: http.sourceIp,
+      },
+    };
+  }
+
+  function facts1(event) {
+    const arn = parseMethodArn(event.methodArn);
+    const fromSource = typeof event.identitySource === 'string' ? event.identitySource.split(',').map((s) => bearer(s)).find(Boolean) : undefined;
+    return {
+      kind: 'http-api-1.0',
+      token: fromSource ?? bearer(header(event.headers, tokenHeader)),
+      arn: event.methodArn,
+      http: {
+        method: event.httpMethod ?? (arn && arn.method),
+        path: event.path ?? (arn && arn.path),
+        routeKey: typeof event.resource === 'string' ? event.resource : undefined,
+        pathParameters: plainStrings(event.pathParameters),
+        query: plainStrings(event.queryStringParameters),
+        headers: plainHeaders(event.headers),
+        sourceIp: event.requestContext && event.requestContext.identity ? event.requestContext.identity.sourceIp : undefined,
+      },
+    };
+  }
+
+  return async function httpApiAuthorizer(event) {
+    if (!event || typeof event !== 'object') throw unauthorized();
+    const f = event.version === '2.0' ? facts2(event) : event.version === '1.0' ? facts1(event) : undefined;
+    if (!f || !f.token) throw unauthorized();
+    const iam = f.kind === 'http-api-1.0' || responseType === 'iam';
+    const answer = await core.decide({ ...f, http: f.http.method ? f.http : undefined, allRoutes: iam && scope === 'all-routes' });
+    if (!answer.authenticated) throw unauthorized();
+    if (!iam) return { isAuthorized: answer.decision === 'ALLOW', context: authorizerContext(answer) };
+    const arn = parseMethodArn(f.arn) ? f.arn : '*';
+    const decided = arn === '*' ? { ...answer, decision: 'DENY' } : answer;
+    return { principalId: principalId(answer), policyDocument: policyDocument(decided, arn, scope), context: authorizerContext(decided) };
+  };
+}
+
+module.exports = { createHttpApiAuthorizer };

@@ -1,0 +1,57 @@
+'use strict';
+
+const { createCore, header, bearer, plainHeaders, plainStrings, parseMethodArn, authorizerContext, principalId, policyDocument, checkScope, unauthorized } = require('./common.cjs');
+
+/**
+ * An API Gateway REST API Lambda authorizer, for TOKEN and REQUEST events. Build it once, at module scope:
+ *
+ *   exports.handler = createRestApiAuthorizer({ bundle: require('./bundle.json') });
+ *
+ * A missing or unverifiable token throws `Unauthorized` (API Gateway answers 401); a verified token without
+ * permission gets an explicit Deny policy (403). `policyScope: 'route'` (default) allows only the method ARN
+ * of this request; `'all-routes'` evaluates every route of the bundle for the principal and lists each
+ * route's ARN as allowed or denied, so a policy cached by API Gateway is right for every route.
+ */
+function createRestApiAuthorizer(options, api) {
+  const core = createCore(options, api);
+  const scope = checkScope(options.policyScope ?? 'route');
+  const tokenHeader = options.tokenHeader ?? 'authorization';
+
+  function facts(event) {
+    const arn = parseMethodArn(event.methodArn);
+    if (event.type === 'TOKEN') {
+      return { kind: 'rest-token', token: bearer(event.authorizationToken), http: arn ? { method: arn.method, path: arn.path } : undefined };
+    }
+    if (event.type === 'REQUEST') {
+      const token = bearer(header(event.headers, tokenHeader) ?? header(event.multiValueHeaders, tokenHeader));
+      return {
+        kind: 'rest-request',
+        token,
+        http: {
+          method: event.httpMethod ?? (arn && arn.method),
+          path: event.path ?? (arn && arn.path),
+          routeKey: typeof event.resource === 'string' ? event.resource : undefined,
+          pathParameters: plainStrings(event.pathParameters),
+          query: plainStrings(event.queryStringParameters),
+          headers: plainHeaders(event.headers),
+          sourceIp: event.requestContext && event.requestContext.identity ? event.requestContext.identity.sourceIp : undefined,
+        },
+      };
+    }
+    return undefined;
+  }
+
+  return async function restApiAuthorizer(event) {
+    const f = event && typeof event === 'object' ? facts(event) : undefined;
+    if (!f || !f.token) throw unauthorized();
+    const arn = parseMethodArn(event.methodArn);
+    const answer = await core.decide({ ...f, http: f.http && f.http.method ? f.http : undefined, allRoutes: scope === 'all-routes' });
+    if (!answer.authenticated) throw unauthorized();
+    // Without a method ARN there is nothing precise to allow: deny everything.
+    const resource = arn ? event.methodArn : '*';
+    const decided = arn ? answer : { ...answer, decision: 'DENY' };
+    return { principalId: principalId(answer), policyDocument: policyDocument(decided, resource, scope), context: authorizerContext(decided) };
+  };
+}
+
+module.exports = { createRestApiAuthorizer };

@@ -1,0 +1,97 @@
+'use strict';
+
+const fs = require('node:fs');
+const path = require('node:path');
+const { zip } = require('./zip.cjs');
+const { AuthorizerLoadError } = require('../errors.cjs');
+
+/** Lambda@Edge's limit for a viewer-request function's zipped package. */
+const EDGE_LIMIT_BYTES = 1_048_576;
+
+const packageRoot = path.resolve(__dirname, '../..');
+
+/** The package's own runtime files (no CLI, browser build or types), under `node_modules/cedar-authorizer/`. */
+function runtimeFiles(wasmFolder) {
+  const list = ['package.json', 'index.cjs', 'aws.cjs'];
+  for (const dir of ['lib', 'lib/aws']) {
+    for (const name of fs.readdirSync(path.join(packageRoot, dir))) {
+      if (name.endsWith('.cjs')) list.push(`${dir}/${name}`);
+    }
+  }
+  for (const name of fs.readdirSync(path.join(packageRoot, 'wasm', wasmFolder))) list.push(`wasm/${wasmFolder}/${name}`);
+  return list.map((rel) => {
+    let data = fs.readFileSync(path.join(packageRoot, rel));
+    if (rel === 'package.json') {
+      // Only what the runtime reads: the name and the CommonJS entry points.
+      const pkg = JSON.parse(data);
+      data = JSON.stringify({
+        name: pkg.name,
+        version: pkg.version,
+        main: './index.cjs',
+        exports: { '.': './index.cjs', './aws': './aws.cjs', './package.json': './package.json' },
+      });
+    }
+    return { name: `node_modules/cedar-authorizer/${rel}`, data };
+  });
+}
+
+function template(name) {
+  return fs.readFileSync(path.join(packageRoot, 'templates', name));
+}
+
+/**
+ * Key sets for the edge package, by issuer. `jwks` is a JWKS (used for the store's only issuer) or an
+ * object of issuer to JWKS.
+ */
+function jwksByIssuer(jwks, issuers) {
+  if (jwks && Array.isArray(jwks.keys)) {
+    if (issuers.length !== 1) {
+      throw new AuthorizerLoadError('config.invalid', `the store has ${issuers.length} identity sources: give the key sets as {"<issuer>": {"keys": [...]}}`);
+    }
+    return { [issuers[0]]: jwks };
+  }
+  if (!jwks || typeof jwks !== 'object') throw new AuthorizerLoadError('config.invalid', 'the JWKS file is neither a JWKS nor an object of issuer to JWKS');
+  for (const issuer of issuers) {
+    if (!jwks[issuer]) throw new AuthorizerLoadError('config.invalid', `the JWKS file has no key set for issuer \`${issuer}\``);
+  }
+  return jwks;
+}
+
+/**
+ * Writes `lambda-authorizer.zip` (REST and HTTP API handlers, the full module, the bundle) and
+ * `edge-viewer-request.zip` (the viewer-request handler, the edge module, the compiled bundle, the
+ * JWKS, its options) to `outDir`. Returns what it wrote, with sizes. Fails when the edge zip is over
+ * Lambda@Edge's 1 MB limit.
+ */
+function writePackages(api, { files, outDir, jwks, edgeOptions = {} }) {
+  const { bundle, diagnostics } = api.buildBundle(files);
+  if (!bundle) {
+    throw new AuthorizerLoadError('store.invalid', `the store has errors:\n${api.renderDiagnostics(diagnostics, files)}`, diagnostics);
+  }
+  const compiled = api.compileBundle(bundle);
+  const issuers = api.Authorizer.loadSync(bundle, { fetchKeys: false }).issuers.map((i) => i.issuer);
+  fs.mkdirSync(outDir, { recursive: true });
+
+  const lambda = zip([
+    { name: 'index.js', data: template('lambda-authorizer.cjs') },
+    { name: 'bundle.json', data: JSON.stringify(bundle) },
+    ...runtimeFiles('node'),
+  ]);
+  const edgeFiles = [
+    { name: 'index.js', data: template('edge-viewer-request.cjs') },
+    { name: 'bundle.json', data: JSON.stringify(compiled) },
+    { name: 'jwks.json', data: JSON.stringify(jwksByIssuer(jwks, issuers)) },
+    { name: 'edge-options.json', data: JSON.stringify(edgeOptions) },
+    ...runtimeFiles('edge'),
+  ];
+  const edge = zip(edgeFiles);
+  const written = [
+    { file: path.join(outDir, 'lambda-authorizer.zip'), bytes: lambda.length, data: lambda },
+    { file: path.join(outDir, 'edge-viewer-request.zip'), bytes: edge.length, data: edge, limit: EDGE_LIMIT_BYTES },
+  ];
+  for (const w of written) fs.writeFileSync(w.file, w.data);
+  const edgeParts = edgeFiles.map((f) => ({ name: f.name, bytes: Buffer.byteLength(f.data) }));
+  return { bundleHash: bundle.hash, compiledHash: compiled.hash, written: written.map(({ data, ...rest }) => rest), edgeParts };
+}
+
+module.exports = { writePackages, EDGE_LIMIT_BYTES };

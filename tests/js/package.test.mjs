@@ -1,0 +1,103 @@
+// The deployable zips (`cedar-authorizer package`) run as Lambda would run them, the edge zip fits
+// Lambda@Edge's limit, and the local demo server answers real HTTP requests with 200, 401 and 403.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+import { root, store, shared } from './helpers.mjs';
+import { unzip } from '../../scripts/demo/unzip.mjs';
+import { demoKey, sign } from '../../scripts/demo/keys.mjs';
+import { startDemoServer, demoTokens } from '../../scripts/demo/server.mjs';
+
+const EDGE_LIMIT = 1_048_576;
+const bin = path.join(root, 'node_modules/.bin/cedar-authorizer');
+const demoDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ca-demo-'));
+const { privateKey, jwks } = demoKey(demoDir);
+const tokens = demoTokens(privateKey);
+const out = fs.mkdtempSync(path.join(os.tmpdir(), 'ca-dist-'));
+
+function packageStore() {
+  const r = spawnSync(bin, ['package', store('rides'), '--jwks', path.join(demoDir, 'jwks.json'), '-o', out, '--principal-header', 'x-cedar-principal'], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stdout + r.stderr);
+  return r.stdout;
+}
+
+test('package writes both zips, prints their sizes, and the edge zip fits Lambda@Edge', () => {
+  const stdout = packageStore();
+  assert.match(stdout, /lambda-authorizer\.zip: \d+ bytes/);
+  assert.match(stdout, /edge-viewer-request\.zip: \d+ bytes \(limit 1048576/);
+  const edge = fs.statSync(path.join(out, 'edge-viewer-request.zip')).size;
+  assert.ok(edge <= EDGE_LIMIT, `the edge zip is ${edge} bytes, over ${EDGE_LIMIT}`);
+  const repeat = fs.readFileSync(path.join(out, 'edge-viewer-request.zip'));
+  packageStore();
+  assert.ok(repeat.equals(fs.readFileSync(path.join(out, 'edge-viewer-request.zip'))), 'packaging is reproducible');
+  const missing = spawnSync(bin, ['package', store('rides'), '-o', out], { encoding: 'utf8' });
+  assert.equal(missing.status, 2);
+  assert.match(missing.stderr, /--jwks/);
+});
+
+test('the edge zip, unpacked, decides CloudFront events with its own module, bundle and keys', async () => {
+  packageStore();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ca-edge-'));
+  unzip(path.join(out, 'edge-viewer-request.zip'), dir);
+  assert.ok(fs.existsSync(path.join(dir, 'node_modules/cedar-authorizer/wasm/edge/cedar_authorizer_bg.wasm.br')));
+  assert.ok(!fs.existsSync(path.join(dir, 'node_modules/cedar-authorizer/wasm/node')), 'only the edge module ships');
+  assert.equal(JSON.parse(fs.readFileSync(path.join(dir, 'bundle.json'))).format, 'cedar-authorizer/compiled-bundle');
+  const { handler } = createRequire(path.join(dir, 'index.js'))(path.join(dir, 'index.js'));
+  const event = JSON.parse(fs.readFileSync(path.join(shared, 'corpora/aws-events/awsdocs/cloudfront-lambda-edge-viewer-request-current-doc.json')));
+  const withToken = (token, uri) => {
+    const e = structuredClone(event);
+    e.Records[0].cf.request.uri = uri;
+    e.Records[0].cf.request.headers.authorization = [{ key: 'Authorization', value: `Bearer ${token}` }];
+    return e;
+  };
+  assert.equal((await handler(structuredClone(event))).status, '401');
+  const forwarded = await handler(withToken(tokens.rider, '/riders'));
+  assert.equal(forwarded.uri, '/riders');
+  assert.equal(forwarded.headers['x-cedar-principal'][0].value, 'Rides::CognitoUser::"us-east-1_DemoPool1|demo-rider"');
+  assert.equal((await handler(withToken(tokens.rider, '/trainers'))).status, '403');
+  const expired = sign(privateKey, { ...JSON.parse(Buffer.from(tokens.rider.split('.')[1], 'base64url')), exp: 1_000_000 });
+  assert.equal((await handler(withToken(expired, '/riders'))).status, '401');
+});
+
+test('the Lambda zip, unpacked, serves REST and HTTP API events', async () => {
+  packageStore();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ca-lambda-'));
+  unzip(path.join(out, 'lambda-authorizer.zip'), dir);
+  process.env.JWKS_URIS = JSON.stringify({ 'https://cognito-idp.us-east-1.amazonaws.com/us-east-1_DemoPool1': 'http://127.0.0.1:9/unused' });
+  const lambda = createRequire(path.join(dir, 'index.js'))(path.join(dir, 'index.js'));
+  delete process.env.JWKS_URIS;
+  assert.equal(typeof lambda.restHandler, 'function');
+  assert.equal(typeof lambda.httpApiHandler, 'function');
+  // No keys can be fetched from that address: a token is then unverifiable, a 401, never an Allow.
+  await assert.rejects(lambda.restHandler({ type: 'TOKEN', authorizationToken: tokens.admin, methodArn: 'arn:aws:execute-api:us-east-1:1:a/prod/GET/riders' }), { message: 'Unauthorized' });
+});
+
+test('the demo server: real HTTP requests through the packaged handler, REST and HTTP API', async () => {
+  packageStore();
+  for (const api of ['rest', 'http']) {
+    const demo = await startDemoServer({ port: 0, api, zip: path.join(out, 'lambda-authorizer.zip'), demoDir, log: () => {} });
+    try {
+      const get = async (p, token) => {
+        const res = await fetch(`${demo.url}${p}`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
+        return { status: res.status, body: await res.json() };
+      };
+      assert.equal((await get('/riders')).status, 401, api);
+      assert.equal((await get('/riders', 'not-a-token')).status, 401, api);
+      const ok = await get('/riders', demo.tokens.rider);
+      assert.equal(ok.status, 200, `${api}: ${JSON.stringify(ok.body)}`);
+      assert.equal(ok.body.authorizer.determiningPolicies, 'riders-rider-routes');
+      assert.equal((await get('/trainers', demo.tokens.rider)).status, 403, api);
+      assert.equal((await get('/trainer', demo.tokens.admin)).status, 200, api);
+      assert.equal((await get('/unicorns', demo.tokens.trainer)).status, 200, api);
+      assert.equal((await get('/stables', demo.tokens.admin)).status, 403, `${api}: an unknown route is denied`);
+      const keys = await get('/demo-issuer/.well-known/jwks.json');
+      assert.deepEqual(keys.body, jwks);
+    } finally {
+      await demo.close();
+    }
+  }
+});
