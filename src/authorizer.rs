@@ -153,11 +153,17 @@ impl Authorizer {
             Ok(parts) => parts,
             Err(e) => return Answer::deny(e),
         };
-        let entities = match avp::decode_entities(input.get("entities")).and_then(|list| self.entities_with(list)) {
-            Ok(entities) => entities,
+        let list = match avp::decode_entities(input.get("entities")) {
+            Ok(list) => list,
             Err(e) => return Answer::deny(e),
         };
-        self.decide(parts, &entities)
+        if list.is_empty() {
+            return self.decide(parts, &self.store.entities);
+        }
+        match self.entities_with(list) {
+            Ok(entities) => self.decide(parts, &entities),
+            Err(e) => Answer::deny(e),
+        }
     }
 
     /// `BatchIsAuthorized`: `{requests: [...], entities}`, with no limit on the number of requests. The shared
@@ -203,9 +209,6 @@ impl Authorizer {
     /// Like [`Authorizer::entities_with`], plus entities already parsed (a verified token's principal and
     /// groups).
     pub(crate) fn entities_with_parsed(&self, list: Vec<Value>, mut added: Vec<Entity>) -> Result<Entities, ErrorItem> {
-        if list.is_empty() && added.is_empty() {
-            return Ok(self.store.entities.clone());
-        }
         if !list.is_empty() {
             let parsed = Entities::from_json_value(Value::Array(list), Some(&self.store.schema))
                 .map_err(|e| ErrorItem::new(codes::ENTITIES_INVALID, error_chain(&e)))?;

@@ -5,6 +5,7 @@
 //! every claim check passed, and only until the token's `exp` (plus the leeway). Nothing is ever looked up
 //! by an unverified claim. New keys for an issuer drop that issuer's cached tokens.
 
+use std::borrow::Cow;
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 
@@ -32,6 +33,9 @@ pub struct Identity {
     pub mapped: MappedIdentity,
     /// The principal and group entities, parsed against the schema once.
     pub entities: Vec<Entity>,
+    /// The store's static entities with the principal and groups added, once: what a request without
+    /// entities of its own decides against.
+    pub merged: Entities,
     /// The earliest time any of its tokens stops being accepted.
     pub valid_until: u64,
     pub issuer: String,
@@ -204,8 +208,12 @@ impl Authorizer {
         let refs: Vec<&VerifiedToken> = verified.iter().collect();
         let mapped = mapping::map_identity(source, &refs, &self.types)?;
         let entities = self.identity_entities(&mapped)?;
+        let merged = self
+            .entities_with_parsed(Vec::new(), entities.clone())
+            .map_err(|e| TokenError::new(codes::MAPPING_INVALID, format!("the token's entities do not fit the store's: {}", e.error_description)))?;
         Ok(Identity {
             entities,
+            merged,
             valid_until: verified.iter().map(|v| v.valid_until).min().unwrap_or(0),
             issuer: source.issuer.clone(),
             mapped,
@@ -242,9 +250,11 @@ impl Authorizer {
     /// `BatchIsAuthorizedWithToken`: one token, many `{action, resource, context}` requests, shared entities.
     pub fn batch_is_authorized_with_token(&self, input: &Value, now: u64) -> BatchAnswer {
         let requests = input.get("requests").and_then(Value::as_array).cloned().unwrap_or_default();
-        let prepared = tokens_of(input)
-            .and_then(|tokens| self.identity(&tokens, now).map_err(ErrorItem::from))
-            .and_then(|identity| self.caller_entities(&identity, input.get("entities")).map(|entities| (identity, entities)));
+        let identity = tokens_of(input).and_then(|tokens| self.identity(&tokens, now).map_err(ErrorItem::from));
+        let prepared = identity
+            .as_ref()
+            .map_err(Clone::clone)
+            .and_then(|identity| self.caller_entities(identity, input.get("entities")).map(|entities| (identity, entities)));
         let results = requests
             .into_iter()
             .map(|request| {
@@ -260,8 +270,11 @@ impl Authorizer {
 
     /// The caller's entities merged with the token's; entities of the identity source's principal or group
     /// types are refused, as in Verified Permissions.
-    fn caller_entities(&self, identity: &Identity, given: Option<&Value>) -> Result<Entities, ErrorItem> {
+    fn caller_entities<'i>(&self, identity: &'i Identity, given: Option<&Value>) -> Result<Cow<'i, Entities>, ErrorItem> {
         let list = avp::decode_entities(given)?;
+        if list.is_empty() {
+            return Ok(Cow::Borrowed(&identity.merged));
+        }
         let principal_type = &identity.mapped.principal.entity_type;
         let group_types: Vec<&str> = identity.mapped.groups.iter().map(|g| g.entity_type.as_str()).collect();
         for entity in &list {
@@ -273,7 +286,7 @@ impl Authorizer {
                 ));
             }
         }
-        self.entities_with_parsed(list, identity.entities.clone())
+        self.entities_with_parsed(list, identity.entities.clone()).map(Cow::Owned)
     }
 
     fn decide_with_identity(&self, identity: &Identity, request: &Value, entities: &Entities) -> Answer {
@@ -433,6 +446,7 @@ mod tests {
                 skipped: vec![],
             },
             entities: vec![],
+            merged: Entities::empty(),
             valid_until,
             issuer: issuer.into(),
         })
