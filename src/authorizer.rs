@@ -7,7 +7,7 @@
 
 use std::sync::Mutex;
 
-use cedar_policy::{Context, Entities, Entity, EntityUid, Request, Response};
+use cedar_policy::{Context, Entities, Entity, EntityUid, Request};
 use serde_json::{Map, Value};
 
 use crate::avp::{self, Answer, BatchAnswer, BatchResult, Decision, DeterminingPolicy, RequestParts};
@@ -17,6 +17,7 @@ use crate::bundle::LoadError;
 use crate::compiled::{self, CompiledBundle};
 use crate::diagnostics::error_chain;
 use crate::errors::{codes, ErrorItem};
+use crate::policy_index::PolicyIndex;
 use crate::routes::Routes;
 use crate::schema_types::SchemaTypes;
 use crate::store::{CompiledStore, PolicyEntry};
@@ -37,6 +38,9 @@ pub struct Authorizer {
     pub(crate) token_cache: Mutex<TokenCache>,
     /// `authorizer.json`'s routes.
     pub(crate) routes: Routes,
+    /// The policies grouped by action and principal scope (`None` only if grouping failed: then every
+    /// request evaluates the whole set).
+    index: Option<PolicyIndex>,
 }
 
 impl Authorizer {
@@ -80,7 +84,9 @@ impl Authorizer {
             message: format!("`authorizer.json`: {}", errors.join("; ")),
             diagnostics: Vec::new(),
         })?;
+        let index = PolicyIndex::build(&compiled).ok();
         Ok(Authorizer {
+            index,
             types,
             store: compiled,
             hash,
@@ -227,8 +233,25 @@ impl Authorizer {
             })
     }
 
-    /// Evaluates one decoded request against `entities`.
+    /// Evaluates one decoded request against `entities`, through the policy index.
     pub fn decide(&self, parts: RequestParts, entities: &Entities) -> Answer {
+        self.decide_with(parts, entities, true)
+    }
+
+    /// `IsAuthorized` evaluating every policy of the store, without the index: the reference the index is
+    /// tested against.
+    pub fn is_authorized_unindexed(&self, input: &Value) -> Answer {
+        let parts = match avp::decode_request(input) {
+            Ok(parts) => parts,
+            Err(e) => return Answer::deny(e),
+        };
+        match avp::decode_entities(input.get("entities")).and_then(|list| self.entities_with(list)) {
+            Ok(entities) => self.decide_with(parts, &entities, false),
+            Err(e) => Answer::deny(e),
+        }
+    }
+
+    fn decide_with(&self, parts: RequestParts, entities: &Entities, indexed: bool) -> Answer {
         let Some(principal) = parts.principal else {
             return Answer::deny(ErrorItem::new(
                 codes::REQUEST_MALFORMED,
@@ -239,8 +262,17 @@ impl Authorizer {
             Ok(request) => request,
             Err(e) => return Answer::deny(e),
         };
-        let response = self.engine.is_authorized(&request, &self.store.policies, entities);
-        answer_from(&response)
+        match (&self.index, indexed) {
+            (Some(index), true) => {
+                let evaluation = index.evaluate(&self.engine, &request, entities);
+                answer_from_parts(evaluation.allow, evaluation.reasons.iter(), evaluation.errors.iter())
+            }
+            _ => {
+                let response = self.engine.is_authorized(&request, &self.store.policies, entities);
+                let allow = response.decision() == cedar_policy::Decision::Allow;
+                answer_from_parts(allow, response.diagnostics().reason(), response.diagnostics().errors())
+            }
+        }
     }
 
     fn request(
@@ -264,16 +296,16 @@ impl Authorizer {
     }
 }
 
-fn answer_from(response: &Response) -> Answer {
-    let decision = match response.decision() {
-        cedar_policy::Decision::Allow => Decision::Allow,
-        cedar_policy::Decision::Deny => Decision::Deny,
-    };
-    let mut ids: Vec<String> = response.diagnostics().reason().map(|id| id.to_string()).collect();
+fn answer_from_parts<'a>(
+    allow: bool,
+    reasons: impl Iterator<Item = &'a cedar_policy::PolicyId>,
+    errors: impl Iterator<Item = &'a cedar_policy::AuthorizationError>,
+) -> Answer {
+    let decision = if allow { Decision::Allow } else { Decision::Deny };
+    let mut ids: Vec<String> = reasons.map(|id| id.to_string()).collect();
     ids.sort();
-    let mut errors: Vec<ErrorItem> = response
-        .diagnostics()
-        .errors()
+    ids.dedup();
+    let mut errors: Vec<ErrorItem> = errors
         .map(|e| {
             let cedar_policy::AuthorizationError::PolicyEvaluationError(inner) = e;
             ErrorItem {

@@ -17,6 +17,7 @@ pub mod http;
 pub mod json_api;
 #[cfg(feature = "authoring")]
 pub mod policy_tests;
+pub mod policy_index;
 pub mod routes;
 pub mod schema_types;
 pub mod store;

@@ -61,6 +61,7 @@ struct Counts {
     deny: usize,
     validation_checked: usize,
     compiled_checked: usize,
+    unindexed_checked: usize,
     mismatches: Vec<String>,
 }
 
@@ -131,6 +132,10 @@ fn run_test(root: &Path, file: &Path, counts: &mut Counts) {
             "context": request["context"],
         });
         let answer = authorizer.is_authorized(&input);
+        counts.unindexed_checked += 1;
+        if authorizer.is_authorized_unindexed(&input) != answer {
+            counts.mismatches.push(format!("{name} {}: the policy index answers differently from full evaluation", request["description"]));
+        }
         counts.compiled_checked += 1;
         if compiled.is_authorized(&input) != answer {
             counts.mismatches.push(format!("{name} {}: the compiled bundle answers differently", request["description"]));
@@ -166,13 +171,14 @@ fn conformance_corpus_agrees_through_the_rust_api() {
         run_test(&root, &file, &mut counts);
     }
     println!(
-        "cedar conformance (Rust API): {} tests, {} requests ({} allow, {} deny), {} validation checks, {} compiled-bundle checks, {} mismatches",
+        "cedar conformance (Rust API): {} tests, {} requests ({} allow, {} deny), {} validation checks, {} compiled-bundle checks, {} indexed-versus-full checks, {} mismatches",
         counts.tests,
         counts.requests,
         counts.allow,
         counts.deny,
         counts.validation_checked,
         counts.compiled_checked,
+        counts.unindexed_checked,
         counts.mismatches.len()
     );
     for m in counts.mismatches.iter().take(20) {
@@ -181,5 +187,6 @@ fn conformance_corpus_agrees_through_the_rust_api() {
     assert_eq!(counts.tests, 22 + 7_809);
     assert_eq!(counts.requests, 62_546);
     assert_eq!(counts.compiled_checked, 62_546);
+    assert_eq!(counts.unindexed_checked, 62_546);
     assert!(counts.mismatches.is_empty(), "{} mismatches", counts.mismatches.len());
 }
