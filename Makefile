@@ -112,7 +112,7 @@ pack: $(TARBALL) | node-deps
 	npm install --no-save --no-audit --no-fund --offline ./$(TARBALL) >/dev/null
 	@echo "installed $(TARBALL) into node_modules/"
 
-$(TARBALL): js/wasm/node/cedar_authorizer_bg.wasm js/dist/web.mjs $(JS_SOURCES)
+$(TARBALL): js/wasm/node/cedar_authorizer_bg.wasm js/dist/web.mjs js/wasm/edge/cedar_authorizer_bg.wasm.br $(JS_SOURCES)
 	@mkdir -p build
 	rm -f build/cedar-authorizer-*.tgz
 	cd js && npm pack --pack-destination ../build --silent >/dev/null

@@ -287,6 +287,11 @@ export interface LoadOptions {
   jwksMaxAgeMs?: number;
   /** How long the last good keys are kept while the endpoint fails. Default 86400000. */
   jwksMaxStaleMs?: number;
+  /**
+   * Answers of `isAuthorizedWithToken` remembered for repeated identical requests of a verified token,
+   * never past its expiry, cleared when keys change; `false` to turn off. Default `{ maxEntries: 2000, ttlMs: 300000 }`.
+   */
+  decisionCache?: false | { maxEntries?: number; ttlMs?: number };
 }
 
 export interface TokenExplanation {
@@ -379,7 +384,11 @@ export class Authorizer {
   setJwks(issuer: string, jwks: Jwks | string): { type: 'success'; issuer: string; keys: string[]; skipped: string[] } | { type: 'failure'; error: string };
   readonly issuers: Array<{ issuer: string; jwksUri?: string; discoveryUri?: string; hasKeys: boolean }>;
   explainToken(token: string, kind?: 'identity' | 'access'): TokenExplanation;
-  readonly stats: { tokenCache: { hits: number; misses: number; entries: number }; jwksFetches: number };
+  readonly stats: {
+    tokenCache: { hits: number; misses: number; entries: number };
+    answerCache: { hits: number; misses: number; entries: number } | null;
+    jwksFetches: number;
+  };
   /** An HTTP request through its route (what the AWS handlers call). Never rejects. */
   authorizeHttp(input: HttpAuthorizationInput): Promise<HttpAuthorizationOutput>;
   /** Verifies the token and routes the request without deciding. */

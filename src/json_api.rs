@@ -142,6 +142,18 @@ pub fn is_authorized_with_token(authorizer: &Authorizer, input_json: &str, now: 
     to_json(&answer)
 }
 
+/// `IsAuthorizedWithToken` for callers that remember answers: `<validUntil>\n<answer JSON>`, where
+/// `validUntil` is the second the verified token stops being accepted, or `-` when the token did not
+/// verify (the answer must not be reused).
+pub fn is_authorized_with_token_framed(authorizer: &Authorizer, input_json: &str, now: f64) -> String {
+    let (answer, until) = match (serde_json::from_str::<Value>(input_json), seconds(now)) {
+        (Ok(input), Ok(now)) => authorizer.is_authorized_with_token_until(&input, now),
+        (Err(e), _) => (Answer::deny(malformed_input(e)), None),
+        (_, Err(e)) => (Answer::deny(e), None),
+    };
+    format!("{}\n{}", until.map(|u| u.to_string()).unwrap_or_else(|| "-".into()), to_json(&answer))
+}
+
 pub fn batch_is_authorized_with_token(authorizer: &Authorizer, input_json: &str, now: f64) -> String {
     match (serde_json::from_str::<Value>(input_json), seconds(now)) {
         (Ok(input), Ok(now)) => to_json(&authorizer.batch_is_authorized_with_token(&input, now)),

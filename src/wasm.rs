@@ -59,6 +59,12 @@ impl WasmAuthorizer {
         json_api::is_authorized_with_token(&self.inner, input_json, now)
     }
 
+    /// `isAuthorizedWithToken` as `<validUntil>\n<answer JSON>` (`-` when the token did not verify).
+    #[wasm_bindgen(js_name = isAuthorizedWithTokenFramed)]
+    pub fn is_authorized_with_token_framed(&self, input_json: &str, now: f64) -> String {
+        json_api::is_authorized_with_token_framed(&self.inner, input_json, now)
+    }
+
     #[wasm_bindgen(js_name = batchIsAuthorizedWithToken)]
     pub fn batch_is_authorized_with_token(&self, input_json: &str, now: f64) -> String {
         json_api::batch_is_authorized_with_token(&self.inner, input_json, now)

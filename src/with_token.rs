@@ -233,9 +233,15 @@ impl Authorizer {
     /// `IsAuthorizedWithToken`: `{identityToken | accessToken, action, resource, context, entities}`.
     /// `now` is the current time in seconds since the epoch.
     pub fn is_authorized_with_token(&self, input: &Value, now: u64) -> Answer {
+        self.is_authorized_with_token_until(input, now).0
+    }
+
+    /// [`Authorizer::is_authorized_with_token`], with how long the answer holds: until the token stops
+    /// being accepted, when the token verified; `None` when it did not (the answer is not to be reused).
+    pub fn is_authorized_with_token_until(&self, input: &Value, now: u64) -> (Answer, Option<u64>) {
         match tokens_of(input).and_then(|tokens| self.identity(&tokens, now).map_err(ErrorItem::from)) {
-            Ok(identity) => self.authorize_identity(&identity, input),
-            Err(e) => Answer::deny(e),
+            Ok(identity) => (self.authorize_identity(&identity, input), Some(identity.valid_until)),
+            Err(e) => (Answer::deny(e), None),
         }
     }
 

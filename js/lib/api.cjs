@@ -2,6 +2,7 @@
 
 const { AuthorizerLoadError } = require('./errors.cjs');
 const { JwksCache } = require('./jwks.cjs');
+const { DecisionCache } = require('./decision-cache.cjs');
 
 const BUNDLE_FORMAT = 'cedar-authorizer/bundle';
 const COMPILED_FORMAT = 'cedar-authorizer/compiled-bundle';
@@ -84,12 +85,16 @@ function createApi(wasm, platform) {
     /** Bumped on every key import: a request that saw older keys retries once. */
     #keysGeneration = 0;
     #keyListeners = [];
+    /** Answers of `isAuthorizedWithToken` by the whole input (tokens included), for verified tokens only. */
+    #answers;
 
     /** @private use Authorizer.load */
     constructor(inner, files, options = {}) {
       this.#inner = inner;
       this.#files = files;
       this.#clock = options.clock ?? Date.now;
+      this.#answers = options.decisionCache === false ? null : new DecisionCache({ maxEntries: 2000, ttlMs: 300_000, ...(options.decisionCache ?? {}), clock: this.#clock });
+      if (this.#answers) this.#keyListeners.push(() => this.#answers.clear());
       for (const { issuer, jwksUri, discoveryUri } of JSON.parse(inner.issuers())) this.#hints.set(issuer, { jwksUri, discoveryUri });
       this.#jwks = new JwksCache({
         fetch: options.fetch ?? platform.fetch,
@@ -164,11 +169,34 @@ function createApi(wasm, platform) {
      * none or the token names an unknown `kid` (at most once per cooldown). Never throws.
      */
     async isAuthorizedWithToken(input) {
+      let key;
+      if (this.#answers) {
+        try {
+          key = stringify(input);
+        } catch {
+          key = undefined;
+        }
+        const hit = key !== undefined && this.#jwksFresh() ? this.#answers.get(key) : undefined;
+        if (hit !== undefined) return JSON.parse(hit);
+      }
       return this.#withKeys(
-        (now) => JSON.parse(this.#inner.isAuthorizedWithToken(stringify(input), now)),
+        (now) => {
+          const framed = this.#inner.isAuthorizedWithTokenFramed(key ?? stringify(input), now);
+          const cut = framed.indexOf('\n');
+          const until = framed.slice(0, cut);
+          const json = framed.slice(cut + 1);
+          if (this.#answers && key !== undefined && until !== '-') this.#answers.set(key, json, Number(until) * 1000);
+          return JSON.parse(json);
+        },
         (answer) => answer.errors,
         denyOnFailure,
       );
+    }
+
+    /** Whether every imported key set is still fresh: answers are reused only then. */
+    #jwksFresh() {
+      for (const issuer of this.#imported.keys()) if (this.#jwks.status(issuer) !== 'fresh') return false;
+      return true;
     }
 
     /** Verified Permissions' BatchIsAuthorizedWithToken: one token, many requests. */
@@ -294,9 +322,10 @@ function createApi(wasm, platform) {
       return JSON.parse(this.#inner.explainToken(String(token), kind, this.#clock() / 1000));
     }
 
-    /** Verified-token cache counters and JWKS fetch count. */
+    /** Verified-token cache and answer cache counters, and the JWKS fetch count. */
     get stats() {
-      return { tokenCache: JSON.parse(this.#inner.tokenCacheStats()), jwksFetches: this.#jwks.fetches };
+      const answers = this.#answers ? { hits: this.#answers.hits, misses: this.#answers.misses, entries: this.#answers.size } : null;
+      return { tokenCache: JSON.parse(this.#inner.tokenCacheStats()), answerCache: answers, jwksFetches: this.#jwks.fetches };
     }
 
     /**

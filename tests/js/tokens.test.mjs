@@ -204,3 +204,25 @@ test('Cache-Control max-age decides when keys are refetched', async (t) => {
   await authorizer.isAuthorizedWithToken(request('identityToken', token, 'get /riders'));
   assert.equal(server.state.requests, 1, 'fresh within max-age: no fetch');
 });
+
+test('repeated answers come from the answer cache, but never past expiry or across a key change', async () => {
+  let nowMs = NOW * 1000;
+  const authorizer = await Authorizer.load(store('rides'), { jwks: { [COGNITO_ISSUER]: jwks }, fetchKeys: false, clock: () => nowMs });
+  const token = mint(key, idClaims('c', ['Riders'], { exp: NOW + 100 }));
+  const ask = () => authorizer.isAuthorizedWithToken(request('identityToken', token, 'get /riders'));
+  const first = await ask();
+  assert.equal(first.decision, 'ALLOW');
+  for (let i = 0; i < 5; i += 1) assert.deepEqual(await ask(), first);
+  assert.equal(authorizer.stats.answerCache.hits, 5);
+  // A forged copy is verified (and refused) by the engine, never served from the cache.
+  const forged = await authorizer.isAuthorizedWithToken(request('identityToken', mint(signingKey('k1'), idClaims('c', ['Riders'], { exp: NOW + 100 })), 'get /riders'));
+  assert.equal(forged.errors[0].code, 'token.bad_signature');
+  // Past exp plus the clock skew the cached answer is not used.
+  nowMs = (NOW + 100 + 61) * 1000;
+  assert.equal((await ask()).errors[0].code, 'token.expired');
+  // New keys clear every cached answer: the signing key is gone, so the token no longer verifies.
+  nowMs = NOW * 1000;
+  assert.equal((await ask()).decision, 'ALLOW');
+  authorizer.setJwks(COGNITO_ISSUER, { keys: [ecKey.jwk] });
+  assert.equal((await ask()).errors[0].code, 'jwks.no_matching_key');
+});

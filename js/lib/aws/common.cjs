@@ -1,7 +1,7 @@
 'use strict';
 
 const { AuthorizerLoadError } = require('../errors.cjs');
-const { DecisionCache } = require('./decision-cache.cjs');
+const { DecisionCache } = require('../decision-cache.cjs');
 
 const TOKEN_KINDS = ['auto', 'identity', 'access'];
 const SCOPES = ['route', 'all-routes'];
@@ -49,7 +49,7 @@ function createCore(options, api) {
         } else if (prepared.error) {
           answer = { decision: 'DENY', determiningPolicies: [], errors: [prepared.error], authenticated: true, principal: prepared.principal };
         } else {
-          const key = DecisionCache.key(authorizer.hash, prepared, input.allRoutes);
+          const key = DecisionCache.httpKey(authorizer.hash, prepared, input.allRoutes);
           answer = cache.get(key);
           cacheHit = answer !== undefined;
           if (!cacheHit) {

@@ -3,7 +3,7 @@
 const { createRestApiAuthorizer } = require('./rest.cjs');
 const { createHttpApiAuthorizer } = require('./http-api.cjs');
 const { createEdgeViewerRequestHandler } = require('./edge.cjs');
-const { DecisionCache } = require('./decision-cache.cjs');
+const { DecisionCache } = require('../decision-cache.cjs');
 
 /** The handlers over one API (the Node build's). */
 function createAwsApi(api) {

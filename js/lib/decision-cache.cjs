@@ -1,11 +1,10 @@
 'use strict';
 
 /**
- * Decisions remembered for repeated requests: a bounded LRU keyed by the bundle hash, the verified
- * token's digest, the action, the resource and the context. An entry lives at most `ttlMs`, and never past
- * the token's expiry. It is consulted only with a digest the wasm module produced after verifying the
- * token (or finding it in its verified-token cache), so an unverified token can never hit it; new keys for
- * an issuer clear it.
+ * Decisions remembered for repeated requests: a bounded LRU whose entries live at most `ttlMs`, and never
+ * past the expiry they are stored with (the token's). Callers store only answers the wasm module gave for
+ * a token it verified (or found in its verified-token cache), under keys that include the whole token or
+ * its digest, so an unverified token can never hit; new keys for an issuer clear it.
  */
 class DecisionCache {
   constructor({ maxEntries = 10_000, ttlMs = 60_000, clock = Date.now } = {}) {
@@ -19,8 +18,8 @@ class DecisionCache {
     this.misses = 0;
   }
 
-  /** The key of a prepared request (see Authorizer#prepareHttp). */
-  static key(bundleHash, prepared, allRoutes) {
+  /** The key of a prepared HTTP request (see Authorizer#prepareHttp). */
+  static httpKey(bundleHash, prepared, allRoutes) {
     const route = prepared.route;
     return [
       bundleHash,
@@ -38,19 +37,19 @@ class DecisionCache {
       this.entries.delete(key);
       this.entries.set(key, entry);
       this.hits += 1;
-      return structuredClone(entry.answer);
+      return typeof entry.answer === 'string' ? entry.answer : structuredClone(entry.answer);
     }
     if (entry) this.entries.delete(key);
     this.misses += 1;
     return undefined;
   }
 
-  /** Stores an answer until `min(now + ttl, tokenExpiresAtMs)`. */
+  /** Stores an answer (an object, or JSON text) until `min(now + ttl, tokenExpiresAtMs)`. */
   set(key, answer, tokenExpiresAtMs) {
     const expiresAt = Math.min(this.clock() + this.ttlMs, tokenExpiresAtMs);
     if (!(expiresAt > this.clock())) return;
     this.entries.delete(key);
-    this.entries.set(key, { answer: structuredClone(answer), expiresAt });
+    this.entries.set(key, { answer: typeof answer === 'string' ? answer : structuredClone(answer), expiresAt });
     while (this.entries.size > this.maxEntries) this.entries.delete(this.entries.keys().next().value);
   }
 
