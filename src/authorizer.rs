@@ -220,17 +220,33 @@ impl Authorizer {
                 .map_err(|e| ErrorItem::new(codes::ENTITIES_INVALID, error_chain(&e)))?;
             added.extend(parsed.iter().cloned());
         }
-        self.store
-            .entities
-            .clone()
-            .add_entities(added, Some(&self.store.schema))
-            .map_err(|e| match e {
-                cedar_policy::entities_errors::EntitiesError::Duplicate(_) => ErrorItem::new(
-                    codes::ENTITY_CONFLICT,
-                    format!("{}: a request may not redefine an entity of the policy store", error_chain(&e)),
-                ),
-                other => ErrorItem::new(codes::ENTITIES_INVALID, error_chain(&other)),
-            })
+        // Entities the store already has (the schema's actions, which schema-based parsing adds, or an exact
+        // copy of a static entity) are not added again; a different entity under a store uid is refused.
+        let statics = &self.store.entities;
+        let mut fresh = Vec::with_capacity(added.len());
+        for entity in added {
+            match statics.get(&entity.uid()) {
+                Some(existing) if *existing == entity => {}
+                Some(_) => {
+                    return Err(ErrorItem::new(
+                        codes::ENTITY_CONFLICT,
+                        format!("entity `{}` differs from the policy store's: a request may not redefine an entity of the policy store", entity.uid()),
+                    ))
+                }
+                None => fresh.push(entity),
+            }
+        }
+        if fresh.is_empty() {
+            return Ok(statics.clone());
+        }
+        // Already checked against the schema when parsed.
+        statics.clone().add_entities(fresh, None).map_err(|e| match e {
+            cedar_policy::entities_errors::EntitiesError::Duplicate(_) => ErrorItem::new(
+                codes::ENTITY_CONFLICT,
+                format!("{}: the request lists an entity twice, differently", error_chain(&e)),
+            ),
+            other => ErrorItem::new(codes::ENTITIES_INVALID, error_chain(&other)),
+        })
     }
 
     /// Evaluates one decoded request against `entities`, through the policy index.

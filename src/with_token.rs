@@ -45,6 +45,7 @@ pub struct Identity {
 pub struct TokenCache {
     entries: HashMap<[u8; 32], Arc<Identity>>,
     order: VecDeque<[u8; 32]>,
+    inserts_since_sweep: u32,
     pub hits: u64,
     pub misses: u64,
 }
@@ -70,8 +71,15 @@ impl TokenCache {
 
     fn insert(&mut self, key: [u8; 32], identity: Arc<Identity>, now: u64) {
         if self.entries.len() >= TOKEN_CACHE_CAPACITY {
-            self.entries.retain(|_, v| now <= v.valid_until);
-            self.order.retain(|k| self.entries.contains_key(k));
+            // Sweep expired entries now and then, not on every insert: a full cache of live tokens costs
+            // one eviction per insert.
+            self.inserts_since_sweep += 1;
+            if self.inserts_since_sweep >= 256 {
+                self.inserts_since_sweep = 0;
+                self.entries.retain(|_, v| now <= v.valid_until);
+                self.order.retain(|k| self.entries.contains_key(k));
+            }
+            // Oldest first; `order` may still name entries already gone.
             while self.entries.len() >= TOKEN_CACHE_CAPACITY {
                 match self.order.pop_front() {
                     Some(oldest) => {
