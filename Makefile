@@ -105,6 +105,13 @@ pkg/edge/cedar_authorizer_bg.wasm: $(RUST_SOURCES) | tools node-deps
 js/wasm/edge/cedar_authorizer_bg.wasm.br: pkg/edge/cedar_authorizer_bg.wasm scripts/build-edge.mjs
 	node scripts/build-edge.mjs pkg/edge js/wasm/edge
 
+# A test build that can be made to trap on demand (the `fault-injection` feature), for the fault tests.
+FAULTS_TARGET := target/faults
+
+build/faults/cedar_authorizer.js: $(RUST_SOURCES) | tools
+	cargo build --lib --profile faults --target wasm32-unknown-unknown --features fault-injection --target-dir $(FAULTS_TARGET)
+	wasm-bindgen $(FAULTS_TARGET)/wasm32-unknown-unknown/faults/cedar_authorizer.wasm --target nodejs --out-dir build/faults --out-name cedar_authorizer
+
 build: wasm
 
 # The packed tarball, installed into node_modules/ so tests import exactly what users get.
@@ -141,7 +148,7 @@ test: test-rust test-js test-types test-browser test-sam
 test-rust: corpus | tools
 	cargo test --all-targets -- --nocapture
 
-test-js: pack corpus package
+test-js: pack corpus package build/faults/cedar_authorizer.js
 	node --test --test-reporter=spec tests/js/
 
 test-types: pack

@@ -226,7 +226,7 @@ impl Authorizer {
         let mut fresh = Vec::with_capacity(added.len());
         for entity in added {
             match statics.get(&entity.uid()) {
-                Some(existing) if *existing == entity => {}
+                Some(existing) if existing.deep_eq(&entity) => {}
                 Some(_) => {
                     return Err(ErrorItem::new(
                         codes::ENTITY_CONFLICT,

@@ -76,7 +76,18 @@ fn malformed_input(e: serde_json::Error) -> ErrorItem {
     ErrorItem::new(codes::REQUEST_MALFORMED, format!("the request is not JSON: {e}"))
 }
 
+/// In test builds with the `fault-injection` feature, a request carrying `"__fault__": "trap"` panics,
+/// which aborts (traps) the wasm instance.
+fn inject_fault(input_json: &str) {
+    #[cfg(feature = "fault-injection")]
+    if input_json.contains("\"__fault__\":\"trap\"") {
+        panic!("injected fault");
+    }
+    let _ = input_json;
+}
+
 pub fn is_authorized(authorizer: &Authorizer, input_json: &str) -> String {
+    inject_fault(input_json);
     let answer = match serde_json::from_str::<Value>(input_json) {
         Ok(input) => authorizer.is_authorized(&input),
         Err(e) => Answer::deny(malformed_input(e)),
@@ -146,6 +157,7 @@ pub fn is_authorized_with_token(authorizer: &Authorizer, input_json: &str, now: 
 /// `validUntil` is the second the verified token stops being accepted, or `-` when the token did not
 /// verify (the answer must not be reused).
 pub fn is_authorized_with_token_framed(authorizer: &Authorizer, input_json: &str, now: f64) -> String {
+    inject_fault(input_json);
     let (answer, until) = match (serde_json::from_str::<Value>(input_json), seconds(now)) {
         (Ok(input), Ok(now)) => authorizer.is_authorized_with_token_until(&input, now),
         (Err(e), _) => (Answer::deny(malformed_input(e)), None),
@@ -204,6 +216,7 @@ pub fn token_cache_stats(authorizer: &Authorizer) -> String {
 /// An HTTP request through its route: the answer, `authenticated`, the route, and with `allRoutes` every
 /// route's decision.
 pub fn authorize_http(authorizer: &Authorizer, input_json: &str, now: f64) -> String {
+    inject_fault(input_json);
     let answer = match (serde_json::from_str::<Value>(input_json), seconds(now)) {
         (Ok(input), Ok(now)) => return to_json(&authorizer.authorize_http(&input, now)),
         (Err(e), _) => malformed_input(e),

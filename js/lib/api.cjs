@@ -27,7 +27,19 @@ function stringify(value) {
  * passes to `Authorizer.load` into `{ bundle }` (an object) or `{ files }` (path to text), doing any I/O the
  * platform allows.
  */
-function createApi(wasm, platform) {
+function createApi(initialWasm, platform) {
+  // The live wasm instance. A trap (a panic, or any runtime error inside wasm) may leave its memory
+  // inconsistent, so the instance is replaced and every Authorizer rebuilds from its source on next use.
+  const engine = { wasm: initialWasm, generation: 0, replacements: 0 };
+  function replaceInstance() {
+    if (typeof platform.reload !== 'function') return false;
+    engine.wasm = platform.reload();
+    engine.generation += 1;
+    engine.replacements += 1;
+    return true;
+  }
+  const isTrap = (e) => e instanceof WebAssembly.RuntimeError;
+
   function loadError(error, files) {
     let parsed;
     try {
@@ -38,17 +50,25 @@ function createApi(wasm, platform) {
     const diagnostics = parsed.diagnostics || [];
     let message = parsed.message;
     if (diagnostics.length > 0) {
-      message += '\n' + wasm.renderDiagnostics(JSON.stringify(diagnostics), JSON.stringify(files || {}));
+      message += '\n' + engine.wasm.renderDiagnostics(JSON.stringify(diagnostics), JSON.stringify(files || {}));
     }
     return new AuthorizerLoadError(parsed.code, message, diagnostics);
   }
 
   function denyOnFailure(error) {
+    const trap = isTrap(error);
     return {
       decision: 'DENY',
       determiningPolicies: [],
-      errors: [{ code: 'internal.error', errorDescription: `the authorizer failed: ${error && error.message}` }],
+      errors: [{ code: trap ? 'internal.trap' : 'internal.error', errorDescription: `the authorizer failed: ${error && error.message}` }],
     };
+  }
+
+  /** The wasm authorizer of a source: `{ bundle: text }` or `{ files: json }`. */
+  function instantiate(source) {
+    return source.bundle !== undefined
+      ? engine.wasm.WasmAuthorizer.fromBundle(source.bundle)
+      : engine.wasm.WasmAuthorizer.fromFiles(source.files);
   }
 
   function fromResolved(resolved, options) {
@@ -56,26 +76,31 @@ function createApi(wasm, platform) {
       const text = typeof resolved.bundle === 'string' ? resolved.bundle : JSON.stringify(resolved.bundle);
       let inner;
       try {
-        inner = wasm.WasmAuthorizer.fromBundle(text);
+        inner = instantiate({ bundle: text });
       } catch (e) {
-        throw loadError(e, resolved.bundle && resolved.bundle.policyFiles ? filesOfBundle(resolved.bundle) : {});
+        const error = loadError(e, resolved.bundle && resolved.bundle.policyFiles ? filesOfBundle(resolved.bundle) : {});
+        if (resolved.file) error.message = `${resolved.file}: ${error.message}`;
+        throw error;
       }
-      return new Authorizer(inner, undefined, options);
+      return new Authorizer(inner, { bundle: text }, undefined, options);
     }
     if (resolved.files !== undefined) {
       let inner;
+      const files = JSON.stringify(resolved.files);
       try {
-        inner = wasm.WasmAuthorizer.fromFiles(JSON.stringify(resolved.files));
+        inner = instantiate({ files });
       } catch (e) {
         throw loadError(e, resolved.files);
       }
-      return new Authorizer(inner, resolved.files, options);
+      return new Authorizer(inner, { files }, resolved.files, options);
     }
     throw new AuthorizerLoadError('store.invalid', 'nothing to load: pass a store folder, a bundle file, a bundle object or { files }');
   }
 
   class Authorizer {
     #inner;
+    #source;
+    #generation;
     #files;
     #manifest;
     #jwks;
@@ -89,8 +114,10 @@ function createApi(wasm, platform) {
     #answers;
 
     /** @private use Authorizer.load */
-    constructor(inner, files, options = {}) {
+    constructor(inner, source, files, options = {}) {
       this.#inner = inner;
+      this.#source = source;
+      this.#generation = engine.generation;
       this.#files = files;
       this.#clock = options.clock ?? Date.now;
       this.#answers = options.decisionCache === false ? null : new DecisionCache({ maxEntries: 2000, ttlMs: 300_000, ...(options.decisionCache ?? {}), clock: this.#clock });
@@ -133,34 +160,56 @@ function createApi(wasm, platform) {
       return fromResolved(platform.resolveSync(source), options);
     }
 
+    /**
+     * The wasm authorizer, rebuilt from the source (and given back its keys) when the instance it lived in
+     * was replaced after a trap.
+     */
+    #live() {
+      if (this.#generation !== engine.generation) {
+        this.#inner = instantiate(this.#source);
+        this.#generation = engine.generation;
+        for (const issuer of this.#imported.keys()) {
+          const entry = this.#jwks.entries.get(issuer);
+          if (entry && entry.jwks) this.#inner.setJwks(issuer, JSON.stringify(entry.jwks));
+        }
+        if (this.#answers) this.#answers.clear();
+      }
+      return this.#inner;
+    }
+
+    /** Runs a call into wasm; a trap replaces the instance, and the call answers `onFailure(error)`. */
+    #guard(call, onFailure) {
+      try {
+        return call();
+      } catch (e) {
+        if (isTrap(e)) replaceInstance();
+        return onFailure(e);
+      }
+    }
+
     /** The bundle's content hash, `sha256:<hex>`. */
     get hash() {
-      return this.#inner.hash();
+      return this.#live().hash();
     }
 
     /** Every policy: id, kind (static, template, link), effect, file and place. */
     get policies() {
-      if (!this.#manifest) this.#manifest = JSON.parse(this.#inner.manifest());
+      if (!this.#manifest) this.#manifest = JSON.parse(this.#live().manifest());
       return this.#manifest;
     }
 
     /** Verified Permissions' IsAuthorized: never throws; every failure is a DENY with an error code. */
     isAuthorized(input) {
-      try {
-        return JSON.parse(this.#inner.isAuthorized(stringify(input)));
-      } catch (e) {
-        return denyOnFailure(e);
-      }
+      return this.#guard(() => JSON.parse(this.#live().isAuthorized(stringify(input))), denyOnFailure);
     }
 
     /** Verified Permissions' BatchIsAuthorized, without its 30-request limit. */
     batchIsAuthorized(input) {
       const requests = (input && Array.isArray(input.requests) && input.requests) || [];
-      try {
-        return JSON.parse(this.#inner.batchIsAuthorized(stringify(input)));
-      } catch (e) {
-        return { results: requests.map((request) => ({ request, ...denyOnFailure(e) })) };
-      }
+      return this.#guard(
+        () => JSON.parse(this.#live().batchIsAuthorized(stringify(input))),
+        (e) => ({ results: requests.map((request) => ({ request, ...denyOnFailure(e) })) }),
+      );
     }
 
     /**
@@ -181,7 +230,7 @@ function createApi(wasm, platform) {
       }
       return this.#withKeys(
         (now) => {
-          const framed = this.#inner.isAuthorizedWithTokenFramed(key ?? stringify(input), now);
+          const framed = this.#live().isAuthorizedWithTokenFramed(key ?? stringify(input), now);
           const cut = framed.indexOf('\n');
           const until = framed.slice(0, cut);
           const json = framed.slice(cut + 1);
@@ -203,7 +252,7 @@ function createApi(wasm, platform) {
     async batchIsAuthorizedWithToken(input) {
       const requests = (input && Array.isArray(input.requests) && input.requests) || [];
       return this.#withKeys(
-        (now) => JSON.parse(this.#inner.batchIsAuthorizedWithToken(stringify(input), now)),
+        (now) => JSON.parse(this.#live().batchIsAuthorizedWithToken(stringify(input), now)),
         (answer) => (answer.results.length > 0 ? answer.results[0].errors : []),
         (e) => ({ results: requests.map((request) => ({ request, ...denyOnFailure(e) })) }),
       );
@@ -223,13 +272,7 @@ function createApi(wasm, platform) {
 
     async #withKeys(call, errorsOf, onFailure) {
       await this.#maintainKeys();
-      const run = () => {
-        try {
-          return call(this.#clock() / 1000);
-        } catch (e) {
-          return onFailure(e);
-        }
-      };
+      const run = () => this.#guard(() => call(this.#clock() / 1000), onFailure);
       const generation = this.#keysGeneration;
       let answer = run();
       const missing = (errorsOf(answer) || []).find((e) => e.issuer && (e.code === 'jwks.unavailable' || e.code === 'jwks.no_matching_key'));
@@ -264,7 +307,7 @@ function createApi(wasm, platform) {
      */
     async authorizeHttp(input) {
       return this.#withKeys(
-        (now) => JSON.parse(this.#inner.authorizeHttp(stringify(input), now)),
+        (now) => JSON.parse(this.#live().authorizeHttp(stringify(input), now)),
         (answer) => answer.errors,
         (e) => ({ ...denyOnFailure(e), authenticated: false }),
       );
@@ -273,7 +316,7 @@ function createApi(wasm, platform) {
     /** Verifies the token and routes the request without deciding: `{ authenticated, tokenDigest, validUntil, principal, route, error }`. */
     async prepareHttp(input) {
       return this.#withKeys(
-        (now) => JSON.parse(this.#inner.prepareHttp(stringify(input), now)),
+        (now) => JSON.parse(this.#live().prepareHttp(stringify(input), now)),
         (prepared) => (prepared.error ? [prepared.error] : []),
         (e) => ({ authenticated: false, error: denyOnFailure(e).errors[0] }),
       );
@@ -281,7 +324,7 @@ function createApi(wasm, platform) {
 
     /** The store's routes: route key, method, path template, action, resource and context templates. */
     get routes() {
-      return JSON.parse(this.#inner.routes());
+      return JSON.parse(this.#live().routes());
     }
 
     /** Fetches (or takes from the options) the keys of every issuer now, rather than on first use. */
@@ -296,7 +339,7 @@ function createApi(wasm, platform) {
 
     /** Imports an issuer's key set into the wasm instance: `{ type: 'success', keys, skipped }` or `{ type: 'failure', error }`. */
     setJwks(issuer, jwks) {
-      const result = JSON.parse(this.#inner.setJwks(issuer, typeof jwks === 'string' ? jwks : JSON.stringify(jwks)));
+      const result = JSON.parse(this.#live().setJwks(issuer, typeof jwks === 'string' ? jwks : JSON.stringify(jwks)));
       if (result.type === 'success') {
         this.#keysGeneration += 1;
         for (const listener of this.#keyListeners) listener(issuer);
@@ -311,7 +354,7 @@ function createApi(wasm, platform) {
 
     /** The store's identity sources: `[{ issuer, jwksUri | discoveryUri, hasKeys }]`. */
     get issuers() {
-      return JSON.parse(this.#inner.issuers());
+      return JSON.parse(this.#live().issuers());
     }
 
     /**
@@ -319,13 +362,18 @@ function createApi(wasm, platform) {
      * (or the exact reason it did not), the principal, groups, attributes and entities.
      */
     explainToken(token, kind = 'identity') {
-      return JSON.parse(this.#inner.explainToken(String(token), kind, this.#clock() / 1000));
+      return JSON.parse(this.#live().explainToken(String(token), kind, this.#clock() / 1000));
     }
 
-    /** Verified-token cache and answer cache counters, and the JWKS fetch count. */
+    /** Verified-token and answer cache counters, JWKS fetches, and wasm instances replaced after a trap. */
     get stats() {
       const answers = this.#answers ? { hits: this.#answers.hits, misses: this.#answers.misses, entries: this.#answers.size } : null;
-      return { tokenCache: JSON.parse(this.#inner.tokenCacheStats()), answerCache: answers, jwksFetches: this.#jwks.fetches };
+      return {
+        tokenCache: JSON.parse(this.#live().tokenCacheStats()),
+        answerCache: answers,
+        jwksFetches: this.#jwks.fetches,
+        instancesReplaced: engine.replacements,
+      };
     }
 
     /**
@@ -333,15 +381,15 @@ function createApi(wasm, platform) {
      * the report: cases with pass or fail, expected and actual answers, and the differences.
      */
     runTests(files) {
-      const report = JSON.parse(this.#inner.runTests(JSON.stringify(files || this.#files || {})));
-      Object.defineProperty(report, 'text', { value: wasm.renderTestReport(JSON.stringify(report)), enumerable: false });
+      const report = JSON.parse(this.#live().runTests(JSON.stringify(files || this.#files || {})));
+      Object.defineProperty(report, 'text', { value: engine.wasm.renderTestReport(JSON.stringify(report)), enumerable: false });
       return report;
     }
   }
 
   /** Validates a store's files and builds its bundle: `{ bundle?, diagnostics }`. */
   function buildBundle(files) {
-    return JSON.parse(wasm.buildBundle(JSON.stringify(files)));
+    return JSON.parse(engine.wasm.buildBundle(JSON.stringify(files)));
   }
 
   /**
@@ -349,19 +397,19 @@ function createApi(wasm, platform) {
    * the policy and schema parsers. Throws AuthorizerLoadError when the bundle does not load.
    */
   function compileBundle(bundle) {
-    const result = JSON.parse(wasm.compileBundle(typeof bundle === 'string' ? bundle : JSON.stringify(bundle)));
+    const result = JSON.parse(engine.wasm.compileBundle(typeof bundle === 'string' ? bundle : JSON.stringify(bundle)));
     if (result.type === 'failure') throw new AuthorizerLoadError(result.error.code, result.error.message, result.error.diagnostics || []);
     return result;
   }
 
   /** Every diagnostic of a store: file, line, column, message, help. */
   function checkStore(files) {
-    return JSON.parse(wasm.checkStore(JSON.stringify(files)));
+    return JSON.parse(engine.wasm.checkStore(JSON.stringify(files)));
   }
 
   /** Diagnostics printed the way a compiler prints them, with the offending line and a caret. */
   function renderDiagnostics(diagnostics, files) {
-    return wasm.renderDiagnostics(JSON.stringify(diagnostics), JSON.stringify(files || {}));
+    return engine.wasm.renderDiagnostics(JSON.stringify(diagnostics), JSON.stringify(files || {}));
   }
 
   return { Authorizer, AuthorizerLoadError, buildBundle, compileBundle, checkStore, renderDiagnostics, BUNDLE_FORMAT, COMPILED_FORMAT };

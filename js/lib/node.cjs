@@ -9,7 +9,7 @@ const path = require('node:path');
 // The full module when it is there; in a Lambda@Edge package only the smaller edge module (compiled
 // bundles only, brotli-compressed) is shipped.
 const full = path.join(__dirname, '../wasm/node/cedar_authorizer.js');
-const wasm = fs.existsSync(full) ? require(full) : require('../wasm/edge/cedar_authorizer.js');
+const glue = fs.existsSync(full) ? full : path.join(__dirname, '../wasm/edge/cedar_authorizer.js');
 
 /** Node: a path is a store folder or a bundle file; objects and JSON text are taken as they are. */
 function resolveSync(source) {
@@ -25,17 +25,29 @@ function resolveSync(source) {
     throw new AuthorizerLoadError('store.not_found', `\`${source}\` does not exist: pass a policy store folder or a bundle file`);
   }
   if (stat.isDirectory()) return { files: readStoreFolder(source) };
-  const text = fs.readFileSync(source, 'utf8');
-  try {
-    return { bundle: JSON.parse(text) };
-  } catch (e) {
-    throw new AuthorizerLoadError('bundle.invalid', `\`${source}\` is not a bundle (not JSON: ${e.message}); build one with \`cedar-authorizer bundle <store> -o ${source}\``);
-  }
+  // The text goes to the module as it is: its JSON reader names the line and column of any mistake.
+  return { bundle: fs.readFileSync(source, 'utf8'), file: source };
 }
 
-const api = createApi(wasm, { resolve: async (source) => resolveSync(source), resolveSync, fetch: globalThis.fetch });
+/**
+ * Node's platform for a wasm-bindgen glue file: sources from paths, the global fetch, and a fresh instance
+ * (the glue loaded anew, which compiles and instantiates the module again) after a trap.
+ */
+function platformFor(gluePath) {
+  return {
+    resolve: async (source) => resolveSync(source),
+    resolveSync,
+    fetch: globalThis.fetch,
+    reload() {
+      delete require.cache[require.resolve(gluePath)];
+      return require(gluePath);
+    },
+  };
+}
+
+const api = createApi(require(glue), platformFor(glue));
 
 /** Nothing to do in Node (the module is compiled when the package loads); present for parity with the browser. */
 async function initialize() {}
 
-module.exports = { ...api, readStoreFolder, initialize };
+module.exports = { ...api, readStoreFolder, initialize, platformFor };

@@ -18,6 +18,7 @@ export const rides = {
 // ---- tokens minted at test time, with keys generated here ----------------------------------------
 
 import crypto from 'node:crypto';
+import http from 'node:http';
 
 export const NOW = 1_800_000_000;
 export const COGNITO_ISSUER = 'https://cognito-idp.us-east-1.amazonaws.com/us-east-1_DemoPool1';
@@ -57,3 +58,32 @@ export function accessClaims(sub, groups, extra = {}) {
     scope: 'openid rides/read', 'cognito:groups': groups, iat: NOW - 60, exp: NOW + 3600, ...extra,
   };
 }
+
+/** A JWKS endpoint on loopback whose behaviour the test sets, counting requests. */
+export async function jwksServer(jwks) {
+  const state = { mode: 'ok', jwks, requests: 0, delayMs: 0, maxAge: undefined };
+  const server = http.createServer((req, res) => {
+    state.requests += 1;
+    const send = () => {
+      if (state.mode === 'down') {
+        req.socket.destroy();
+      } else if (state.mode === '500') {
+        res.writeHead(500).end('oops');
+      } else if (state.mode === 'garbage') {
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{"keys": [ not json');
+      } else if (state.mode === 'not-jwks') {
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{"hello": "world"}');
+      } else {
+        const headers = { 'content-type': 'application/json' };
+        if (state.maxAge !== undefined) headers['cache-control'] = `public, max-age=${state.maxAge}`;
+        res.writeHead(200, headers).end(JSON.stringify(state.jwks));
+      }
+    };
+    if (state.mode === 'slow') setTimeout(send, state.delayMs);
+    else send();
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${server.address().port}/.well-known/jwks.json`;
+  return { state, url, close: () => new Promise((r) => server.close(r)) };
+}
+

@@ -3,9 +3,8 @@
 // unknown kids, a slow endpoint, 500s, garbage), with the clock injected.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import http from 'node:http';
 import { Authorizer } from 'cedar-authorizer';
-import { store, signingKey, mint, idClaims, accessClaims, NOW, COGNITO_ISSUER } from './helpers.mjs';
+import { store, signingKey, mint, idClaims, accessClaims, jwksServer, NOW, COGNITO_ISSUER } from './helpers.mjs';
 
 const routes = ['get /rider', 'get /riders', 'get /trainer', 'get /trainers', 'get /unicorn', 'get /unicorns'];
 const allowed = {
@@ -86,34 +85,8 @@ test('explainToken decodes, verifies and maps, or says exactly why not', async (
   assert.equal(authorizer.explainToken('x', 'identity').error.code, 'token.malformed');
 });
 
-/** A JWKS endpoint on loopback whose behaviour the test sets, counting requests. */
-async function jwksServer() {
-  const state = { mode: 'ok', jwks, requests: 0, delayMs: 0, maxAge: undefined };
-  const server = http.createServer((req, res) => {
-    state.requests += 1;
-    const send = () => {
-      if (state.mode === '500') {
-        res.writeHead(500).end('oops');
-      } else if (state.mode === 'garbage') {
-        res.writeHead(200, { 'content-type': 'application/json' }).end('{"keys": [ not json');
-      } else if (state.mode === 'not-jwks') {
-        res.writeHead(200, { 'content-type': 'application/json' }).end('{"hello": "world"}');
-      } else {
-        const headers = { 'content-type': 'application/json' };
-        if (state.maxAge !== undefined) headers['cache-control'] = `public, max-age=${state.maxAge}`;
-        res.writeHead(200, headers).end(JSON.stringify(state.jwks));
-      }
-    };
-    if (state.mode === 'slow') setTimeout(send, state.delayMs);
-    else send();
-  });
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const url = `http://127.0.0.1:${server.address().port}/.well-known/jwks.json`;
-  return { state, url, close: () => new Promise((r) => server.close(r)) };
-}
-
 test('the JWKS provider: fetch once, rotation, unknown kids, cooldown, failures and recovery', async (t) => {
-  const server = await jwksServer();
+  const server = await jwksServer(jwks);
   t.after(server.close);
   let nowMs = NOW * 1000;
   const authorizer = await Authorizer.load(store('rides'), {
@@ -192,7 +165,7 @@ test('the JWKS provider: fetch once, rotation, unknown kids, cooldown, failures 
 });
 
 test('Cache-Control max-age decides when keys are refetched', async (t) => {
-  const server = await jwksServer();
+  const server = await jwksServer(jwks);
   t.after(server.close);
   server.state.maxAge = 60;
   let nowMs = NOW * 1000;
