@@ -17,7 +17,7 @@ TARBALL = build/cedar-authorizer-$(PACKAGE_VERSION).tgz
 CORPUS := build/corpus/corpus-tests
 SHARED := ../shared
 
-.PHONY: help tools node-deps chromium cfn-lint build wasm pack package build-test-bench corpus test test-rust test-js test-types test-browser test-sam run bench clean
+.PHONY: fuzz load help tools node-deps chromium cfn-lint build wasm pack package build-test-bench corpus test test-rust test-js test-types test-browser test-sam run bench clean
 
 help:
 	@echo "make run       set up, build, and start the local demo: API Gateway and the rides API behind the authorizer, and the test bench"
@@ -160,8 +160,30 @@ test-browser: build-test-bench chromium
 test-sam: cfn-lint package
 	$(CFN_LINT) examples/sam/template.yaml
 
-bench: pack
+bench: pack package
 	node scripts/bench.mjs
+	node scripts/load.mjs
+
+# The load run alone: LOAD_SECONDS (default 60) after LOAD_WARMUP (default 20).
+load: package
+	node scripts/load.mjs
+
+# Fuzzing (not part of `make test`): each target for FUZZ_SECONDS, seeded from the tests and
+# ../shared/corpora. Crash inputs land in fuzz/artifacts/<target>/; copied into fuzz/regressions/<target>/
+# they are replayed by `make test`.
+FUZZ_SECONDS ?= 180
+FUZZ_TARGETS := token bundle request routes
+
+fuzz: build | tools
+	@command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --version 0.13.2
+	node scripts/fuzz-seeds.mjs
+	@mkdir -p build/fuzz
+	@cd fuzz && for t in $(FUZZ_TARGETS); do \
+	  echo "fuzzing $$t for $(FUZZ_SECONDS) s"; \
+	  RUSTC_BOOTSTRAP=1 cargo fuzz run $$t corpus/$$t -- -max_total_time=$(FUZZ_SECONDS) > ../build/fuzz/$$t.log 2>&1 \
+	    || echo "$$t: crashed, see build/fuzz/$$t.log and fuzz/artifacts/$$t/"; \
+	done
+	node scripts/fuzz-report.mjs
 
 clean:
 	rm -rf pkg js/wasm js/dist build dist node_modules

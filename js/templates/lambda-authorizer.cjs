@@ -4,8 +4,8 @@
 //   HTTP API, payload format 2.0 or 1.0:    index.httpApiHandler
 // Settings (environment variables): POLICY_SCOPE (`route` or `all-routes`), RESPONSE_TYPE (`simple` or
 // `iam`, HTTP APIs), TOKEN_KIND (`auto`, `identity` or `access`), JWKS_URIS (`{"<issuer>": "<url>"}`,
-// where to fetch keys instead of the issuer's own location). The bundle ships in the zip; the identity
-// source's keys are fetched on first use and cached.
+// where to fetch keys instead of the issuer's own location), LOG_DECISIONS (`false` for no decision log
+// lines). The bundle ships in the zip; the identity source's keys are fetched on first use and cached.
 const { Authorizer } = require('cedar-authorizer');
 const { createRestApiAuthorizer, createHttpApiAuthorizer } = require('cedar-authorizer/aws');
 
@@ -19,7 +19,12 @@ function jwksUris() {
 }
 
 const authorizer = Authorizer.loadSync(require('./bundle.json'), { jwksUris: jwksUris() });
-const shared = { authorizer, policyScope: process.env.POLICY_SCOPE || 'route', tokenKind: process.env.TOKEN_KIND || 'auto' };
+const shared = {
+  authorizer,
+  policyScope: process.env.POLICY_SCOPE || 'route',
+  tokenKind: process.env.TOKEN_KIND || 'auto',
+  logger: process.env.LOG_DECISIONS === 'false' ? false : undefined,
+};
 
 exports.restHandler = createRestApiAuthorizer(shared);
 exports.httpApiHandler = createHttpApiAuthorizer({ ...shared, responseType: process.env.RESPONSE_TYPE || 'simple' });
