@@ -25,6 +25,8 @@ help:
 	@echo "make bench     set up, build, and benchmark against the peers"
 	@echo "make build     build the wasm modules and the npm package in js/"
 	@echo "make package   write dist/lambda-authorizer.zip and dist/edge-viewer-request.zip (JWKS=<file> for the edge keys)"
+	@echo "make fuzz      fuzz the Rust core for FUZZ_SECONDS per target (not part of make test)"
+	@echo "make load      drive the demo with autocannon for LOAD_SECONDS and check every response"
 
 # ---- set-up ---------------------------------------------------------------------------------------
 
