@@ -1,28 +1,13 @@
 //! Every example store in `policies/` builds, and its test files pass through the Rust API.
 
+mod common;
+
 use std::fs;
 use std::path::Path;
 
 use cedar_authorizer::policy_tests;
-use cedar_authorizer::store::StoreFiles;
 use cedar_authorizer::Authorizer;
-
-fn read_store(dir: &Path) -> StoreFiles {
-    let mut files = StoreFiles::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for entry in fs::read_dir(&d).expect("store folder") {
-            let path = entry.expect("entry").path();
-            if path.is_dir() {
-                stack.push(path);
-            } else if let Ok(text) = fs::read_to_string(&path) {
-                let rel = path.strip_prefix(dir).expect("inside").to_string_lossy().replace('\\', "/");
-                files.insert(rel, text);
-            }
-        }
-    }
-    files
-}
+use common::read_store;
 
 #[test]
 fn example_stores_build_and_pass_their_tests() {

@@ -140,6 +140,23 @@ function parseMethodArn(arn) {
   return { base: match[1], method: match[2], path: match[3] && match[3] !== '/' ? match[3] : '/' };
 }
 
+/**
+ * The request of a REST API REQUEST event or an HTTP API payload 1.0 event (the same fields): method,
+ * path, the resource template API Gateway matched, path and query parameters, headers, source IP.
+ */
+function requestEventHttp(event) {
+  const arn = parseMethodArn(event.methodArn);
+  return {
+    method: event.httpMethod ?? (arn && arn.method),
+    path: event.path ?? (arn && arn.path),
+    routeKey: typeof event.resource === 'string' ? event.resource : undefined,
+    pathParameters: plainStrings(event.pathParameters),
+    query: plainStrings(event.queryStringParameters),
+    headers: plainHeaders(event.headers),
+    sourceIp: event.requestContext && event.requestContext.identity ? event.requestContext.identity.sourceIp : undefined,
+  };
+}
+
 /** The context API Gateway passes to the backend: strings, numbers and booleans only. */
 function authorizerContext(answer) {
   return {
@@ -196,6 +213,7 @@ module.exports = {
   plainHeaders,
   plainStrings,
   parseMethodArn,
+  requestEventHttp,
   authorizerContext,
   principalId,
   policyDocument,

@@ -1,6 +1,6 @@
 'use strict';
 
-const { createCore, header, bearer, plainHeaders, plainStrings, parseMethodArn, authorizerContext, principalId, policyDocument, checkScope, unauthorized } = require('./common.cjs');
+const { createCore, header, bearer, plainHeaders, plainStrings, parseMethodArn, requestEventHttp, authorizerContext, principalId, policyDocument, checkScope, unauthorized } = require('./common.cjs');
 const { AuthorizerLoadError } = require('../errors.cjs');
 
 /**
@@ -43,22 +43,8 @@ function createHttpApiAuthorizer(options, api) {
   }
 
   function facts1(event) {
-    const arn = parseMethodArn(event.methodArn);
     const fromSource = typeof event.identitySource === 'string' ? event.identitySource.split(',').map((s) => bearer(s)).find(Boolean) : undefined;
-    return {
-      kind: 'http-api-1.0',
-      token: fromSource ?? bearer(header(event.headers, tokenHeader)),
-      arn: event.methodArn,
-      http: {
-        method: event.httpMethod ?? (arn && arn.method),
-        path: event.path ?? (arn && arn.path),
-        routeKey: typeof event.resource === 'string' ? event.resource : undefined,
-        pathParameters: plainStrings(event.pathParameters),
-        query: plainStrings(event.queryStringParameters),
-        headers: plainHeaders(event.headers),
-        sourceIp: event.requestContext && event.requestContext.identity ? event.requestContext.identity.sourceIp : undefined,
-      },
-    };
+    return { kind: 'http-api-1.0', token: fromSource ?? bearer(header(event.headers, tokenHeader)), arn: event.methodArn, http: requestEventHttp(event) };
   }
 
   return async function httpApiAuthorizer(event) {

@@ -1,6 +1,6 @@
 'use strict';
 
-const { createCore, header, bearer, plainHeaders, plainStrings, parseMethodArn, authorizerContext, principalId, policyDocument, checkScope, unauthorized } = require('./common.cjs');
+const { createCore, header, bearer, parseMethodArn, requestEventHttp, authorizerContext, principalId, policyDocument, checkScope, unauthorized } = require('./common.cjs');
 
 /**
  * An API Gateway REST API Lambda authorizer, for TOKEN and REQUEST events. Build it once, at module scope:
@@ -24,19 +24,7 @@ function createRestApiAuthorizer(options, api) {
     }
     if (event.type === 'REQUEST') {
       const token = bearer(header(event.headers, tokenHeader) ?? header(event.multiValueHeaders, tokenHeader));
-      return {
-        kind: 'rest-request',
-        token,
-        http: {
-          method: event.httpMethod ?? (arn && arn.method),
-          path: event.path ?? (arn && arn.path),
-          routeKey: typeof event.resource === 'string' ? event.resource : undefined,
-          pathParameters: plainStrings(event.pathParameters),
-          query: plainStrings(event.queryStringParameters),
-          headers: plainHeaders(event.headers),
-          sourceIp: event.requestContext && event.requestContext.identity ? event.requestContext.identity.sourceIp : undefined,
-        },
-      };
+      return { kind: 'rest-request', token, http: requestEventHttp(event) };
     }
     return undefined;
   }
