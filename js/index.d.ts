@@ -385,9 +385,15 @@ export class Authorizer {
   readonly issuers: Array<{ issuer: string; jwksUri?: string; discoveryUri?: string; hasKeys: boolean }>;
   explainToken(token: string, kind?: 'identity' | 'access'): TokenExplanation;
   readonly stats: {
+    /** Verified tokens' mapped identities. */
     tokenCache: { hits: number; misses: number; entries: number };
+    /** The store's entities merged with a request's `entities`, by the exact list. */
+    entityCache: { hits: number; misses: number; entries: number };
+    /** Answers to repeated requests with the same verified token. */
     answerCache: { hits: number; misses: number; entries: number } | null;
     jwksFetches: number;
+    /** wasm instances replaced after a trap. */
+    instancesReplaced: number;
   };
   /** An HTTP request through its route (what the AWS handlers call). Never rejects. */
   authorizeHttp(input: HttpAuthorizationInput): Promise<HttpAuthorizationOutput>;

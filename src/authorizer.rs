@@ -5,7 +5,7 @@
 //! static ones, validates it against the schema and evaluates. Nothing on the decision path panics or
 //! returns an error: every failure is a DENY with an [`ErrorItem`].
 
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use cedar_policy::{Context, Entities, Entity, EntityUid, Request};
 use serde_json::{Map, Value};
@@ -16,6 +16,7 @@ use crate::bundle::{self, Bundle};
 use crate::bundle::LoadError;
 use crate::compiled::{self, CompiledBundle};
 use crate::diagnostics::error_chain;
+use crate::entity_cache::EntityCache;
 use crate::errors::{codes, ErrorItem};
 use crate::policy_index::PolicyIndex;
 use crate::routes::Routes;
@@ -36,6 +37,8 @@ pub struct Authorizer {
     pub(crate) types: SchemaTypes,
     /// Verified tokens' mapped identities, by digest of the whole token.
     pub(crate) token_cache: Mutex<TokenCache>,
+    /// Static entities merged with a request's, by the request's entity list.
+    entity_cache: Mutex<EntityCache>,
     /// `authorizer.json`'s routes.
     pub(crate) routes: Routes,
     /// The policies grouped by action and principal scope (`None` only if grouping failed: then every
@@ -93,6 +96,7 @@ impl Authorizer {
             engine: cedar_policy::Authorizer::new(),
             issuers,
             token_cache: Mutex::new(TokenCache::default()),
+            entity_cache: Mutex::new(EntityCache::default()),
             routes,
         })
     }
@@ -207,9 +211,31 @@ impl Authorizer {
     }
 
     /// The store's static entities plus a request's own (Cedar entity JSON), checked against the schema.
-    /// A request entity may repeat a static one exactly, but not redefine it.
-    pub fn entities_with(&self, list: Vec<Value>) -> Result<Entities, ErrorItem> {
-        self.entities_with_parsed(list, Vec::new())
+    /// A request entity may repeat a static one exactly, but not redefine it. A list seen before reuses the
+    /// set merged then (see [`crate::entity_cache`]).
+    pub fn entities_with(&self, list: Vec<Value>) -> Result<Arc<Entities>, ErrorItem> {
+        if list.is_empty() {
+            return Ok(Arc::new(self.store.entities.clone()));
+        }
+        let Ok(key) = serde_json::to_string(&list) else {
+            return self.entities_with_parsed(list, Vec::new()).map(Arc::new);
+        };
+        if let Some(entities) = self.entity_cache.lock().ok().and_then(|mut cache| cache.get(&key)) {
+            return Ok(entities);
+        }
+        let merged = Arc::new(self.entities_with_parsed(list, Vec::new())?);
+        if let Ok(mut cache) = self.entity_cache.lock() {
+            cache.insert(key, &merged);
+        }
+        Ok(merged)
+    }
+
+    /// Merged entity-set cache counters: `(hits, misses, entries)`.
+    pub fn entity_cache_stats(&self) -> (u64, u64, usize) {
+        match self.entity_cache.lock() {
+            Ok(c) => (c.hits, c.misses, c.len()),
+            Err(_) => (0, 0, 0),
+        }
     }
 
     /// Like [`Authorizer::entities_with`], plus entities already parsed (a verified token's principal and

@@ -213,6 +213,12 @@ pub fn token_cache_stats(authorizer: &Authorizer) -> String {
     json!({ "hits": hits, "misses": misses, "entries": entries }).to_string()
 }
 
+/// `{hits, misses, entries}` of the merged entity-set cache.
+pub fn entity_cache_stats(authorizer: &Authorizer) -> String {
+    let (hits, misses, entries) = authorizer.entity_cache_stats();
+    json!({ "hits": hits, "misses": misses, "entries": entries }).to_string()
+}
+
 /// An HTTP request through its route: the answer, `authenticated`, the route, and with `allRoutes` every
 /// route's decision.
 pub fn authorize_http(authorizer: &Authorizer, input_json: &str, now: f64) -> String {

@@ -11,6 +11,7 @@ pub mod bundle;
 pub mod compiled;
 pub mod config;
 pub mod diagnostics;
+pub mod entity_cache;
 pub mod entity_ref;
 pub mod errors;
 pub mod http;

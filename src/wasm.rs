@@ -90,6 +90,11 @@ impl WasmAuthorizer {
         json_api::token_cache_stats(&self.inner)
     }
 
+    #[wasm_bindgen(js_name = entityCacheStats)]
+    pub fn entity_cache_stats(&self) -> String {
+        json_api::entity_cache_stats(&self.inner)
+    }
+
     /// An HTTP request (token, method, path, ...) through its route to a decision.
     #[wasm_bindgen(js_name = authorizeHttp)]
     pub fn authorize_http(&self, input_json: &str, now: f64) -> String {

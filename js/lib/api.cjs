@@ -23,6 +23,26 @@ function stringify(value) {
 }
 
 /**
+ * The answer cache's key for an `isAuthorizedWithToken` input: the token text, and everything else in the
+ * input with which field carried the token. Undefined (not cached) when the input has no string token or
+ * does not serialize plainly.
+ */
+function answerKey(input) {
+  if (input === null || typeof input !== 'object' || Array.isArray(input) || typeof input.toJSON === 'function') return undefined;
+  const { identityToken, accessToken, ...rest } = input;
+  const hasId = typeof identityToken === 'string';
+  const hasAccess = typeof accessToken === 'string';
+  if ((!hasId && identityToken !== undefined) || (!hasAccess && accessToken !== undefined) || (!hasId && !hasAccess)) return undefined;
+  try {
+    const others = stringify(rest);
+    if (hasId && hasAccess) return { token: identityToken, rest: `both\n${accessToken}\n${others}` };
+    return hasId ? { token: identityToken, rest: `identity\n${others}` } : { token: accessToken, rest: `access\n${others}` };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
  * The package's API over one wasm build (Node or browser). `platform.resolve(source)` turns what a user
  * passes to `Authorizer.load` into `{ bundle }` (an object) or `{ files }` (path to text), doing any I/O the
  * platform allows.
@@ -218,23 +238,18 @@ function createApi(initialWasm, platform) {
      * none or the token names an unknown `kid` (at most once per cooldown). Never throws.
      */
     async isAuthorizedWithToken(input) {
-      let key;
-      if (this.#answers) {
-        try {
-          key = stringify(input);
-        } catch {
-          key = undefined;
-        }
-        const hit = key !== undefined && this.#jwksFresh() ? this.#answers.get(key) : undefined;
+      const key = this.#answers ? answerKey(input) : undefined;
+      if (key !== undefined && this.#jwksFresh()) {
+        const hit = this.#answers.get(key.token, key.rest);
         if (hit !== undefined) return JSON.parse(hit);
       }
       return this.#withKeys(
         (now) => {
-          const framed = this.#live().isAuthorizedWithTokenFramed(key ?? stringify(input), now);
+          const framed = this.#live().isAuthorizedWithTokenFramed(stringify(input), now);
           const cut = framed.indexOf('\n');
           const until = framed.slice(0, cut);
           const json = framed.slice(cut + 1);
-          if (this.#answers && key !== undefined && until !== '-') this.#answers.set(key, json, Number(until) * 1000);
+          if (key !== undefined && until !== '-') this.#answers.set(key.token, json, Number(until) * 1000, key.rest);
           return JSON.parse(json);
         },
         (answer) => answer.errors,
@@ -365,11 +380,12 @@ function createApi(initialWasm, platform) {
       return JSON.parse(this.#live().explainToken(String(token), kind, this.#clock() / 1000));
     }
 
-    /** Verified-token and answer cache counters, JWKS fetches, and wasm instances replaced after a trap. */
+    /** Verified-token, merged-entity and answer cache counters, JWKS fetches, and wasm instances replaced after a trap. */
     get stats() {
       const answers = this.#answers ? { hits: this.#answers.hits, misses: this.#answers.misses, entries: this.#answers.size } : null;
       return {
         tokenCache: JSON.parse(this.#live().tokenCacheStats()),
+        entityCache: JSON.parse(this.#live().entityCacheStats()),
         answerCache: answers,
         jwksFetches: this.#jwks.fetches,
         instancesReplaced: engine.replacements,

@@ -4,7 +4,8 @@
  * Decisions remembered for repeated requests: a bounded LRU whose entries live at most `ttlMs`, and never
  * past the expiry they are stored with (the token's). Callers store only answers the wasm module gave for
  * a token it verified (or found in its verified-token cache), under keys that include the whole token or
- * its digest, so an unverified token can never hit; new keys for an issuer clear it.
+ * its digest, so an unverified token can never hit; new keys for an issuer clear it. A key may be split in
+ * two, `key` and `sub`: an entry matches only when both are equal.
  */
 class DecisionCache {
   constructor({ maxEntries = 10_000, ttlMs = 60_000, clock = Date.now } = {}) {
@@ -13,7 +14,11 @@ class DecisionCache {
     this.maxEntries = maxEntries;
     this.ttlMs = ttlMs;
     this.clock = clock;
-    this.entries = new Map();
+    // Entries grouped by key (a token or its digest), then by `sub` (the rest of the request): a lookup
+    // hashes the token once, as a string it may already have hashed, and the rest of the request is short.
+    // Least recently used keys first; within a key, least recently used entries first.
+    this.buckets = new Map();
+    this.count = 0;
     this.hits = 0;
     this.misses = 0;
   }
@@ -31,34 +36,52 @@ class DecisionCache {
     ].join('\n');
   }
 
-  get(key) {
-    const entry = this.entries.get(key);
-    if (entry && this.clock() < entry.expiresAt) {
-      this.entries.delete(key);
-      this.entries.set(key, entry);
+  /** The answer stored under `key` and `sub`, while it lives. */
+  get(key, sub = '') {
+    const bucket = this.buckets.get(key);
+    const entry = bucket === undefined ? undefined : bucket.get(sub);
+    if (entry !== undefined && this.clock() < entry.expiresAt) {
+      this.buckets.delete(key);
+      this.buckets.set(key, bucket);
+      bucket.delete(sub);
+      bucket.set(sub, entry);
       this.hits += 1;
       return typeof entry.answer === 'string' ? entry.answer : structuredClone(entry.answer);
     }
-    if (entry) this.entries.delete(key);
+    if (entry !== undefined) this.#remove(key, bucket, sub);
     this.misses += 1;
     return undefined;
   }
 
   /** Stores an answer (an object, or JSON text) until `min(now + ttl, tokenExpiresAtMs)`. */
-  set(key, answer, tokenExpiresAtMs) {
+  set(key, answer, tokenExpiresAtMs, sub = '') {
     const expiresAt = Math.min(this.clock() + this.ttlMs, tokenExpiresAtMs);
     if (!(expiresAt > this.clock())) return;
-    this.entries.delete(key);
-    this.entries.set(key, { answer: typeof answer === 'string' ? answer : structuredClone(answer), expiresAt });
-    while (this.entries.size > this.maxEntries) this.entries.delete(this.entries.keys().next().value);
+    let bucket = this.buckets.get(key);
+    if (bucket === undefined) bucket = new Map();
+    else this.buckets.delete(key);
+    this.buckets.set(key, bucket);
+    if (bucket.delete(sub)) this.count -= 1;
+    bucket.set(sub, { answer: typeof answer === 'string' ? answer : structuredClone(answer), expiresAt });
+    this.count += 1;
+    while (this.count > this.maxEntries) {
+      const [oldestKey, oldest] = this.buckets.entries().next().value;
+      this.#remove(oldestKey, oldest, oldest.keys().next().value);
+    }
+  }
+
+  #remove(key, bucket, sub) {
+    if (bucket.delete(sub)) this.count -= 1;
+    if (bucket.size === 0) this.buckets.delete(key);
   }
 
   clear() {
-    this.entries.clear();
+    this.buckets.clear();
+    this.count = 0;
   }
 
   get size() {
-    return this.entries.size;
+    return this.count;
   }
 }
 

@@ -199,3 +199,30 @@ test('repeated answers come from the answer cache, but never past expiry or acro
   authorizer.setJwks(COGNITO_ISSUER, { keys: [ecKey.jwk] });
   assert.equal((await ask()).errors[0].code, 'jwks.no_matching_key');
 });
+
+test('the answer cache never answers one request with another\'s answer', async () => {
+  const cached = await Authorizer.load(store('rides'), { jwks: { [COGNITO_ISSUER]: jwks }, fetchKeys: false, clock });
+  const uncached = await Authorizer.load(store('rides'), { jwks: { [COGNITO_ISSUER]: jwks }, fetchKeys: false, clock, decisionCache: false });
+  const id = mint(key, idClaims('r', ['Riders']));
+  const access = mint(ecKey, accessClaims('r', ['Riders']));
+  // The same token in the other field, under both fields, with another route, resource or context.
+  const inputs = [];
+  for (const route of routes) {
+    inputs.push(request('identityToken', id, route), request('accessToken', id, route), request('accessToken', access, route), request('identityToken', access, route));
+    inputs.push({ ...request('identityToken', id, route), accessToken: access });
+    inputs.push({ ...request('identityToken', id, route), resource: { entityType: 'Rides::Application', entityId: 'Other' } });
+    inputs.push({ ...request('identityToken', id, route), context: { contextMap: { unexpected: { string: 'x' } } } });
+    inputs.push({ ...request('identityToken', id, route), identityToken: 42 });
+  }
+  const decisions = new Set();
+  for (let round = 0; round < 3; round += 1) {
+    for (const input of inputs) {
+      const answer = await cached.isAuthorizedWithToken(input);
+      assert.deepEqual(answer, await uncached.isAuthorizedWithToken(input), JSON.stringify(input).slice(-200));
+      decisions.add(`${answer.decision} ${answer.errors.map((e) => e.code).join()}`);
+    }
+  }
+  assert.ok(decisions.size >= 4, [...decisions].join('; '));
+  const { hits, misses } = cached.stats.answerCache;
+  assert.ok(hits >= 2 * 6 * 2, `cached answers were reused (${hits} hits, ${misses} misses)`);
+});
