@@ -40,7 +40,10 @@ export async function measure(contenders, { calls, rounds, warmup = 500 }) {
 export function coldRuns(script, { runs, cwd }) {
   const times = [];
   const rss = [];
-  const wrapped = `${script}\nprocess.stdout.write('\\nRSS=' + process.resourceUsage().maxRSS * 1024);`;
+  // Peak RSS from the child's own memory map (VmHWM): getrusage's maxRSS survives exec on Linux, so a child
+  // forked from this (large) process would report this process's size as its own peak.
+  const peak = `(() => { try { const m = /VmHWM:\\s+(\\d+) kB/.exec(require('fs').readFileSync('/proc/self/status', 'utf8')); if (m) return Number(m[1]) * 1024; } catch {} return process.resourceUsage().maxRSS * 1024; })()`;
+  const wrapped = `${script}\nprocess.stdout.write('\\nRSS=' + ${peak});`;
   for (let i = 0; i < runs; i += 1) {
     const t0 = process.hrtime.bigint();
     const r = spawnSync(process.execPath, ['-e', wrapped], { cwd, encoding: 'utf8' });
