@@ -17,8 +17,9 @@ use cedar_policy::Entities;
 
 /// At most this many merged sets.
 pub const ENTITY_CACHE_ENTRIES: usize = 1024;
-/// At most this many entities across all merged sets (each set holds the store's entities too).
-pub const ENTITY_CACHE_WEIGHT: usize = 200_000;
+/// At most this many entities across all merged sets (each set holds the store's entities too): about
+/// 10 MB of map entries.
+pub const ENTITY_CACHE_WEIGHT: usize = 100_000;
 /// Entity lists longer than this (serialized) are merged every time, never kept.
 pub const ENTITY_CACHE_MAX_KEY: usize = 16 * 1024;
 
