@@ -320,7 +320,8 @@ What is measured, exactly:
   every call a new user.
 - *cold start*: \`node -e\` loading the package, a bundle (${coldOurs === 'oursCompiled' ? 'the compiled bundle, faster here' : 'the text bundle, faster here'} than the
   ${coldOurs === 'oursCompiled' ? 'text one' : 'compiled one'}: ${fmt(cold.oursCompiled.time.median - cold.empty.time.median)} ms compiled, ${fmt(cold.oursBundle.time.median - cold.empty.time.median)} ms text), and deciding once; minus
-  \`node -e ''\`.
+  \`node -e ''\`. The package creates its wasm instance with a larger tier-up budget than V8's default (see
+  \`js/lib/node.cjs\`): code that runs once while a bundle loads stays in the baseline tier.
 - *peak RSS*: each cold process reads its own high-water mark (\`VmHWM\` in \`/proc/self/status\`) after
   its first decision. (\`process.resourceUsage().maxRSS\` is not used: on Linux it survives \`exec\`, so a
   process started from the benchmark would report the benchmark's own size.)
