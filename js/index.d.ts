@@ -394,6 +394,8 @@ export class Authorizer {
     jwksFetches: number;
     /** wasm instances replaced after a trap. */
     instancesReplaced: number;
+    /** The module this authorizer runs on: `runtime` (compiled bundles, in Node) or `full`. */
+    module: 'full' | 'runtime';
   };
   /** An HTTP request through its route (what the AWS handlers call). Never rejects. */
   authorizeHttp(input: HttpAuthorizationInput): Promise<HttpAuthorizationOutput>;

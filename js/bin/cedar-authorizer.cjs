@@ -18,7 +18,7 @@ commands:
 
 options:
   -o, --output <file|dir>      where \`bundle\` writes (default: stdout); where \`package\` writes (default: dist)
-  --compiled                   \`bundle\`: write a compiled bundle (for Lambda@Edge: no text parsing at load)
+  --compiled                   \`bundle\`: write a compiled bundle (no text parsing at load, on the smaller runtime module)
   --jwks <file>                \`package\`: the identity source's JWKS, or {"<issuer>": JWKS}, for the edge zip
   --principal-header <name>    \`package\`: the edge function passes the principal to the origin in this header
   --token-cookie <name>        \`package\`: the edge function also reads the token from this cookie

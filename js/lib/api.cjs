@@ -43,21 +43,43 @@ function answerKey(input) {
 }
 
 /**
- * The package's API over one wasm build (Node or browser). `platform.resolve(source)` turns what a user
- * passes to `Authorizer.load` into `{ bundle }` (an object) or `{ files }` (path to text), doing any I/O the
- * platform allows.
+ * The package's API over the wasm modules of a platform (Node or browser). `platform.resolve(source)` turns
+ * what a user passes to `Authorizer.load` into `{ bundle }` (an object) or `{ files }` (path to text), doing
+ * any I/O the platform allows.
+ *
+ * There are two kinds of module. `full` builds, checks and compiles stores and loads every kind of bundle;
+ * `runtime`, where the platform has one (`platform.load('runtime')`), loads compiled bundles only and is
+ * smaller, so it compiles sooner and takes less memory. A compiled bundle loads on the runtime module;
+ * everything else on the full one, loaded (`platform.load('full')`) the first time it is needed, or given
+ * as `initialWasm`.
  */
 function createApi(initialWasm, platform) {
-  // The live wasm instance. A trap (a panic, or any runtime error inside wasm) may leave its memory
-  // inconsistent, so the instance is replaced and every Authorizer rebuilds from its source on next use.
-  const engine = { wasm: initialWasm, generation: 0, replacements: 0 };
+  // The live wasm instances. A trap (a panic, or any runtime error inside wasm) may leave an instance's
+  // memory inconsistent, so the instances are replaced and every Authorizer rebuilds from its source on
+  // next use.
+  const engine = { full: initialWasm ?? null, runtime: undefined, generation: 0, replacements: 0 };
   function replaceInstance() {
     if (typeof platform.reload !== 'function') return false;
-    engine.wasm = platform.reload();
+    if (engine.full) engine.full = platform.reload('full');
+    if (engine.runtime) engine.runtime = platform.reload('runtime');
     engine.generation += 1;
     engine.replacements += 1;
     return true;
   }
+  /** The module of a kind: the runtime module falls back to the full one where the platform has none. */
+  function wasmOf(kind) {
+    if (kind === 'runtime') {
+      if (engine.runtime === undefined) engine.runtime = (platform.load && platform.load('runtime')) || null;
+      if (engine.runtime) return engine.runtime;
+    }
+    if (!engine.full) engine.full = (platform.load && platform.load('full')) || null;
+    if (!engine.full) {
+      throw new AuthorizerLoadError('store.invalid', 'this installation has only the module for compiled bundles: load a bundle made by `cedar-authorizer bundle --compiled`');
+    }
+    return engine.full;
+  }
+  /** Whether a bundle (object or JSON text) says it is compiled; the module checks it in full. */
+  const looksCompiled = (bundle) => (typeof bundle === 'string' ? bundle.includes(`"${COMPILED_FORMAT}"`) : Boolean(bundle) && bundle.format === COMPILED_FORMAT);
   const isTrap = (e) => e instanceof WebAssembly.RuntimeError;
 
   function loadError(error, files) {
@@ -70,7 +92,11 @@ function createApi(initialWasm, platform) {
     const diagnostics = parsed.diagnostics || [];
     let message = parsed.message;
     if (diagnostics.length > 0) {
-      message += '\n' + engine.wasm.renderDiagnostics(JSON.stringify(diagnostics), JSON.stringify(files || {}));
+      try {
+        message += '\n' + wasmOf('full').renderDiagnostics(JSON.stringify(diagnostics), JSON.stringify(files || {}));
+      } catch {
+        // No full module here to render them: the diagnostics are still on the error.
+      }
     }
     return new AuthorizerLoadError(parsed.code, message, diagnostics);
   }
@@ -84,25 +110,39 @@ function createApi(initialWasm, platform) {
     };
   }
 
-  /** The wasm authorizer of a source: `{ bundle: text }` or `{ files: json }`. */
+  /** The wasm authorizer of a source: `{ bundle: text, kind }` or `{ files: json }`. */
   function instantiate(source) {
     return source.bundle !== undefined
-      ? engine.wasm.WasmAuthorizer.fromBundle(source.bundle)
-      : engine.wasm.WasmAuthorizer.fromFiles(source.files);
+      ? wasmOf(source.kind).WasmAuthorizer.fromBundle(source.bundle)
+      : wasmOf('full').WasmAuthorizer.fromFiles(source.files);
   }
 
   function fromResolved(resolved, options) {
     if (resolved.bundle !== undefined) {
       const text = typeof resolved.bundle === 'string' ? resolved.bundle : JSON.stringify(resolved.bundle);
       let inner;
+      let kind = looksCompiled(resolved.bundle) ? 'runtime' : 'full';
       try {
-        inner = instantiate({ bundle: text });
+        inner = instantiate({ bundle: text, kind });
       } catch (e) {
-        const error = loadError(e, resolved.bundle && resolved.bundle.policyFiles ? filesOfBundle(resolved.bundle) : {});
-        if (resolved.file) error.message = `${resolved.file}: ${error.message}`;
-        throw error;
+        let failure = e;
+        if (kind === 'runtime' && wasmOf('runtime') !== engine.full) {
+          // Not a compiled bundle after all, or a broken one: the full module loads it or says why.
+          try {
+            kind = 'full';
+            inner = instantiate({ bundle: text, kind });
+            failure = undefined;
+          } catch (e2) {
+            if (!(e2 instanceof AuthorizerLoadError)) failure = e2;
+          }
+        }
+        if (failure !== undefined) {
+          const error = failure instanceof AuthorizerLoadError ? failure : loadError(failure, resolved.bundle && resolved.bundle.policyFiles ? filesOfBundle(resolved.bundle) : {});
+          if (resolved.file) error.message = `${resolved.file}: ${error.message}`;
+          throw error;
+        }
       }
-      return new Authorizer(inner, { bundle: text }, undefined, options);
+      return new Authorizer(inner, { bundle: text, kind }, undefined, options);
     }
     if (resolved.files !== undefined) {
       let inner;
@@ -389,6 +429,7 @@ function createApi(initialWasm, platform) {
         answerCache: answers,
         jwksFetches: this.#jwks.fetches,
         instancesReplaced: engine.replacements,
+        module: this.#source.kind === 'runtime' && engine.runtime ? 'runtime' : 'full',
       };
     }
 
@@ -397,15 +438,23 @@ function createApi(initialWasm, platform) {
      * the report: cases with pass or fail, expected and actual answers, and the differences.
      */
     runTests(files) {
-      const report = JSON.parse(this.#live().runTests(JSON.stringify(files || this.#files || {})));
-      Object.defineProperty(report, 'text', { value: engine.wasm.renderTestReport(JSON.stringify(report)), enumerable: false });
-      return report;
+      const full = wasmOf('full');
+      const onRuntime = this.#source.kind === 'runtime' && engine.runtime;
+      // The runtime module has no test runner: a twin of this authorizer on the full module runs them.
+      const inner = onRuntime ? full.WasmAuthorizer.fromBundle(this.#source.bundle) : this.#live();
+      try {
+        const report = JSON.parse(inner.runTests(JSON.stringify(files || this.#files || {})));
+        Object.defineProperty(report, 'text', { value: full.renderTestReport(JSON.stringify(report)), enumerable: false });
+        return report;
+      } finally {
+        if (onRuntime) inner.free();
+      }
     }
   }
 
   /** Validates a store's files and builds its bundle: `{ bundle?, diagnostics }`. */
   function buildBundle(files) {
-    return JSON.parse(engine.wasm.buildBundle(JSON.stringify(files)));
+    return JSON.parse(wasmOf('full').buildBundle(JSON.stringify(files)));
   }
 
   /**
@@ -413,19 +462,19 @@ function createApi(initialWasm, platform) {
    * the policy and schema parsers. Throws AuthorizerLoadError when the bundle does not load.
    */
   function compileBundle(bundle) {
-    const result = JSON.parse(engine.wasm.compileBundle(typeof bundle === 'string' ? bundle : JSON.stringify(bundle)));
+    const result = JSON.parse(wasmOf('full').compileBundle(typeof bundle === 'string' ? bundle : JSON.stringify(bundle)));
     if (result.type === 'failure') throw new AuthorizerLoadError(result.error.code, result.error.message, result.error.diagnostics || []);
     return result;
   }
 
   /** Every diagnostic of a store: file, line, column, message, help. */
   function checkStore(files) {
-    return JSON.parse(engine.wasm.checkStore(JSON.stringify(files)));
+    return JSON.parse(wasmOf('full').checkStore(JSON.stringify(files)));
   }
 
   /** Diagnostics printed the way a compiler prints them, with the offending line and a caret. */
   function renderDiagnostics(diagnostics, files) {
-    return engine.wasm.renderDiagnostics(JSON.stringify(diagnostics), JSON.stringify(files || {}));
+    return wasmOf('full').renderDiagnostics(JSON.stringify(diagnostics), JSON.stringify(files || {}));
   }
 
   return { Authorizer, AuthorizerLoadError, buildBundle, compileBundle, checkStore, renderDiagnostics, BUNDLE_FORMAT, COMPILED_FORMAT };

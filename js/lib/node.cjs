@@ -6,10 +6,14 @@ const { readStoreFolder } = require('./store-files.cjs');
 const { AuthorizerLoadError } = require('./errors.cjs');
 const path = require('node:path');
 
-// The full module when it is there; in a Lambda@Edge package only the smaller edge module (compiled
-// bundles only, brotli-compressed) is shipped.
-const full = path.join(__dirname, '../wasm/node/cedar_authorizer.js');
-const glue = fs.existsSync(full) ? full : path.join(__dirname, '../wasm/edge/cedar_authorizer.js');
+// The modules, by kind (see createApi): `full` (wasm/node), and for compiled bundles `runtime`
+// (wasm/runtime, or in a Lambda@Edge package the edge module, brotli-compressed). A Lambda package ships
+// only the runtime module, a Lambda@Edge package only the edge module.
+const glues = {
+  full: [path.join(__dirname, '../wasm/node/cedar_authorizer.js')],
+  runtime: [path.join(__dirname, '../wasm/runtime/cedar_authorizer.js'), path.join(__dirname, '../wasm/edge/cedar_authorizer.js')],
+};
+const glueOf = (kind) => glues[kind].find((file) => fs.existsSync(file));
 
 // V8 moves a wasm function to its optimizing compiler once it has run a budget's worth of code. Loading a
 // bundle runs a lot of code exactly once (schema and policy construction, regex compilation), which the
@@ -52,25 +56,37 @@ function resolveSync(source) {
   return { bundle: fs.readFileSync(source, 'utf8'), file: source };
 }
 
+/** The glue loaded anew, which compiles and instantiates its module again. */
+function reloadGlue(gluePath) {
+  delete require.cache[require.resolve(gluePath)];
+  return requireGlue(gluePath);
+}
+
 /**
- * Node's platform for a wasm-bindgen glue file: sources from paths, the global fetch, and a fresh instance
- * (the glue loaded anew, which compiles and instantiates the module again) after a trap.
+ * Node's platform for one wasm-bindgen glue file (a test build, say): sources from paths, the global fetch,
+ * and a fresh instance after a trap.
  */
 function platformFor(gluePath) {
   return {
     resolve: async (source) => resolveSync(source),
     resolveSync,
     fetch: globalThis.fetch,
-    reload() {
-      delete require.cache[require.resolve(gluePath)];
-      return requireGlue(gluePath);
-    },
+    reload: () => reloadGlue(gluePath),
   };
 }
 
-const api = createApi(requireGlue(glue), platformFor(glue));
+// Nothing is compiled until a module is needed: a Lambda that loads a compiled bundle compiles only the
+// runtime module.
+const api = createApi(null, {
+  ...platformFor(undefined),
+  load(kind) {
+    const file = glueOf(kind);
+    return file ? requireGlue(file) : null;
+  },
+  reload: (kind) => reloadGlue(glueOf(kind)),
+});
 
-/** Nothing to do in Node (the module is compiled when the package loads); present for parity with the browser. */
+/** Nothing to do in Node (a module is compiled when it is first needed); present for parity with the browser. */
 async function initialize() {}
 
 module.exports = { ...api, readStoreFolder, initialize, platformFor };

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Authorizer, AuthorizerLoadError, buildBundle, checkStore, readStoreFolder } from 'cedar-authorizer';
+import { Authorizer, AuthorizerLoadError, buildBundle, compileBundle, checkStore, readStoreFolder } from 'cedar-authorizer';
 import { store, rides } from './helpers.mjs';
 
 const ridesAuthorizer = await Authorizer.load(store('rides'));
@@ -30,6 +30,46 @@ test('loads from a folder, a bundle file, a bundle object, JSON text and files, 
   assert.deepEqual([...hashes], [bundle.hash]);
   assert.match(bundle.hash, /^sha256:[0-9a-f]{64}$/);
   assert.equal(Authorizer.loadSync(bundle).hash, bundle.hash);
+});
+
+test('compiled bundles run on the runtime module and answer exactly as text bundles on the full module', () => {
+  let cases = 0;
+  for (const name of ['rides', 'saas-tenants', 'photos']) {
+    const files = readStoreFolder(store(name));
+    const { bundle } = buildBundle(files);
+    const compiled = compileBundle(bundle);
+    const text = Authorizer.loadSync(bundle);
+    assert.equal(text.stats.module, 'full');
+    for (const source of [compiled, JSON.stringify(compiled)]) {
+      const fast = Authorizer.loadSync(source);
+      assert.equal(fast.stats.module, 'runtime', name);
+      assert.deepEqual(fast.routes, text.routes);
+      for (const [file, content] of Object.entries(files)) {
+        if (!file.startsWith('tests/')) continue;
+        const suite = JSON.parse(content);
+        for (const c of suite.cases.filter((x) => x.principal)) {
+          const { expect, name: _, ...request } = c;
+          const input = { ...request, entities: { entityList: [...(suite.entities || []), ...(c.entities || [])] } };
+          assert.deepEqual(fast.isAuthorized(input), text.isAuthorized(input), `${name} ${file}: ${c.name}`);
+          cases += 1;
+        }
+      }
+      // Policy tests need the full module's runner: a twin runs them.
+      const report = fast.runTests(files);
+      assert.equal(report.failed, 0, report.text);
+      assert.ok(report.passed >= 9);
+    }
+  }
+  assert.ok(cases >= 40, `${cases} cases`);
+  // A text bundle that merely mentions the compiled format still loads, on the full module.
+  const files = readStoreFolder(store('rides'));
+  const policy = Object.keys(files).find((f) => f.endsWith('.cedar'));
+  files[policy] = `// see "cedar-authorizer/compiled-bundle"\n${files[policy]}`;
+  const mentioned = Authorizer.loadSync(JSON.stringify(buildBundle(files).bundle));
+  assert.equal(mentioned.stats.module, 'full');
+  // A broken compiled bundle fails as such, whichever module reads it.
+  const broken = { ...compileBundle(buildBundle(readStoreFolder(store('rides'))).bundle), hash: 'sha256:00' };
+  assert.throws(() => Authorizer.loadSync(broken), (e) => e instanceof AuthorizerLoadError && /hash/.test(e.message));
 });
 
 test('answers in Verified Permissions shape', () => {

@@ -67,6 +67,14 @@ test('the Lambda zip, unpacked, serves REST and HTTP API events', async () => {
   packageStore();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ca-lambda-'));
   unzip(path.join(out, 'lambda-authorizer.zip'), dir);
+  const installed = path.join(dir, 'node_modules/cedar-authorizer');
+  assert.ok(fs.existsSync(path.join(installed, 'wasm/runtime/cedar_authorizer_bg.wasm')));
+  assert.ok(!fs.existsSync(path.join(installed, 'wasm/node')), 'only the runtime module ships');
+  // The runtime module loads compiled bundles and refuses anything else with a message that says what to do.
+  const { Authorizer } = createRequire(path.join(dir, 'index.js'))('cedar-authorizer');
+  const compiled = JSON.parse(fs.readFileSync(path.join(dir, 'bundle.json')));
+  assert.equal(Authorizer.loadSync(compiled).stats.module, 'runtime');
+  assert.throws(() => Authorizer.loadSync({ files: { 'schema.cedarschema': 'entity User;' } }), /compiled bundles: load a bundle made by `cedar-authorizer bundle --compiled`/);
   process.env.JWKS_URIS = JSON.stringify({ 'https://cognito-idp.us-east-1.amazonaws.com/us-east-1_DemoPool1': 'http://127.0.0.1:9/unused' });
   const lambda = createRequire(path.join(dir, 'index.js'))(path.join(dir, 'index.js'));
   delete process.env.JWKS_URIS;

@@ -58,7 +58,7 @@ function jwksByIssuer(jwks, issuers) {
 }
 
 /**
- * Writes `lambda-authorizer.zip` (REST and HTTP API handlers, the full module, the compiled bundle) and
+ * Writes `lambda-authorizer.zip` (REST and HTTP API handlers, the runtime module, the compiled bundle) and
  * `edge-viewer-request.zip` (the viewer-request handler, the edge module, the compiled bundle, the
  * JWKS, its options) to `outDir`. Returns what it wrote, with sizes. Fails when the edge zip is over
  * Lambda@Edge's 1 MB limit.
@@ -77,7 +77,7 @@ function writePackages(api, { files, outDir, jwks, edgeOptions = {} }) {
   const lambda = zip([
     { name: 'index.js', data: template('lambda-authorizer.cjs') },
     { name: 'bundle.json', data: JSON.stringify(compiled) },
-    ...runtimeFiles('node'),
+    ...runtimeFiles('runtime'),
   ]);
   const edgeFiles = [
     { name: 'index.js', data: template('edge-viewer-request.cjs') },
