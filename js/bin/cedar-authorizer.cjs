@@ -4,6 +4,7 @@
 const fs = require('node:fs');
 const path = require('node:path');
 const api = require('../lib/node.cjs');
+const { stringify } = require('../lib/api.cjs');
 
 const USAGE = `usage: cedar-authorizer <command> <store> [options]
 
@@ -103,7 +104,7 @@ const commands = {
       return 1;
     }
     const output = args.compiled ? api.compileBundle(bundle) : bundle;
-    const text = JSON.stringify(output, null, 2) + '\n';
+    const text = stringify(output, 2) + '\n';
     if (args.output) {
       fs.mkdirSync(path.dirname(path.resolve(args.output)), { recursive: true });
       fs.writeFileSync(args.output, text);

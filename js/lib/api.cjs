@@ -12,14 +12,33 @@ const COMPILED_FORMAT = 'cedar-authorizer/compiled-bundle';
 const BIGINT_MARK = `__cedar_bigint_${Math.random().toString(36).slice(2)}__`;
 const BIGINT_PATTERN = new RegExp(`"${BIGINT_MARK}(-?\\d+)"`, 'g');
 
-function stringify(value) {
+function stringify(value, space) {
   try {
-    return JSON.stringify(value);
+    return JSON.stringify(value, null, space);
   } catch (e) {
     if (!(e instanceof TypeError) || !/BigInt/i.test(e.message)) throw e;
-    const text = JSON.stringify(value, (_, v) => (typeof v === 'bigint' ? `${BIGINT_MARK}${v}` : v));
+    const text = JSON.stringify(value, (_, v) => (typeof v === 'bigint' ? `${BIGINT_MARK}${v}` : v), space);
     return text.replace(BIGINT_PATTERN, '$1');
   }
+}
+
+// A JSON string, or an integer of 16 digits or more (outside strings): the candidates for BigInt.
+const STRING_OR_LONG = /"(?:[^"\\]|\\.)*"|-?\d{16,}(?![.\deE])/g;
+
+/**
+ * JSON.parse that keeps integers beyond 2^53 exact, as BigInt (which `stringify` writes back as integers),
+ * so a bundle read here and passed back to the module hashes the same.
+ */
+function parseLossless(text) {
+  let big = false;
+  const marked = text.replace(STRING_OR_LONG, (token) => {
+    if (token.startsWith('"') || Number.isSafeInteger(Number(token))) return token;
+    big = true;
+    return `"${BIGINT_MARK}${token}"`;
+  });
+  if (!big) return JSON.parse(text);
+  const prefix = BIGINT_MARK;
+  return JSON.parse(marked, (_, v) => (typeof v === 'string' && v.startsWith(prefix) ? BigInt(v.slice(prefix.length)) : v));
 }
 
 /**
@@ -119,7 +138,7 @@ function createApi(initialWasm, platform) {
 
   function fromResolved(resolved, options) {
     if (resolved.bundle !== undefined) {
-      const text = typeof resolved.bundle === 'string' ? resolved.bundle : JSON.stringify(resolved.bundle);
+      const text = typeof resolved.bundle === 'string' ? resolved.bundle : stringify(resolved.bundle);
       let inner;
       let kind = looksCompiled(resolved.bundle) ? 'runtime' : 'full';
       try {
@@ -454,7 +473,7 @@ function createApi(initialWasm, platform) {
 
   /** Validates a store's files and builds its bundle: `{ bundle?, diagnostics }`. */
   function buildBundle(files) {
-    return JSON.parse(wasmOf('full').buildBundle(JSON.stringify(files)));
+    return parseLossless(wasmOf('full').buildBundle(JSON.stringify(files)));
   }
 
   /**
@@ -462,7 +481,7 @@ function createApi(initialWasm, platform) {
    * the policy and schema parsers. Throws AuthorizerLoadError when the bundle does not load.
    */
   function compileBundle(bundle) {
-    const result = JSON.parse(wasmOf('full').compileBundle(typeof bundle === 'string' ? bundle : JSON.stringify(bundle)));
+    const result = parseLossless(wasmOf('full').compileBundle(typeof bundle === 'string' ? bundle : stringify(bundle)));
     if (result.type === 'failure') throw new AuthorizerLoadError(result.error.code, result.error.message, result.error.diagnostics || []);
     return result;
   }
@@ -498,4 +517,4 @@ function resolveObject(source) {
   return undefined;
 }
 
-module.exports = { createApi, resolveObject, filesOfBundle, stringify, BUNDLE_FORMAT, COMPILED_FORMAT };
+module.exports = { createApi, resolveObject, filesOfBundle, stringify, parseLossless, BUNDLE_FORMAT, COMPILED_FORMAT };

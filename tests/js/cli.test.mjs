@@ -110,3 +110,28 @@ test('routes prints the route table; bundle --compiled writes a compiled bundle 
   assert.deepEqual(fromCompiled.isAuthorized(request), fromStore.isAuthorized(request));
   assert.equal(fromCompiled.isAuthorized(request).decision, 'ALLOW');
 });
+
+test('bundles keep 64-bit longs exact, from the CLI and through JavaScript objects', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ca-longs-'));
+  fs.writeFileSync(path.join(dir, 'schema.cedarschema'), 'entity User { quota: Long }; entity Doc; action read appliesTo { principal: User, resource: Doc };');
+  fs.writeFileSync(path.join(dir, 'quota.cedar'), 'permit(principal, action, resource) when { principal.quota > 9007199254740993 };');
+  // 2^63 - 1 and 2^53 + 3: neither survives a trip through a JavaScript number.
+  fs.writeFileSync(path.join(dir, 'entities.json'), '[{"uid":{"type":"User","id":"big"},"attrs":{"quota":9223372036854775807},"parents":[]},{"uid":{"type":"User","id":"edge"},"attrs":{"quota":9007199254740993},"parents":[]}]');
+  const request = (id) => ({ principal: { entityType: 'User', entityId: id }, action: { actionType: 'Action', actionId: 'read' }, resource: { entityType: 'Doc', entityId: 'd' } });
+  const { Authorizer, buildBundle, compileBundle, readStoreFolder } = await import('cedar-authorizer');
+  for (const compiled of [false, true]) {
+    const out = path.join(dir, compiled ? 'c.json' : 'b.json');
+    const built = cli('bundle', dir, '-o', out, ...(compiled ? ['--compiled'] : []));
+    assert.equal(built.status, 0, built.stderr);
+    assert.match(fs.readFileSync(out, 'utf8'), /9223372036854775807/);
+    const a = await Authorizer.load(out);
+    assert.equal(a.isAuthorized(request('big')).decision, 'ALLOW');
+    assert.equal(a.isAuthorized(request('edge')).decision, 'DENY', '2^53 + 3 is not greater than itself');
+  }
+  const { bundle } = buildBundle(readStoreFolder(dir));
+  for (const source of [bundle, compileBundle(bundle)]) {
+    const a = Authorizer.loadSync(source);
+    assert.equal(a.isAuthorized(request('big')).decision, 'ALLOW');
+    assert.equal(a.isAuthorized(request('edge')).decision, 'DENY');
+  }
+});

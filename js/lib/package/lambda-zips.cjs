@@ -4,6 +4,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 const { zip } = require('./zip.cjs');
 const { AuthorizerLoadError } = require('../errors.cjs');
+const { stringify } = require('../api.cjs');
 
 /** Lambda@Edge's limit for a viewer-request function's zipped package. */
 const EDGE_LIMIT_BYTES = 1_048_576;
@@ -76,12 +77,12 @@ function writePackages(api, { files, outDir, jwks, edgeOptions = {} }) {
   // work of a cold start.
   const lambda = zip([
     { name: 'index.js', data: template('lambda-authorizer.cjs') },
-    { name: 'bundle.json', data: JSON.stringify(compiled) },
+    { name: 'bundle.json', data: stringify(compiled) },
     ...runtimeFiles('runtime'),
   ]);
   const edgeFiles = [
     { name: 'index.js', data: template('edge-viewer-request.cjs') },
-    { name: 'bundle.json', data: JSON.stringify(compiled) },
+    { name: 'bundle.json', data: stringify(compiled) },
     { name: 'jwks.json', data: JSON.stringify(jwksByIssuer(jwks, issuers)) },
     { name: 'edge-options.json', data: JSON.stringify(edgeOptions) },
     ...runtimeFiles('edge'),
