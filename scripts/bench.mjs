@@ -327,6 +327,7 @@ What is measured, exactly:
 - *peak RSS*: each cold process reads its own high-water mark (\`VmHWM\` in \`/proc/self/status\`) after
   its first decision. (\`process.resourceUsage().maxRSS\` is not used: on Linux it survives \`exec\`, so a
   process started from the benchmark would report the benchmark's own size.)
+  The 64 MB target is read as 64 MiB (67.1 million bytes), the unit of Lambda's memory sizes.
 
 ## Distributions
 
