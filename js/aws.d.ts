@@ -2,7 +2,7 @@
 import type { Authorizer, LoadOptions, StoreSource } from './index';
 
 export interface HandlerOptions extends LoadOptions {
-  /** The policy store: a bundle object (`require('./bundle.json')`), a bundle file, a store folder, or `{ files }`. */
+  /** The policy store: a bundle file path (read as text, so 64-bit longs stay exact), a bundle object, a store folder, or `{ files }`. */
   bundle?: StoreSource;
   /** An Authorizer already loaded, instead of `bundle`. */
   authorizer?: Authorizer;

@@ -6,6 +6,7 @@ const { DecisionCache } = require('./decision-cache.cjs');
 
 const BUNDLE_FORMAT = 'cedar-authorizer/bundle';
 const COMPILED_FORMAT = 'cedar-authorizer/compiled-bundle';
+const COMPILED_PREFIX = new RegExp(`^\\s*\\{\\s*"format"\\s*:\\s*"${COMPILED_FORMAT}"`);
 
 // Cedar's `long` is a 64-bit integer; JavaScript numbers are exact only to 2^53. Callers pass larger values
 // as BigInt, which JSON.stringify refuses: those inputs take a slower path that writes them as integers.
@@ -37,8 +38,7 @@ function parseLossless(text) {
     return `"${BIGINT_MARK}${token}"`;
   });
   if (!big) return JSON.parse(text);
-  const prefix = BIGINT_MARK;
-  return JSON.parse(marked, (_, v) => (typeof v === 'string' && v.startsWith(prefix) ? BigInt(v.slice(prefix.length)) : v));
+  return JSON.parse(marked, (_, v) => (typeof v === 'string' && v.startsWith(BIGINT_MARK) ? BigInt(v.slice(BIGINT_MARK.length)) : v));
 }
 
 /**
@@ -85,23 +85,30 @@ function createApi(initialWasm, platform) {
     engine.replacements += 1;
     return true;
   }
-  /** The module of a kind: the runtime module falls back to the full one where the platform has none. */
-  function wasmOf(kind) {
-    if (kind === 'runtime') {
-      if (engine.runtime === undefined) engine.runtime = (platform.load && platform.load('runtime')) || null;
-      if (engine.runtime) return engine.runtime;
-    }
+  /** The runtime module, or null where the platform has none. */
+  function runtimeModule() {
+    if (engine.runtime === undefined) engine.runtime = (platform.load && platform.load('runtime')) || null;
+    return engine.runtime;
+  }
+  /** The full module, loaded on first use. */
+  function fullModule() {
     if (!engine.full) engine.full = (platform.load && platform.load('full')) || null;
     if (!engine.full) {
       throw new AuthorizerLoadError('store.invalid', 'this installation has only the module for compiled bundles: load a bundle made by `cedar-authorizer bundle --compiled`');
     }
     return engine.full;
   }
-  /** Whether a bundle (object or JSON text) says it is compiled; the module checks it in full. */
-  const looksCompiled = (bundle) => (typeof bundle === 'string' ? bundle.includes(`"${COMPILED_FORMAT}"`) : Boolean(bundle) && bundle.format === COMPILED_FORMAT);
+  const wasmOf = (kind) => (kind === 'runtime' ? runtimeModule() : fullModule());
+  /**
+   * The module a bundle loads on: the runtime one when the bundle says it is compiled (as its first key,
+   * where this package writes it) and the platform has that module; the module then checks it in full.
+   */
+  const kindOf = (bundle) =>
+    (typeof bundle === 'string' ? COMPILED_PREFIX.test(bundle) : Boolean(bundle) && bundle.format === COMPILED_FORMAT) && runtimeModule() ? 'runtime' : 'full';
   const isTrap = (e) => e instanceof WebAssembly.RuntimeError;
 
   function loadError(error, files) {
+    if (error instanceof AuthorizerLoadError) return error;
     let parsed;
     try {
       parsed = JSON.parse(error && error.message);
@@ -112,7 +119,7 @@ function createApi(initialWasm, platform) {
     let message = parsed.message;
     if (diagnostics.length > 0) {
       try {
-        message += '\n' + wasmOf('full').renderDiagnostics(JSON.stringify(diagnostics), JSON.stringify(files || {}));
+        message += '\n' + fullModule().renderDiagnostics(JSON.stringify(diagnostics), JSON.stringify(files || {}));
       } catch {
         // No full module here to render them: the diagnostics are still on the error.
       }
@@ -129,49 +136,36 @@ function createApi(initialWasm, platform) {
     };
   }
 
-  /** The wasm authorizer of a source: `{ bundle: text, kind }` or `{ files: json }`. */
+  /** The wasm authorizer of a source: `{ bundle: text, kind }` or `{ files: json, kind: 'full' }`. */
   function instantiate(source) {
     return source.bundle !== undefined
       ? wasmOf(source.kind).WasmAuthorizer.fromBundle(source.bundle)
-      : wasmOf('full').WasmAuthorizer.fromFiles(source.files);
+      : fullModule().WasmAuthorizer.fromFiles(source.files);
   }
 
   function fromResolved(resolved, options) {
     if (resolved.bundle !== undefined) {
       const text = typeof resolved.bundle === 'string' ? resolved.bundle : stringify(resolved.bundle);
+      const source = { bundle: text, kind: kindOf(resolved.bundle) };
       let inner;
-      let kind = looksCompiled(resolved.bundle) ? 'runtime' : 'full';
       try {
-        inner = instantiate({ bundle: text, kind });
+        inner = instantiate(source);
       } catch (e) {
-        let failure = e;
-        if (kind === 'runtime' && wasmOf('runtime') !== engine.full) {
-          // Not a compiled bundle after all, or a broken one: the full module loads it or says why.
-          try {
-            kind = 'full';
-            inner = instantiate({ bundle: text, kind });
-            failure = undefined;
-          } catch (e2) {
-            if (!(e2 instanceof AuthorizerLoadError)) failure = e2;
-          }
-        }
-        if (failure !== undefined) {
-          const error = failure instanceof AuthorizerLoadError ? failure : loadError(failure, resolved.bundle && resolved.bundle.policyFiles ? filesOfBundle(resolved.bundle) : {});
-          if (resolved.file) error.message = `${resolved.file}: ${error.message}`;
-          throw error;
-        }
+        const error = loadError(e, resolved.bundle && resolved.bundle.policyFiles ? filesOfBundle(resolved.bundle) : {});
+        if (resolved.file) error.message = `${resolved.file}: ${error.message}`;
+        throw error;
       }
-      return new Authorizer(inner, { bundle: text, kind }, undefined, options);
+      return new Authorizer(inner, source, undefined, options);
     }
     if (resolved.files !== undefined) {
       let inner;
-      const files = JSON.stringify(resolved.files);
+      const source = { files: JSON.stringify(resolved.files), kind: 'full' };
       try {
-        inner = instantiate({ files });
+        inner = instantiate(source);
       } catch (e) {
         throw loadError(e, resolved.files);
       }
-      return new Authorizer(inner, { files }, resolved.files, options);
+      return new Authorizer(inner, source, resolved.files, options);
     }
     throw new AuthorizerLoadError('store.invalid', 'nothing to load: pass a store folder, a bundle file, a bundle object or { files }');
   }
@@ -448,7 +442,7 @@ function createApi(initialWasm, platform) {
         answerCache: answers,
         jwksFetches: this.#jwks.fetches,
         instancesReplaced: engine.replacements,
-        module: this.#source.kind === 'runtime' && engine.runtime ? 'runtime' : 'full',
+        module: this.#source.kind,
       };
     }
 
@@ -457,8 +451,8 @@ function createApi(initialWasm, platform) {
      * the report: cases with pass or fail, expected and actual answers, and the differences.
      */
     runTests(files) {
-      const full = wasmOf('full');
-      const onRuntime = this.#source.kind === 'runtime' && engine.runtime;
+      const full = fullModule();
+      const onRuntime = this.#source.kind === 'runtime';
       // The runtime module has no test runner: a twin of this authorizer on the full module runs them.
       const inner = onRuntime ? full.WasmAuthorizer.fromBundle(this.#source.bundle) : this.#live();
       try {
@@ -473,7 +467,7 @@ function createApi(initialWasm, platform) {
 
   /** Validates a store's files and builds its bundle: `{ bundle?, diagnostics }`. */
   function buildBundle(files) {
-    return parseLossless(wasmOf('full').buildBundle(JSON.stringify(files)));
+    return parseLossless(fullModule().buildBundle(JSON.stringify(files)));
   }
 
   /**
@@ -481,19 +475,19 @@ function createApi(initialWasm, platform) {
    * the policy and schema parsers. Throws AuthorizerLoadError when the bundle does not load.
    */
   function compileBundle(bundle) {
-    const result = parseLossless(wasmOf('full').compileBundle(typeof bundle === 'string' ? bundle : stringify(bundle)));
+    const result = parseLossless(fullModule().compileBundle(typeof bundle === 'string' ? bundle : stringify(bundle)));
     if (result.type === 'failure') throw new AuthorizerLoadError(result.error.code, result.error.message, result.error.diagnostics || []);
     return result;
   }
 
   /** Every diagnostic of a store: file, line, column, message, help. */
   function checkStore(files) {
-    return JSON.parse(wasmOf('full').checkStore(JSON.stringify(files)));
+    return JSON.parse(fullModule().checkStore(JSON.stringify(files)));
   }
 
   /** Diagnostics printed the way a compiler prints them, with the offending line and a caret. */
   function renderDiagnostics(diagnostics, files) {
-    return wasmOf('full').renderDiagnostics(JSON.stringify(diagnostics), JSON.stringify(files || {}));
+    return fullModule().renderDiagnostics(JSON.stringify(diagnostics), JSON.stringify(files || {}));
   }
 
   return { Authorizer, AuthorizerLoadError, buildBundle, compileBundle, checkStore, renderDiagnostics, BUNDLE_FORMAT, COMPILED_FORMAT };

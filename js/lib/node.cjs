@@ -62,23 +62,18 @@ function reloadGlue(gluePath) {
   return requireGlue(gluePath);
 }
 
-/**
- * Node's platform for one wasm-bindgen glue file (a test build, say): sources from paths, the global fetch,
- * and a fresh instance after a trap.
- */
+/** Node's sources (paths, objects, text) and fetch. */
+const sources = { resolve: async (source) => resolveSync(source), resolveSync, fetch: globalThis.fetch };
+
+/** Node's platform for one wasm-bindgen glue file (a test build, say), with a fresh instance after a trap. */
 function platformFor(gluePath) {
-  return {
-    resolve: async (source) => resolveSync(source),
-    resolveSync,
-    fetch: globalThis.fetch,
-    reload: () => reloadGlue(gluePath),
-  };
+  return { ...sources, reload: () => reloadGlue(gluePath) };
 }
 
 // Nothing is compiled until a module is needed: a Lambda that loads a compiled bundle compiles only the
 // runtime module.
 const api = createApi(null, {
-  ...platformFor(undefined),
+  ...sources,
   load(kind) {
     const file = glueOf(kind);
     return file ? requireGlue(file) : null;

@@ -6,7 +6,7 @@ const { createEdgeViewerRequestHandler } = require('cedar-authorizer/aws');
 
 exports.handler = createEdgeViewerRequestHandler({
   ...require('./edge-options.json'),
-  bundle: require('./bundle.json'),
+  bundle: `${__dirname}/bundle.json`, // by path: the text goes to the module as it is, longs stay exact
   jwks: require('./jwks.json'),
   fetchKeys: false,
 });

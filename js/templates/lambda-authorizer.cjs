@@ -18,7 +18,8 @@ function jwksUris() {
   }
 }
 
-const authorizer = Authorizer.loadSync(require('./bundle.json'), { jwksUris: jwksUris() });
+// The bundle by path: its text goes to the module as it is, so 64-bit longs stay exact.
+const authorizer = Authorizer.loadSync(`${__dirname}/bundle.json`, { jwksUris: jwksUris() });
 const shared = {
   authorizer,
   policyScope: process.env.POLICY_SCOPE || 'route',

@@ -17,7 +17,7 @@ function createCore(options, api) {
   }
   const { bundle, authorizer: given } = options;
   if (!given && bundle === undefined) {
-    throw new AuthorizerLoadError('config.invalid', 'options.bundle is required: require("./bundle.json"), a bundle file path, or a store folder');
+    throw new AuthorizerLoadError('config.invalid', 'options.bundle is required: a bundle file path, a bundle object, or a store folder');
   }
   const tokenKind = options.tokenKind ?? 'auto';
   if (!TOKEN_KINDS.includes(tokenKind)) {

@@ -5,7 +5,7 @@ const { createCore, header, bearer, parseMethodArn, requestEventHttp, authorizer
 /**
  * An API Gateway REST API Lambda authorizer, for TOKEN and REQUEST events. Build it once, at module scope:
  *
- *   exports.handler = createRestApiAuthorizer({ bundle: require('./bundle.json') });
+ *   exports.handler = createRestApiAuthorizer({ bundle: `${__dirname}/bundle.json` });
  *
  * A missing or unverifiable token throws `Unauthorized` (API Gateway answers 401); a verified token without
  * permission gets an explicit Deny policy (403). `policyScope: 'route'` (default) allows only the method ARN
