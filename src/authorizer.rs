@@ -44,6 +44,8 @@ pub struct Authorizer {
     /// The policies grouped by action and principal scope (`None` only if grouping failed: then every
     /// request evaluates the whole set).
     index: Option<PolicyIndex>,
+    /// Things about the configuration worth a warning when it loads.
+    warnings: Vec<String>,
 }
 
 impl Authorizer {
@@ -81,6 +83,7 @@ impl Authorizer {
             message: format!("`authorizer.json`: {}", errors.join("; ")),
             diagnostics: Vec::new(),
         })?;
+        let warnings = sources::warnings(&sources);
         let issuers = Issuers::new(sources, compiled.config.token_validation.clone());
         let routes = Routes::compile(&compiled.config, compiled.namespace.as_deref()).map_err(|errors| LoadError {
             code: "bundle.invalid".into(),
@@ -98,6 +101,7 @@ impl Authorizer {
             token_cache: Mutex::new(TokenCache::default()),
             entity_cache: Mutex::new(EntityCache::default()),
             routes,
+            warnings,
         })
     }
 
@@ -137,6 +141,11 @@ impl Authorizer {
                 diagnostics: outcome.diagnostics,
             }),
         }
+    }
+
+    /// Things about the configuration worth a warning (it loaded all the same).
+    pub fn warnings(&self) -> &[String] {
+        &self.warnings
     }
 
     /// The bundle's content hash, `sha256:<hex>`.

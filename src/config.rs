@@ -25,6 +25,35 @@ pub struct AuthorizerConfig {
     pub token_validation: TokenValidation,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub routes: Vec<RouteConfig>,
+    #[serde(default, skip_serializing_if = "RouteSettings::is_default")]
+    pub route_settings: RouteSettings,
+}
+
+/// How request paths are matched against the routes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RouteSettings {
+    /// Whether literal path segments match case-sensitively. Default `true`, as in API Gateway; set
+    /// `false` only for an origin that treats paths case-insensitively. Then a cacheable IAM policy
+    /// (`policyScope: 'all-routes'`) lists exact ARNs only.
+    #[serde(default = "yes")]
+    pub case_sensitive_paths: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+impl Default for RouteSettings {
+    fn default() -> Self {
+        RouteSettings { case_sensitive_paths: true }
+    }
+}
+
+impl RouteSettings {
+    fn is_default(&self) -> bool {
+        *self == RouteSettings::default()
+    }
 }
 
 /// Verified Permissions' `validationSettings`: `STRICT` (the default) validates every policy and template
@@ -116,8 +145,10 @@ pub struct OpenIdConnectTokenSelection {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct OpenIdConnectAccessTokenConfiguration {
-    #[serde(default)]
-    pub audiences: Vec<String>,
+    /// The `aud` values accepted. Missing accepts any audience (as in Verified Permissions, with a warning
+    /// at load); an empty list is refused (Verified Permissions requires at least one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub audiences: Option<Vec<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub principal_id_claim: Option<String>,
 }

@@ -15,6 +15,10 @@ pub mod codes {
     pub const ENTITIES_INVALID: &str = "request.invalid_entities";
     /// A request entity has the uid of a different static entity of the store.
     pub const ENTITY_CONFLICT: &str = "request.entity_conflict";
+    /// A request path that cannot be normalized safely (an encoded `/`, a backslash, a bad escape, ...).
+    pub const PATH_INVALID: &str = "request.path_invalid";
+    /// A request path that is not in normal form, where the caller cannot forward the normal form.
+    pub const PATH_NOT_NORMAL: &str = "request.path_not_normal";
     /// A policy raised an error while it was evaluated; the policy is skipped, as in Cedar.
     pub const POLICY_EVALUATION: &str = "policy.evaluation_error";
 }

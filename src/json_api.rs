@@ -196,6 +196,11 @@ pub fn set_jwks(authorizer: &mut Authorizer, issuer: &str, jwks_json: &str) -> S
     }
 }
 
+/// Warnings about the store's configuration (it loaded all the same), as a JSON list of strings.
+pub fn warnings(authorizer: &Authorizer) -> String {
+    to_json(&authorizer.warnings())
+}
+
 pub fn issuers(authorizer: &Authorizer) -> String {
     to_json(&authorizer.issuers())
 }

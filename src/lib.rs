@@ -15,7 +15,9 @@ pub mod entity_cache;
 pub mod entity_ref;
 pub mod errors;
 pub mod http;
+pub mod iam;
 pub mod json_api;
+pub mod path;
 #[cfg(feature = "authoring")]
 pub mod policy_tests;
 pub mod policy_index;

@@ -14,10 +14,23 @@ use serde_json::{Map, Value};
 use crate::config::{AuthorizerConfig, RouteConfig};
 use crate::entity_ref::EntityRef;
 use crate::errors::ErrorItem;
+use crate::path;
 
 pub mod codes {
     pub const NOT_FOUND: &str = "route.not_found";
     pub const MISSING_VALUE: &str = "route.missing_value";
+}
+
+/// What a route's resource and context depend on, besides which route it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Dependence {
+    /// Nothing: every request on the route is the same Cedar request.
+    None,
+    /// The method and path only (`{path.id}`, `{path}`, `{method}`): fixed by an `execute-api` ARN.
+    Path,
+    /// Values an ARN does not carry (`{query.x}`, `{header.x}`, `{sourceIp}`).
+    Request,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -75,8 +88,17 @@ impl Template {
         Ok(Template(pieces))
     }
 
-    fn is_literal(&self) -> bool {
-        self.0.iter().all(|p| matches!(p, Piece::Text(_)))
+    /// What the template's value depends on besides the route itself.
+    fn dependence(&self) -> Dependence {
+        self.0
+            .iter()
+            .map(|p| match p {
+                Piece::Text(_) => Dependence::None,
+                Piece::Path(_) | Piece::Method | Piece::RequestPath => Dependence::Path,
+                Piece::Query(_) | Piece::Header(_) | Piece::SourceIp => Dependence::Request,
+            })
+            .max()
+            .unwrap_or(Dependence::None)
     }
 
     fn render(&self, request: &HttpRequest, params: &BTreeMap<String, String>) -> Result<String, String> {
@@ -135,15 +157,17 @@ pub struct Route {
     context: Vec<(String, Template, Value)>,
     /// Context attributes as written.
     pub context_templates: Map<String, Value>,
-    /// Whether the resource or context depend on the request beyond the route (path parameters, query,
-    /// headers, source IP): such a route's decision cannot be computed for other requests in advance.
-    pub depends_on_request: bool,
+    /// What the resource and context depend on: a route that depends on the request cannot be decided for
+    /// other requests in advance.
+    pub dependence: Dependence,
 }
 
 /// The request facts routes are matched against, as the adapters read them from an event.
 #[derive(Debug, Clone, Default)]
 pub struct HttpRequest {
+    /// As the request has it: methods are case-sensitive (RFC 9110), so `get` is not `GET`.
     pub method: String,
+    /// The path. [`Routes::find`] expects it in normal form ([`crate::path::normalize`]).
     pub path: String,
     /// The route key or resource template API Gateway matched (`GET /riders/{id}`, `/riders/{id}`).
     pub route_key: Option<String>,
@@ -177,9 +201,13 @@ impl HttpRequest {
     pub fn from_value(value: &Value) -> Result<HttpRequest, ErrorItem> {
         let malformed = |m: &str| ErrorItem::new(crate::errors::codes::REQUEST_MALFORMED, m);
         let method = value.get("method").and_then(Value::as_str).ok_or_else(|| malformed("the HTTP request has no `method`"))?;
-        let path = value.get("path").and_then(Value::as_str).unwrap_or("/");
+        let path = match value.get("path") {
+            None | Some(Value::Null) => "/",
+            Some(Value::String(p)) => p.as_str(),
+            Some(_) => return Err(malformed("the HTTP request's `path` is not a string")),
+        };
         Ok(HttpRequest {
-            method: method.to_ascii_uppercase(),
+            method: method.to_string(),
             path: path.to_string(),
             route_key: value.get("routeKey").and_then(Value::as_str).map(str::to_string),
             path_parameters: string_map(value.get("pathParameters"), false),
@@ -200,12 +228,8 @@ pub struct RouteMatch {
     pub context: Map<String, Value>,
 }
 
-fn split_path(path: &str) -> Vec<&str> {
-    path.split('/').filter(|s| !s.is_empty()).collect()
-}
-
 fn parse_segments(path: &str) -> Result<Vec<Segment>, String> {
-    let parts = split_path(path);
+    let parts = path::segments(path);
     let mut segments = Vec::new();
     for (i, part) in parts.iter().enumerate() {
         let segment = match part.strip_prefix('{').and_then(|p| p.strip_suffix('}')) {
@@ -216,7 +240,12 @@ fn parse_segments(path: &str) -> Result<Vec<Segment>, String> {
                 Segment::Greedy(name.trim_end_matches('+').to_string())
             }
             Some(name) if !name.is_empty() => Segment::Param(name.to_string()),
-            _ => Segment::Literal(part.to_string()),
+            _ => {
+                if part.contains(['{', '}']) {
+                    return Err(format!("segment `{part}` of `{path}` mixes text and a `{{parameter}}`: a parameter is a whole segment"));
+                }
+                Segment::Literal(part.to_string())
+            }
         };
         segments.push(segment);
     }
@@ -224,6 +253,21 @@ fn parse_segments(path: &str) -> Result<Vec<Segment>, String> {
 }
 
 const METHODS: [&str; 8] = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "ANY"];
+
+/// The methods an `ANY` route (or `$default`) is spelt out as in a cacheable IAM policy. A request with
+/// any other method is not covered by the policy, so API Gateway refuses it from the cache.
+pub const STANDARD_METHODS: [&str; 7] = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"];
+
+/// Whether `text` can stand for itself in an IAM resource: `*` and `?` are wildcards there and `$` may
+/// start a policy variable.
+fn iam_literal(text: &str) -> bool {
+    !text.contains(['*', '?', '$'])
+}
+
+/// `text` as an IAM pattern that matches at least `text`: wildcard and variable characters become `?`.
+fn iam_cover(text: &str) -> String {
+    text.chars().map(|c| if matches!(c, '*' | '?' | '$') { '?' } else { c }).collect()
+}
 
 impl Route {
     fn compile(config: &RouteConfig, namespace: Option<&str>) -> Result<Route, String> {
@@ -243,6 +287,13 @@ impl Route {
         if !is_default && !path.starts_with('/') {
             return Err(format!("path `{path}` must start with `/`"));
         }
+        if !is_default {
+            match path::normalize(&path) {
+                Ok(normal) if normal == path => {}
+                Ok(normal) => return Err(format!("path `{path}` is not in normal form: write it as `{normal}`")),
+                Err(e) => return Err(format!("path `{path}`: {e}")),
+            }
+        }
         let segments = parse_segments(&path)?;
         let route_key = if is_default { "$default".to_string() } else { format!("{method} {path}") };
         let ns = namespace.map(|n| format!("{n}::")).unwrap_or_default();
@@ -255,15 +306,18 @@ impl Route {
                 (format!("{ns}::Application"), ns.to_string())
             }
         };
+        if config.context.contains_key("token") {
+            return Err("the context attribute `token` is filled from the access token: give this one another name".into());
+        }
         let resource_id = Template::parse(&resource_id_template)?;
-        let mut depends_on_request = !resource_id.is_literal();
+        let mut dependence = resource_id.dependence();
         let mut context = Vec::new();
         for (name, value) in &config.context {
             let template = match value {
                 Value::String(s) => Template::parse(s)?,
                 _ => Template(Vec::new()),
             };
-            depends_on_request |= !template.is_literal();
+            dependence = dependence.max(template.dependence());
             context.push((name.clone(), template, value.clone()));
         }
         Ok(Route {
@@ -277,32 +331,38 @@ impl Route {
             resource_id_template,
             context,
             context_templates: config.context.clone(),
-            depends_on_request,
+            dependence,
         })
     }
 
-    /// Path parameters when `path` matches this route's template.
-    fn match_path(&self, path: &str) -> Option<BTreeMap<String, String>> {
-        let parts = split_path(path);
+    /// Whether the route's resource or context depend on the request beyond which route it is.
+    pub fn depends_on_request(&self) -> bool {
+        self.dependence != Dependence::None
+    }
+
+    /// Path parameters (percent-decoded) when a normal path's segments match this route's template.
+    fn match_segments(&self, parts: &[&str], case_sensitive: bool) -> Option<BTreeMap<String, String>> {
         let mut params = BTreeMap::new();
         let mut i = 0;
         for segment in &self.segments {
             match segment {
                 Segment::Literal(l) => {
-                    if parts.get(i) != Some(&l.as_str()) {
+                    let part = parts.get(i)?;
+                    let same = if case_sensitive { part == l } else { part.to_lowercase() == l.to_lowercase() };
+                    if !same {
                         return None;
                     }
                     i += 1;
                 }
                 Segment::Param(name) => {
-                    params.insert(name.clone(), (*parts.get(i)?).to_string());
+                    params.insert(name.clone(), path::decode_segment(parts.get(i)?)?);
                     i += 1;
                 }
                 Segment::Greedy(name) => {
                     if i >= parts.len() {
                         return None;
                     }
-                    params.insert(name.clone(), parts[i..].join("/"));
+                    params.insert(name.clone(), path::decode_segment(&parts[i..].join("/"))?);
                     i = parts.len();
                 }
             }
@@ -310,12 +370,47 @@ impl Route {
         (i == parts.len()).then_some(params)
     }
 
-    /// API Gateway's precedence: literal segments before parameters before greedy ones, a method before ANY.
-    fn specificity(&self) -> (usize, usize, bool, bool) {
-        let literals = self.segments.iter().filter(|s| matches!(s, Segment::Literal(_))).count();
-        let params = self.segments.iter().filter(|s| matches!(s, Segment::Param(_))).count();
-        let greedy = self.segments.iter().any(|s| matches!(s, Segment::Greedy(_)));
-        (literals, params, !greedy, self.method.is_some())
+    /// API Gateway's precedence, segment by segment from the left: a literal before a parameter before a
+    /// greedy parameter; for the same path, a method before ANY. The larger key wins.
+    fn precedence(&self) -> (Vec<u8>, bool) {
+        let ranks = self
+            .segments
+            .iter()
+            .map(|s| match s {
+                Segment::Literal(_) => 2,
+                Segment::Param(_) => 1,
+                Segment::Greedy(_) => 0,
+            })
+            .collect();
+        (ranks, self.method.is_some())
+    }
+
+    /// Whether this route wins over `other` for a request both match (`$default` matches only when no other
+    /// route does, so every route outranks it).
+    pub fn outranks(&self, other: &Route) -> bool {
+        match (self.is_default, other.is_default) {
+            (false, true) => true,
+            (true, _) => false,
+            (false, false) => self.precedence() > other.precedence(),
+        }
+    }
+
+    /// The shape of the path, parameter names aside: two routes of the same method and shape are the same
+    /// route to API Gateway.
+    fn shape(&self) -> String {
+        let mut out = self.method_or_any().to_string();
+        for s in &self.segments {
+            out.push('/');
+            match s {
+                Segment::Literal(l) => out.push_str(l),
+                Segment::Param(_) => out.push_str("{}"),
+                Segment::Greedy(_) => out.push_str("{+}"),
+            }
+        }
+        if self.is_default {
+            out.push_str("$default");
+        }
+        out
     }
 
     fn method_matches(&self, method: &str) -> bool {
@@ -347,6 +442,14 @@ impl Route {
         self.method.as_deref().unwrap_or("*")
     }
 
+    /// The methods this route is written out for in an IAM policy.
+    fn policy_methods(&self) -> Vec<&str> {
+        match &self.method {
+            Some(m) => vec![m.as_str()],
+            None => STANDARD_METHODS.to_vec(),
+        }
+    }
+
     /// The resource path of this route in an `execute-api` ARN: parameters become `*`.
     pub fn arn_path(&self) -> String {
         if self.is_default {
@@ -361,6 +464,77 @@ impl Route {
             })
             .collect();
         parts.join("/")
+    }
+
+    /// The route's path when it has no parameters (`/riders`), else `None`.
+    pub fn literal_path(&self) -> Option<String> {
+        if self.is_default || self.segments.iter().any(|s| !matches!(s, Segment::Literal(_))) {
+            return None;
+        }
+        Some(self.path_template())
+    }
+
+    /// IAM resource patterns (after `<apiId>/<stage>/`) that match every ARN of a request this route
+    /// matches. For an Allow (`for_allow`), `None` when a literal cannot be written in IAM; for a Deny,
+    /// such characters are widened to `?`, which only ever denies more.
+    pub fn iam_patterns(&self, for_allow: bool) -> Option<Vec<String>> {
+        let mut path_pattern = String::new();
+        if self.is_default {
+            path_pattern.push('*');
+        } else {
+            for (i, s) in self.segments.iter().enumerate() {
+                if i > 0 {
+                    path_pattern.push('/');
+                }
+                match s {
+                    Segment::Literal(l) if iam_literal(l) => path_pattern.push_str(l),
+                    Segment::Literal(_) if for_allow => return None,
+                    Segment::Literal(l) => path_pattern.push_str(&iam_cover(l)),
+                    Segment::Param(_) | Segment::Greedy(_) => path_pattern.push('*'),
+                }
+            }
+        }
+        let mut patterns: Vec<String> = self.policy_methods().into_iter().map(|m| format!("{m}/{path_pattern}")).collect();
+        // The router ignores a trailing slash (`/riders/` is `/riders`): a Deny covers that spelling too.
+        if !for_allow && !path_pattern.is_empty() && !path_pattern.ends_with('*') {
+            let with_slash: Vec<String> = patterns.iter().map(|p| format!("{p}/")).collect();
+            patterns.extend(with_slash);
+        }
+        Some(patterns)
+    }
+
+    /// IAM patterns of the ARNs an Allow of [`Route::iam_patterns`] matches although a request with that
+    /// ARN would not be routed here: a parameter's `*` matching an empty value or one with a `/` in it,
+    /// a greedy parameter's matching nothing. To be denied explicitly beside the Allow.
+    pub fn iam_overmatch(&self) -> Vec<String> {
+        if self.is_default {
+            return Vec::new();
+        }
+        let mut out = Vec::new();
+        for (i, s) in self.segments.iter().enumerate() {
+            let replacements: &[&str] = match s {
+                Segment::Literal(_) => continue,
+                Segment::Param(_) => &["", "*/*"],
+                Segment::Greedy(_) => &[""],
+            };
+            for replacement in replacements {
+                let parts: Vec<String> = self
+                    .segments
+                    .iter()
+                    .enumerate()
+                    .map(|(j, seg)| match seg {
+                        _ if j == i => replacement.to_string(),
+                        Segment::Literal(l) => iam_cover(l),
+                        Segment::Param(_) | Segment::Greedy(_) => "*".into(),
+                    })
+                    .collect();
+                let joined = parts.join("/");
+                for m in self.policy_methods() {
+                    out.push(format!("{m}/{joined}"));
+                }
+            }
+        }
+        out
     }
 
     /// The action, resource and context of this route for a request and its path parameters.
@@ -389,6 +563,8 @@ impl Route {
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Routes {
     pub routes: Vec<Route>,
+    /// Whether literal path segments match case-sensitively (the default, as in API Gateway).
+    pub case_sensitive: bool,
 }
 
 impl Routes {
@@ -415,13 +591,17 @@ impl Routes {
 
     /// Compiles `authorizer.json`'s routes. Errors name the route and what to fix.
     pub fn compile(config: &AuthorizerConfig, namespace: Option<&str>) -> Result<Routes, Vec<String>> {
-        let mut routes = Vec::new();
+        let mut routes: Vec<Route> = Vec::new();
         let mut errors = Vec::new();
         for (i, r) in config.routes.iter().enumerate() {
             match Route::compile(r, namespace) {
                 Ok(route) => {
-                    if routes.iter().any(|other: &Route| other.route_key == route.route_key) {
-                        errors.push(format!("routes[{i}]: `{}` is listed twice", route.route_key));
+                    if let Some(other) = routes.iter().find(|other| other.shape() == route.shape()) {
+                        errors.push(if other.route_key == route.route_key {
+                            format!("routes[{i}]: `{}` is listed twice", route.route_key)
+                        } else {
+                            format!("routes[{i}]: `{}` is the same route as `{}` (only the parameter names differ)", route.route_key, other.route_key)
+                        });
                     } else {
                         routes.push(route);
                     }
@@ -430,19 +610,26 @@ impl Routes {
             }
         }
         if errors.is_empty() {
-            Ok(Routes { routes })
+            Ok(Routes { routes, case_sensitive: config.route_settings.case_sensitive_paths })
         } else {
             Err(errors)
         }
     }
 
+    /// The route of a route key, such as `GET /riders/{id}`.
+    pub fn by_key(&self, key: &str) -> Option<&Route> {
+        self.routes.iter().find(|r| r.route_key == key)
+    }
+
     /// The route a request takes: by the route key or resource template API Gateway matched when the event
-    /// has one, else by matching the path. An unmatched request is `route.not_found`.
+    /// has one, else by matching the path, which must be in normal form ([`crate::path::normalize`]). An
+    /// unmatched request is `route.not_found`.
     pub fn find(&self, request: &HttpRequest) -> Result<RouteMatch, ErrorItem> {
+        let parts = path::segments(&request.path);
         if let Some(key) = &request.route_key {
             let normalized = normalize_key(key, &request.method);
             if let Some(route) = self.routes.iter().find(|r| r.route_key == normalized || (r.method.is_none() && any_key(&r.route_key) == any_key(&normalized))) {
-                let mut params = route.match_path(&request.path).unwrap_or_default();
+                let mut params = route.match_segments(&parts, self.case_sensitive).unwrap_or_default();
                 params.extend(request.path_parameters.clone());
                 return route.resolve(request, &params);
             }
@@ -451,8 +638,8 @@ impl Routes {
             .routes
             .iter()
             .filter(|r| !r.is_default && r.method_matches(&request.method))
-            .filter_map(|r| r.match_path(&request.path).map(|p| (r, p)))
-            .max_by_key(|(r, _)| r.specificity());
+            .filter_map(|r| r.match_segments(&parts, self.case_sensitive).map(|p| (r, p)))
+            .max_by(|(a, _), (b, _)| a.precedence().cmp(&b.precedence()));
         let fallback = || self.routes.iter().find(|r| r.is_default).map(|r| (r, BTreeMap::new()));
         match best.or_else(fallback) {
             Some((route, mut params)) => {
@@ -550,7 +737,7 @@ mod tests {
         req.query.clear();
         assert_eq!(r.find(&req).unwrap_err().code, "route.missing_value");
         assert_eq!(r.find(&request("GET", "/nowhere")).unwrap_err().code, "route.not_found");
-        assert!(r.routes[0].depends_on_request);
+        assert_eq!(r.routes[0].dependence, Dependence::Request);
         assert_eq!(r.routes[0].arn_path(), "tenants/*/docs/*");
     }
 

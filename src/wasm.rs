@@ -76,6 +76,10 @@ impl WasmAuthorizer {
         json_api::set_jwks(&mut self.inner, issuer, jwks_json)
     }
 
+    pub fn warnings(&self) -> String {
+        json_api::warnings(&self.inner)
+    }
+
     pub fn issuers(&self) -> String {
         json_api::issuers(&self.inner)
     }

@@ -282,25 +282,29 @@ impl Authorizer {
         BatchAnswer { results }
     }
 
-    /// The caller's entities merged with the token's; entities of the identity source's principal or group
-    /// types are refused, as in Verified Permissions.
+    /// The caller's entities merged with the token's. Entities of a principal or group type of any identity
+    /// source are refused, whatever form they are written in and whatever the token says: only a verified
+    /// token may bring a principal or its groups (as in Verified Permissions).
     fn caller_entities<'i>(&self, identity: &'i Identity, given: Option<&Value>) -> Result<Cow<'i, Entities>, ErrorItem> {
         let list = avp::decode_entities(given)?;
         if list.is_empty() {
             return Ok(Cow::Borrowed(&identity.merged));
         }
-        let principal_type = &identity.mapped.principal.entity_type;
-        let group_types: Vec<&str> = identity.mapped.groups.iter().map(|g| g.entity_type.as_str()).collect();
-        for entity in &list {
-            let entity_type = entity.pointer("/uid/type").and_then(Value::as_str).unwrap_or_default();
-            if entity_type == principal_type || group_types.contains(&entity_type) {
+        let parsed = Entities::from_json_value(Value::Array(list), Some(&self.store.schema))
+            .map_err(|e| ErrorItem::new(request_codes::ENTITIES_INVALID, error_chain(&e)))?;
+        let reserved = self.issuers.entity_types();
+        let mut added = identity.entities.clone();
+        for entity in parsed.iter() {
+            let entity_type = entity.uid().type_name().to_string();
+            if reserved.contains(&entity_type) {
                 return Err(ErrorItem::new(
                     request_codes::ENTITIES_INVALID,
-                    format!("`entities` may not include `{entity_type}` entities: the token provides the principal and its groups"),
+                    format!("`entities` may not include `{entity_type}` entities: principals and their groups come only from a verified token"),
                 ));
             }
+            added.push(entity.clone());
         }
-        self.entities_with_parsed(list, identity.entities.clone()).map(Cow::Owned)
+        self.entities_with_parsed(Vec::new(), added).map(Cow::Owned)
     }
 
     fn decide_with_identity(&self, identity: &Identity, request: &Value, entities: &Entities) -> Answer {
@@ -321,13 +325,15 @@ impl Authorizer {
             .filter(|s| s.mismatch)
             .map(|s| ErrorItem::new("mapping.claim_skipped", format!("claim `{}` was left out: it {}", s.claim, s.reason)))
             .collect();
+        // Whenever a token is given, `context.token` is the authorizer's alone: from the access token, or
+        // absent. A caller's value is refused in every form (it arrives here decoded).
+        if parts.context.contains_key("token") {
+            return with_principal(
+                Answer::deny(ErrorItem::new(request_codes::CONTEXT_INVALID, "`context.token` is filled from the access token; a request with a token may not set it")),
+                identity,
+            );
+        }
         if let Some(claims) = &identity.mapped.access_claims {
-            if parts.context.contains_key("token") {
-                return with_principal(
-                    Answer::deny(ErrorItem::new(request_codes::CONTEXT_INVALID, "`context.token` is filled from the access token; the request may not set it")),
-                    identity,
-                );
-            }
             match mapping::context_token(claims, &self.types, &parts.action.to_string()) {
                 Ok(Some((token, skipped))) => {
                     parts.context.insert("token".into(), token);

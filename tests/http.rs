@@ -66,11 +66,18 @@ fn all_routes_gives_every_route_decision_for_the_principal() {
     input["allRoutes"] = json!(true);
     let answer = authorizer.authorize_http(&input, NOW);
     let routes = answer.routes.expect("routes");
-    let table: Vec<(String, String, Decision)> = routes.iter().map(|r| (r.method.clone(), r.arn_path.clone(), r.decision)).collect();
+    let table: Vec<(String, String, Option<Decision>)> = routes.iter().map(|r| (r.method.clone(), r.arn_path.clone(), r.decision)).collect();
     assert_eq!(table.len(), 6);
-    assert!(table.contains(&("GET".into(), "trainers".into(), Decision::Allow)));
-    assert!(table.contains(&("GET".into(), "riders".into(), Decision::Deny)));
-    assert_eq!(table.iter().filter(|r| r.2 == Decision::Allow).count(), 4);
+    assert!(table.contains(&("GET".into(), "trainers".into(), Some(Decision::Allow))));
+    assert!(table.contains(&("GET".into(), "riders".into(), Some(Decision::Deny))));
+    assert_eq!(table.iter().filter(|r| r.2 == Some(Decision::Allow)).count(), 4);
+    let policy = answer.cache_policy.expect("cache policy");
+    let mut allow = policy.allow.clone();
+    allow.sort();
+    assert_eq!(allow, ["GET/trainer", "GET/trainers", "GET/unicorn", "GET/unicorns"]);
+    let mut deny = policy.deny.clone();
+    deny.sort();
+    assert_eq!(deny, ["GET/rider", "GET/riders"], "literal routes only: no patterns, so no more is needed");
 }
 
 #[test]

@@ -260,8 +260,8 @@ fn openid_connect_sources_check_audiences_and_token_selection() {
         ("ID token with one accepted audience", "identityToken", sign(&id), Ok("corp|e1")),
         ("ID token for another client", "identityToken", sign(&with_claims(&id, &[("aud", json!("other"))])), Err("token.wrong_audience")),
         ("ID token to an access-token-only source", "accessToken", sign(&with_claims(&id, &[("iss", json!("https://api-login.corp.example"))])), Err("token.wrong_audience")),
-        ("access token, audience from `cid`", "accessToken", sign(&with_claims(&access, &[("cid", json!("https://api.corp.example"))])), Ok("corp|e1")),
-        ("access token, audience from `client_id`", "accessToken", sign(&with_claims(&access, &[("client_id", json!("https://api.corp.example"))])), Ok("corp|e1")),
+        ("access token, audience from `cid`", "accessToken", sign(&with_claims(&access, &[("cid", json!("https://api.corp.example"))])), Ok("corp-api|e1")),
+        ("access token, audience from `client_id`", "accessToken", sign(&with_claims(&access, &[("client_id", json!("https://api.corp.example"))])), Ok("corp-api|e1")),
         ("access token with `aud` for another API", "accessToken", sign(&with_claims(&access, &[("aud", json!("https://other.example")), ("cid", json!("https://api.corp.example"))])), Err("token.wrong_audience")),
         ("access token with no audience at all", "accessToken", sign(&access), Err("token.wrong_audience")),
         ("access token passed as an ID token", "identityToken", sign(&with_claims(&access, &[("cid", json!("https://api.corp.example"))])), Err("token.wrong_use")),
@@ -273,7 +273,7 @@ fn openid_connect_sources_check_audiences_and_token_selection() {
             Ok(principal) => {
                 assert!(answer.errors.is_empty(), "{name}: {answer:?}");
                 assert_eq!(answer.principal.as_ref().and_then(|p| p["entityId"].as_str()), Some(principal), "{name}");
-                assert_eq!(answer.decision, Decision::Allow, "{name}: member of corp|platform");
+                assert_eq!(answer.decision, Decision::Allow, "{name}: member of its issuer's `platform` team");
             }
             Err(code) => assert_eq!(answer.errors.first().map(|e| e.code.as_str()), Some(code), "{name}: {answer:?}"),
         }

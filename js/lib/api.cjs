@@ -196,6 +196,9 @@ function createApi(initialWasm, platform) {
       this.#answers = options.decisionCache === false ? null : new DecisionCache({ maxEntries: 2000, ttlMs: 300_000, ...(options.decisionCache ?? {}), clock: this.#clock });
       if (this.#answers) this.#keyListeners.push(() => this.#answers.clear());
       for (const { issuer, jwksUri, discoveryUri } of JSON.parse(inner.issuers())) this.#hints.set(issuer, { jwksUri, discoveryUri });
+      // Configuration that loads but deserves a look (an identity source that accepts any client, ...).
+      const onWarning = options.onWarning ?? ((w) => console.warn(`cedar-authorizer: ${w}`));
+      for (const warning of JSON.parse(inner.warnings())) onWarning(warning);
       this.#jwks = new JwksCache({
         fetch: options.fetch ?? platform.fetch,
         clock: this.#clock,
@@ -221,7 +224,8 @@ function createApi(initialWasm, platform) {
      * Loads a policy store folder, a bundle file, a bundle object, or `{ files: {path: text} }`: parsing,
      * validation and indexing happen here, once. Throws AuthorizerLoadError with every diagnostic.
      * Options: `jwks` (issuer to key set, given up front), `jwksUris`, `fetch`, `fetchKeys` (false: never
-     * fetch), `clock` (ms), `jwksTimeoutMs`, `jwksCooldownMs`, `jwksMaxAgeMs`, `jwksMaxStaleMs`.
+     * fetch), `clock` (ms), `jwksTimeoutMs`, `jwksCooldownMs`, `jwksMaxAgeMs`, `jwksMaxStaleMs`,
+     * `onWarning` (called with each configuration warning; default `console.warn`).
      */
     static async load(source, options) {
       return fromResolved(await platform.resolve(source), options);

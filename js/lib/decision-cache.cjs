@@ -29,7 +29,8 @@ class DecisionCache {
     return [
       bundleHash,
       prepared.tokenDigest,
-      allRoutes ? 'all-routes' : 'route',
+      // An all-routes answer's cache policy names the request's own ARN: it is kept per method and path.
+      allRoutes ? `all-routes\n${prepared.method}\n${prepared.path}` : 'route',
       `${route.action.type}::${JSON.stringify(route.action.id)}`,
       `${route.resource.type}::${JSON.stringify(route.resource.id)}`,
       JSON.stringify(route.context),

@@ -35,6 +35,47 @@ function maxAgeOf(response) {
   return match ? Number(match[1]) * 1000 : undefined;
 }
 
+/**
+ * A response body as text, reading no more than `maxBytes` bytes: a declared `content-length` over the
+ * limit is refused before reading, and a body that grows past it is cancelled as soon as it does.
+ */
+async function readLimited(response, url, maxBytes, controller) {
+  const tooLarge = (n) => new JwksError('jwks.invalid', `${url} sent ${n} bytes or more, over the limit of ${maxBytes}`);
+  const declared = response.headers && typeof response.headers.get === 'function' ? Number(response.headers.get('content-length')) : NaN;
+  if (declared > maxBytes) {
+    controller.abort();
+    throw tooLarge(declared);
+  }
+  const body = response.body;
+  if (!body || typeof body.getReader !== 'function') {
+    // A response without a stream (an injected fetch's): its bytes counted all the same.
+    const bytes = new Uint8Array(await response.arrayBuffer());
+    if (bytes.byteLength > maxBytes) throw tooLarge(bytes.byteLength);
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  }
+  const reader = body.getReader();
+  const chunks = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > maxBytes) {
+      await reader.cancel().catch(() => {});
+      controller.abort();
+      throw tooLarge(total);
+    }
+    chunks.push(value);
+  }
+  const bytes = new Uint8Array(total);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+}
+
 class JwksCache {
   /**
    * @param {object} options
@@ -125,11 +166,17 @@ class JwksCache {
     let url = this.jwksUris[issuer] ?? hint.jwksUri;
     if (!url && hint.discoveryUri) {
       const discovery = await this.getJson(hint.discoveryUri);
+      // OpenID Connect Discovery 1.0, section 4.3: the document's `issuer` must be the issuer it was
+      // fetched for, exactly; and the keys must come over TLS.
+      if (!discovery || typeof discovery !== 'object' || discovery.issuer !== issuer) {
+        const found = discovery && typeof discovery === 'object' && 'issuer' in discovery ? `is for issuer \`${discovery.issuer}\`` : 'names no `issuer`';
+        throw new JwksError('jwks.invalid', `${hint.discoveryUri} ${found}, not \`${issuer}\`: its keys are not used`);
+      }
       if (typeof discovery.jwks_uri !== 'string') {
         throw new JwksError('jwks.invalid', `${hint.discoveryUri} has no \`jwks_uri\``);
       }
-      if (discovery.issuer !== undefined && discovery.issuer !== issuer) {
-        throw new JwksError('jwks.invalid', `${hint.discoveryUri} is for issuer \`${discovery.issuer}\`, not \`${issuer}\``);
+      if (!discovery.jwks_uri.startsWith('https://')) {
+        throw new JwksError('jwks.invalid', `${hint.discoveryUri} names \`jwks_uri\` \`${discovery.jwks_uri}\`, which is not https: its keys are not used`);
       }
       url = discovery.jwks_uri;
       this.jwksUris[issuer] = url;
@@ -154,8 +201,7 @@ class JwksCache {
     try {
       const response = await Promise.race([this.fetch(url, { signal: controller.signal, headers: { accept: 'application/json' } }), timeout]);
       if (!response.ok) throw new JwksError('jwks.http_error', `${url} answered ${response.status}`);
-      const text = await Promise.race([response.text(), timeout]);
-      if (text.length > DEFAULTS.maxBytes) throw new JwksError('jwks.invalid', `${url} sent ${text.length} bytes, over ${DEFAULTS.maxBytes}`);
+      const text = await Promise.race([readLimited(response, url, DEFAULTS.maxBytes, controller), timeout]);
       let body;
       try {
         body = JSON.parse(text);

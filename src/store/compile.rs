@@ -161,6 +161,11 @@ pub fn compile(sources: &StoreSources, validate: bool) -> (Option<CompiledStore>
     for problem in crate::token::sources::check_against_schema(&sources.authorizer, &types) {
         diagnostics.push(Diagnostic::error("config.invalid", problem).in_file(CONFIG_FILE));
     }
+    if let Ok(resolved) = crate::token::sources::resolve(&sources.authorizer) {
+        for warning in crate::token::sources::warnings(&resolved) {
+            diagnostics.push(Diagnostic::warning("config.any_audience", warning).in_file(CONFIG_FILE));
+        }
+    }
     let schema_actions: HashSet<EntityUid> = schema.actions().cloned().collect();
     let route_problems = match crate::routes::Routes::compile(&sources.authorizer, namespace.as_deref()) {
         Ok(routes) => routes.check_against_schema(&schema_actions, &types),

@@ -262,11 +262,32 @@ fn convert(value: &Value, ty: &CedarType) -> Result<Value, String> {
             .map_err(|e| format!("does not fit its record type: {e}")),
         (CedarType::Entity(entity_type), Value::String(id)) => Ok(json!({ "__entity": { "type": entity_type, "id": id } })),
         (CedarType::Extension(name), Value::String(arg)) => {
+            if !extension_value_fits(name, arg) {
+                return Err(format!("is not a valid `{name}` value"));
+            }
             let function = if name == "ipaddr" { "ip" } else { name.as_str() };
             Ok(json!({ "__extn": { "fn": function, "arg": arg } }))
         }
         _ => Err(mismatch()),
     }
+}
+
+/// Whether `arg` is a value of the extension type `name` (`ipaddr`, `decimal`, `datetime`, `duration`), as
+/// Cedar itself reads it: a claim that is not is left out, like any other claim that does not fit.
+fn extension_value_fits(name: &str, arg: &str) -> bool {
+    use cedar_policy::{Entity, EntityUid, RestrictedExpression};
+    let expression = match name {
+        "ipaddr" => RestrictedExpression::new_ip(arg),
+        "decimal" => RestrictedExpression::new_decimal(arg),
+        "datetime" => RestrictedExpression::new_datetime(arg),
+        "duration" => RestrictedExpression::new_duration(arg),
+        _ => return false,
+    };
+    let Ok(type_name) = <cedar_policy::EntityTypeName as std::str::FromStr>::from_str("Claim") else {
+        return false;
+    };
+    let uid = EntityUid::from_type_name_and_id(type_name, cedar_policy::EntityId::new("value"));
+    Entity::new(uid, [("value".to_string(), expression)].into_iter().collect(), Default::default()).is_ok()
 }
 
 fn describe(value: &Value) -> &'static str {

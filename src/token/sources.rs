@@ -51,17 +51,28 @@ impl Source {
     }
 }
 
+/// The shape of a user pool ARN, as the JSON Schema of `authorizer.json` also writes it (a test checks
+/// that the two agree): the region and the pool id become part of the JWKS URL, so nothing else passes.
+pub const USER_POOL_ARN_PATTERN: &str = "^arn:aws[a-z-]*:cognito-idp:[a-z0-9-]+:[0-9]{12}:userpool/[a-z0-9-]+_[0-9a-zA-Z]+$";
+
+fn user_pool_arn_shape() -> &'static regex::Regex {
+    static SHAPE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    // The pattern is a constant known to compile (tested); a failure would refuse every ARN.
+    SHAPE.get_or_init(|| regex::Regex::new(USER_POOL_ARN_PATTERN).unwrap_or_else(|_| regex::Regex::new("$^").expect("an empty language")))
+}
+
 /// `arn:<partition>:cognito-idp:<region>:<account>:userpool/<userPoolId>` to the pool's issuer.
 pub fn cognito_issuer(arn: &str) -> Result<(String, String), String> {
+    let not_arn = || format!("`{arn}` is not a user pool ARN (arn:aws:cognito-idp:<region>:<account>:userpool/<userPoolId>)");
+    if !user_pool_arn_shape().is_match(arn) {
+        return Err(not_arn());
+    }
     let parts: Vec<&str> = arn.split(':').collect();
-    let (partition, service, region, resource) = match parts.as_slice() {
-        ["arn", partition, service, region, _account, resource] => (*partition, *service, *region, *resource),
-        _ => return Err(format!("`{arn}` is not a user pool ARN (arn:aws:cognito-idp:<region>:<account>:userpool/<userPoolId>)")),
+    let (partition, region, resource) = match parts.as_slice() {
+        ["arn", partition, "cognito-idp", region, _account, resource] => (*partition, *region, *resource),
+        _ => return Err(not_arn()),
     };
-    let pool = resource
-        .strip_prefix("userpool/")
-        .filter(|p| !p.is_empty() && service == "cognito-idp" && !region.is_empty())
-        .ok_or_else(|| format!("`{arn}` is not a user pool ARN (arn:aws:cognito-idp:<region>:<account>:userpool/<userPoolId>)"))?;
+    let pool = resource.strip_prefix("userpool/").ok_or_else(not_arn)?;
     if !pool.starts_with(&format!("{region}_")) {
         return Err(format!("user pool id `{pool}` does not belong to region `{region}`"));
     }
@@ -85,11 +96,54 @@ pub fn resolve(config: &AuthorizerConfig) -> Result<Vec<Source>, Vec<String>> {
             Err(e) => errors.push(format!("identitySources[{i}]: {e}")),
         }
     }
+    errors.extend(collisions(&sources));
     if errors.is_empty() {
         Ok(sources)
     } else {
         Err(errors)
     }
+}
+
+/// Whether entity ids made with prefixes `a` and `b` can be equal: `<a>|<x>` and `<b>|<y>` for some
+/// claims `x` and `y` (which may hold `|`). They can when either prefix is missing (a bare claim can be
+/// anything), when they are equal, or when one is the other followed by `|`.
+fn prefixes_overlap(a: Option<&str>, b: Option<&str>) -> bool {
+    match (a, b) {
+        (Some(a), Some(b)) => a == b || a.starts_with(&format!("{b}|")) || b.starts_with(&format!("{a}|")),
+        _ => true,
+    }
+}
+
+/// Pairs of sources that could mint the same principal or group entity: one issuer's users could then
+/// become another's, or join its groups. Verified Permissions avoids this by allowing one identity source
+/// per policy store; several are allowed here only when their entity ids cannot collide.
+fn collisions(sources: &[Source]) -> Vec<String> {
+    let mut problems = Vec::new();
+    let typed = |s: &Source| -> Vec<(String, &'static str)> {
+        let mut out = vec![(s.principal_type.clone(), "principal")];
+        if let Some(g) = &s.group_type {
+            out.push((g.clone(), "group"));
+        }
+        out
+    };
+    for (i, a) in sources.iter().enumerate() {
+        for (j, b) in sources.iter().enumerate().skip(i + 1) {
+            if !prefixes_overlap(a.id_prefix.as_deref(), b.id_prefix.as_deref()) {
+                continue;
+            }
+            for (type_a, role_a) in typed(a) {
+                for (type_b, role_b) in typed(b) {
+                    if type_a == type_b {
+                        problems.push(format!(
+                            "identitySources[{i}] (`{}`) and identitySources[{j}] (`{}`) can both name a `{type_a}` entity ({role_a} of one, {role_b} of the other) with the same id, so a user of one could act as a user of the other: give them different entity types, or prefixes (the OpenID Connect `entityIdPrefix`; a Cognito source's is its user pool id) of which neither is the other followed by `|`",
+                            a.issuer, b.issuer
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    problems
 }
 
 fn resolve_one(source: &IdentitySource) -> Result<Source, String> {
@@ -116,7 +170,12 @@ fn resolve_one(source: &IdentitySource) -> Result<Source, String> {
             }
             let selection = &oidc.token_selection;
             let (kind, audiences, claim) = match (&selection.access_token_only, &selection.identity_token_only) {
-                (Some(access), None) => (TokenKind::Access, access.audiences.clone(), access.principal_id_claim.clone()),
+                (Some(access), None) => match &access.audiences {
+                    Some(list) if list.is_empty() => {
+                        return Err("`accessTokenOnly.audiences` is empty: list the accepted audiences, or leave the field out to accept any".into())
+                    }
+                    list => (TokenKind::Access, list.clone().unwrap_or_default(), access.principal_id_claim.clone()),
+                },
                 (None, Some(identity)) => (TokenKind::Identity, identity.client_ids.clone(), identity.principal_id_claim.clone()),
                 _ => return Err("`tokenSelection` needs exactly one of `accessTokenOnly` and `identityTokenOnly`".into()),
             };
@@ -132,6 +191,27 @@ fn resolve_one(source: &IdentitySource) -> Result<Source, String> {
         }
         _ => Err("`configuration` needs exactly one of `cognitoUserPoolConfiguration` and `openIdConnectConfiguration`".into()),
     }
+}
+
+/// Things about the identity sources worth a warning at load: a source with no client ids or audiences
+/// accepts tokens issued to any client, as in Verified Permissions.
+pub fn warnings(sources: &[Source]) -> Vec<String> {
+    sources
+        .iter()
+        .enumerate()
+        .filter_map(|(i, s)| match &s.provider {
+            Provider::Cognito { client_ids, .. } if client_ids.is_empty() => Some(format!(
+                "identitySources[{i}] (`{}`) has no `clientIds`: tokens issued to any app client of the user pool are accepted; list your app clients to accept only theirs",
+                s.issuer
+            )),
+            Provider::Oidc { kind, audiences } if audiences.is_empty() => Some(format!(
+                "identitySources[{i}] (`{}`) has no `{}`: tokens issued to any client of the issuer are accepted; list yours to accept only theirs",
+                s.issuer,
+                if *kind == TokenKind::Identity { "clientIds" } else { "audiences" }
+            )),
+            _ => None,
+        })
+        .collect()
 }
 
 /// Checks identity sources against the schema: their entity types exist and principals may be members
@@ -224,6 +304,14 @@ impl Issuers {
         }
     }
 
+    /// The principal and group entity types of every identity source.
+    pub fn entity_types(&self) -> std::collections::HashSet<String> {
+        self.sources
+            .iter()
+            .flat_map(|s| std::iter::once(s.principal_type.clone()).chain(s.group_type.clone()))
+            .collect()
+    }
+
     /// Replaces an issuer's keys. `Err` when no source trusts that issuer or the JWKS is not one.
     pub fn set_keys(&mut self, issuer: &str, jwks: &Value) -> Result<&KeySet, String> {
         if !self.sources.iter().any(|s| s.issuer == issuer) {
@@ -313,15 +401,18 @@ fn check_use_and_audience(source: &Source, claims: &Map<String, Value>, kind: To
                 Some(u) => return Err(wrong_use(&format!("`token_use: {u}`"))),
                 None => return Err(wrong_use("without `token_use`")),
             }
-            let client = match kind {
-                TokenKind::Identity => audiences(claims)?.first().map(|s| s.to_string()),
-                TokenKind::Access => string_claim(claims, "client_id")?.map(str::to_string),
+            // An ID token's `aud` may be a list (RFC 7519, section 4.1.3): any member may be the client.
+            let presented: Vec<String> = match kind {
+                TokenKind::Identity => audiences(claims)?.into_iter().map(str::to_string).collect(),
+                TokenKind::Access => string_claim(claims, "client_id")?.map(str::to_string).into_iter().collect(),
             };
             let field = if kind == TokenKind::Identity { "aud" } else { "client_id" };
-            match client {
-                Some(c) if client_ids.is_empty() || client_ids.contains(&c) => Ok(()),
-                Some(c) => Err(TokenError::new(codes::WRONG_AUDIENCE, format!("`{field}` `{c}` is not one of the accepted client ids"))),
-                None => Err(TokenError::new(codes::WRONG_AUDIENCE, format!("the token has no `{field}`"))),
+            if presented.is_empty() {
+                Err(TokenError::new(codes::WRONG_AUDIENCE, format!("the token has no `{field}`")))
+            } else if client_ids.is_empty() || presented.iter().any(|c| client_ids.contains(c)) {
+                Ok(())
+            } else {
+                Err(TokenError::new(codes::WRONG_AUDIENCE, format!("`{field}` {} is not one of the accepted client ids", presented.iter().map(|c| format!("`{c}`")).collect::<Vec<_>>().join(", "))))
             }
         }
         Provider::Oidc { kind: accepted, audiences: accepted_audiences } => {

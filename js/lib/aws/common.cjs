@@ -23,14 +23,26 @@ function createCore(options, api) {
   if (!TOKEN_KINDS.includes(tokenKind)) {
     throw new AuthorizerLoadError('config.invalid', `options.tokenKind is \`${tokenKind}\`: use one of ${TOKEN_KINDS.join(', ')}`);
   }
-  const authorizer = given ?? api.Authorizer.loadSync(bundle, options);
+  const log = options.logger === false ? () => {} : options.logger ?? ((line) => console.log(line));
+  const onWarning = (warning) => log(JSON.stringify({ level: 'warn', message: 'configuration warning', warning }));
+  const authorizer = given ?? api.Authorizer.loadSync(bundle, { onWarning, ...options });
   if (authorizer.routes.length === 0) {
     throw new AuthorizerLoadError('config.invalid', 'the bundle has no routes: add `routes` to the store\'s authorizer.json');
+  }
+  if (options.policyScope === 'all-routes') {
+    // A policy API Gateway caches for the token alone cannot tell apart two requests that differ only in a
+    // header, the query or the source IP: such a route could never be answered right from the cache.
+    const unkeyable = authorizer.routes.filter((r) => r.dependsOn === 'request').map((r) => `\`${r.routeKey}\``);
+    if (unkeyable.length > 0) {
+      throw new AuthorizerLoadError(
+        'config.invalid',
+        `policyScope 'all-routes' makes a policy API Gateway caches by token alone, but ${unkeyable.join(', ')} take${unkeyable.length === 1 ? 's' : ''} values from the headers, query or source IP, which the token does not key: use policyScope 'route' with those values among the authorizer's identity sources (or caching off)`,
+      );
+    }
   }
   const clock = options.clock ?? Date.now;
   const cache = options.decisionCache === false ? null : new DecisionCache({ ...(options.decisionCache ?? {}), clock });
   if (cache) authorizer.onKeysChanged(() => cache.clear());
-  const log = options.logger === false ? () => {} : options.logger ?? ((line) => console.log(line));
 
   /**
    * Decides an HTTP request: `{ token, http, allRoutes, kind }` where `kind` names the adapter for the log.
@@ -38,7 +50,7 @@ function createCore(options, api) {
    */
   async function decide(facts) {
     const started = process.hrtime.bigint();
-    const input = { token: facts.token, tokenKind, http: facts.http, allRoutes: Boolean(facts.allRoutes) };
+    const input = { token: facts.token, tokenKind, http: facts.http, allRoutes: Boolean(facts.allRoutes), forwardsNormalizedPath: Boolean(facts.forwardsNormalizedPath) };
     let answer;
     let cacheHit = false;
     try {
@@ -56,6 +68,8 @@ function createCore(options, api) {
             answer = await authorizer.authorizeHttp(input);
             if (answer.authenticated && answer.errors.length === 0) cache.set(key, answer, prepared.validUntil * 1000);
           }
+          // The path forwarded is this request's own, whatever request filled the cache entry.
+          answer.path = prepared.path;
         }
       } else {
         answer = await authorizer.authorizeHttp(input);
@@ -135,9 +149,10 @@ function plainStrings(map) {
  */
 function parseMethodArn(arn) {
   if (typeof arn !== 'string') return undefined;
-  const match = /^(arn:[^:]+:execute-api:[^:]+:[^:]+:[^/]+\/[^/]+)\/([A-Z*]+)(\/.*)?$/.exec(arn);
+  // The method is taken as it is (methods are case-sensitive); the core decides what it matches.
+  const match = /^(arn:[^:]+:execute-api:[^:]+:[^:]+:[^/]+\/[^/]+)\/([^/]*)(\/.*)?$/s.exec(arn);
   if (!match) return undefined;
-  return { base: match[1], method: match[2], path: match[3] && match[3] !== '/' ? match[3] : '/' };
+  return { base: match[1], method: match[2], path: match[3] ?? '/' };
 }
 
 /**
@@ -172,21 +187,19 @@ function principalId(answer) {
   return answer.principal ? `${answer.principal.entityType}::${JSON.stringify(answer.principal.entityId)}` : 'anonymous';
 }
 
-/** The IAM policy for a decision: this method ARN, or, with `routes`, one statement per route's ARN. */
+/**
+ * The IAM policy for a decision. Route scope: this method ARN alone. All routes: the core's cache policy
+ * (resource patterns after `<apiId>/<stage>/`, exact under IAM's matching), with this method ARN denied
+ * explicitly when the request itself is refused.
+ */
 function policyDocument(answer, methodArn, scope) {
   const target = parseMethodArn(methodArn);
   const own = { Action: 'execute-api:Invoke', Effect: answer.decision === 'ALLOW' ? 'Allow' : 'Deny', Resource: [methodArn] };
-  if (scope !== 'all-routes' || !target || !answer.routes) {
+  if (scope !== 'all-routes' || !target || !answer.cachePolicy) {
     return { Version: '2012-10-17', Statement: [own] };
   }
-  const allow = [];
-  const deny = [];
-  for (const route of answer.routes) {
-    const arn = `${target.base}/${route.method}/${route.arnPath}`;
-    (route.decision === 'ALLOW' ? allow : deny).push(arn);
-  }
-  // The request's own ARN always carries its own decision, whatever the route table says.
-  if (own.Effect === 'Allow' && !allow.includes(methodArn)) allow.push(methodArn);
+  const allow = answer.cachePolicy.allow.map((p) => `${target.base}/${p}`);
+  const deny = answer.cachePolicy.deny.map((p) => `${target.base}/${p}`);
   if (own.Effect === 'Deny' && !deny.includes(methodArn)) deny.push(methodArn);
   const statements = [];
   if (allow.length > 0) statements.push({ Action: 'execute-api:Invoke', Effect: 'Allow', Resource: allow });

@@ -32,6 +32,8 @@ function createEdgeViewerRequestHandler(options, api) {
     const answer = await core.decide({
       kind: 'edge-viewer-request',
       token,
+      // The core routes the path in normal form, and the request goes on with exactly that path.
+      forwardsNormalizedPath: true,
       http: {
         method: typeof request.method === 'string' ? request.method : 'GET',
         path: request.uri,
@@ -41,7 +43,9 @@ function createEdgeViewerRequestHandler(options, api) {
       },
     });
     if (!answer.authenticated) return respond('401', 'Unauthorized', { message: 'Unauthorized' }, 'Bearer error="invalid_token"');
-    if (answer.decision !== 'ALLOW') return respond('403', 'Forbidden', { message: 'Forbidden' });
+    if ((answer.errors || []).some((e) => e.code === 'request.path_invalid')) return respond('400', 'Bad Request', { message: 'Bad Request' });
+    if (answer.decision !== 'ALLOW' || typeof answer.path !== 'string') return respond('403', 'Forbidden', { message: 'Forbidden' });
+    request.uri = answer.path;
     if (stripAuthorization) delete headers.authorization;
     if (principalHeader && answer.principal) {
       headers[principalHeader] = [{ key: principalHeader, value: `${answer.principal.entityType}::${JSON.stringify(answer.principal.entityId)}` }];
@@ -55,12 +59,18 @@ function first(list) {
   return Array.isArray(list) && list[0] && typeof list[0].value === 'string' ? list[0].value : undefined;
 }
 
+/** A cookie's value; a value with a malformed percent escape is no value (the request then has no token). */
 function cookie(list, name) {
   if (!Array.isArray(list)) return undefined;
   for (const entry of list) {
     for (const part of String(entry && entry.value).split(';')) {
       const [key, ...rest] = part.trim().split('=');
-      if (key === name) return decodeURIComponent(rest.join('='));
+      if (key !== name) continue;
+      try {
+        return decodeURIComponent(rest.join('='));
+      } catch {
+        return undefined;
+      }
     }
   }
   return undefined;

@@ -1,0 +1,173 @@
+// Attacks on the packed package's adapters and key fetching, each tried in every form the input can take:
+// paths that an origin would read differently from the router, cookies with bad escapes, identity sources
+// that could mint each other's users, discovery documents for another issuer, key sets that never end.
+// docs/security.md names these tests beside the claims they prove.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { createRestApiAuthorizer, createHttpApiAuthorizer, createEdgeViewerRequestHandler } from 'cedar-authorizer/aws';
+import { Authorizer, readStoreFolder } from 'cedar-authorizer';
+import { root, store, signingKey, mint, idClaims, NOW, COGNITO_ISSUER } from './helpers.mjs';
+
+const key = signingKey('k1');
+const routesStore = path.join(root, 'tests/fixtures/routes-store');
+const base = { jwks: { [COGNITO_ISSUER]: { keys: [key.jwk] } }, fetchKeys: false, clock: () => NOW * 1000, logger: false };
+const rider = mint(key, idClaims('rider', ['Riders']));
+const arn = (method, p) => `arn:aws:execute-api:us-east-1:123456789012:abcdef123/prod/${method}${p}`;
+
+/** The routes store without its header-dependent route (which policyScope 'all-routes' refuses). */
+function routesWithoutHeaders() {
+  const files = readStoreFolder(routesStore);
+  const config = JSON.parse(files['authorizer.json']);
+  config.routes = config.routes.filter((r) => !JSON.stringify(r.context ?? {}).includes('{header.'));
+  files['authorizer.json'] = JSON.stringify(config);
+  return { files };
+}
+
+function edgeEvent(uri, headers = {}) {
+  return { Records: [{ cf: { config: {}, request: { clientIp: '203.0.113.1', method: 'GET', uri, querystring: '', headers } } }] };
+}
+const bearer = (token) => ({ authorization: [{ key: 'Authorization', value: `Bearer ${token}` }] });
+
+test('the edge routes every spelling of a path as the origin will read it, and forwards that spelling', async () => {
+  const edge = createEdgeViewerRequestHandler({ ...base, bundle: routesStore });
+  // A rider may use the catch-all, not /admin/...: every spelling of /admin/x is refused.
+  const allowed = await edge(edgeEvent('/x/y', bearer(rider)));
+  assert.equal(allowed.uri, '/x/y');
+  for (const uri of ['/admin/x', '/./admin/x', '/foo/../admin/x', '/riders/7/../../admin/x', '/%61dmin/x', '//admin//x', '/%2E%2E/admin/x', '/riders/%2e%2e/%2e%2E/admin/x']) {
+    const answer = await edge(edgeEvent(uri, bearer(rider)));
+    assert.equal(answer.status, '403', `${uri}: ${JSON.stringify(answer)}`);
+  }
+  // What cannot be normalized safely is a 400, never forwarded.
+  for (const uri of ['/admin%2Fx', '/admin%2fx', '/admin;x/y', '/a\\admin', '/x%zz', '/x%00', '/x%5Cadmin']) {
+    const answer = await edge(edgeEvent(uri, bearer(rider)));
+    assert.equal(answer.status, '400', `${uri}: ${JSON.stringify(answer)}`);
+  }
+  // An allowed path not in normal form goes on in normal form: the origin sees what was decided.
+  const normalized = await edge(edgeEvent('/x/./y/../z', bearer(rider)));
+  assert.equal(normalized.uri, '/x/z', JSON.stringify(normalized));
+  const decoded = await edge(edgeEvent('/x/%7e%61', bearer(rider)));
+  assert.equal(decoded.uri, '/x/~a');
+});
+
+test('a malformed percent escape in a cookie is a 401, never an exception', async () => {
+  const edge = createEdgeViewerRequestHandler({ ...base, bundle: store('rides'), tokenCookie: 'id_token' });
+  for (const value of ['id_token=%E0%A4%A', 'id_token=%', `id_token=${rider}%zz`, 'theme=%ff; id_token=%']) {
+    const answer = await edge(edgeEvent('/riders', { cookie: [{ key: 'Cookie', value }] }));
+    assert.equal(answer.status, '401', value);
+  }
+  const good = await edge(edgeEvent('/riders', { cookie: [{ key: 'Cookie', value: `theme=%ff; id_token=${rider}` }] }));
+  assert.equal(good.uri, '/riders', 'a bad escape in another cookie does not hide the token');
+});
+
+test('API Gateway handlers refuse a path that is not in normal form, where they cannot change what is forwarded', async () => {
+  const rest = createRestApiAuthorizer({ ...base, bundle: routesStore });
+  const httpApi = createHttpApiAuthorizer({ ...base, bundle: routesStore });
+  for (const p of ['/./admin/x', '/foo/../admin/x', '/%61dmin/x', '//admin//x', '/admin%2Fx', '/admin;x/y']) {
+    const viaRest = await rest({ type: 'REQUEST', methodArn: arn('GET', p), httpMethod: 'GET', path: p, headers: { Authorization: `Bearer ${rider}` } });
+    assert.equal(viaRest.policyDocument.Statement[0].Effect, 'Deny', `REST ${p}`);
+    const viaHttp = await httpApi({ version: '2.0', routeKey: '$default', rawPath: p, identitySource: [rider], headers: {}, requestContext: { http: { method: 'GET', path: p } } });
+    assert.equal(viaHttp.isAuthorized, false, `HTTP API ${p}`);
+  }
+  const viaHttp = await httpApi({ version: '2.0', routeKey: 'ANY /{proxy+}', rawPath: '/x/y', identitySource: [rider], headers: {}, requestContext: { http: { method: 'GET', path: '/x/y' } } });
+  assert.equal(viaHttp.isAuthorized, true, 'a normal path through the catch-all');
+});
+
+test("policyScope 'all-routes' refuses at start-up a store whose routes read headers, which a token-keyed cache cannot tell apart", () => {
+  assert.throws(() => createRestApiAuthorizer({ ...base, bundle: routesStore, policyScope: 'all-routes' }), { code: 'config.invalid', message: /GET \/tenant.*headers/ });
+  assert.throws(() => createHttpApiAuthorizer({ ...base, bundle: routesStore, responseType: 'iam', policyScope: 'all-routes' }), { code: 'config.invalid' });
+  assert.doesNotThrow(() => createRestApiAuthorizer({ ...base, bundle: routesWithoutHeaders(), policyScope: 'all-routes' }));
+  assert.doesNotThrow(() => createRestApiAuthorizer({ ...base, bundle: routesStore, policyScope: 'route' }));
+});
+
+test('identity sources that could mint the same principal are refused at load, naming both', () => {
+  const files = readStoreFolder(store('rides'));
+  const config = JSON.parse(files['authorizer.json']);
+  config.identitySources.push({
+    principalEntityType: 'Rides::CognitoUser',
+    configuration: { openIdConnectConfiguration: { issuer: 'https://idp.example', groupConfiguration: { groupClaim: 'groups', groupEntityType: 'Rides::CognitoUserGroup' }, tokenSelection: { identityTokenOnly: { clientIds: ['web'], principalIdClaim: 'email' } } } },
+  });
+  files['authorizer.json'] = JSON.stringify(config);
+  assert.throws(() => Authorizer.loadSync({ files }, base), (e) => e.name === 'AuthorizerLoadError' && /https:\/\/idp\.example/.test(e.message) && /cognito-idp\.us-east-1/.test(e.message));
+});
+
+test('a source that accepts any client is a warning at load, through onWarning or the handler log', () => {
+  const files = readStoreFolder(store('rides'));
+  const config = JSON.parse(files['authorizer.json']);
+  config.identitySources[0].configuration.cognitoUserPoolConfiguration.clientIds = [];
+  files['authorizer.json'] = JSON.stringify(config);
+  const warnings = [];
+  Authorizer.loadSync({ files }, { ...base, onWarning: (w) => warnings.push(w) });
+  assert.equal(warnings.length, 1);
+  assert.match(warnings[0], /no `clientIds`/);
+  const lines = [];
+  createRestApiAuthorizer({ ...base, bundle: { files }, logger: (l) => lines.push(l) });
+  assert.ok(lines.some((l) => JSON.parse(l).warning?.includes('clientIds')), lines.join('\n'));
+});
+
+// ---- OpenID Connect discovery and key set limits, with an injected fetch --------------------------
+
+const oidcStore = path.join(root, 'tests/fixtures/oidc-store');
+const ISSUER = 'https://login.corp.example';
+const oidcToken = mint(key, { iss: ISSUER, aud: 'portal', employee_id: 'e1', email: 'e1@corp.example', teams: ['platform'], iat: NOW - 60, exp: NOW + 3600 });
+const read = { identityToken: oidcToken, action: { actionType: 'Corp::Action', actionId: 'read' }, resource: { entityType: 'Corp::Doc', entityId: 'd' } };
+
+function fetchFrom(routes) {
+  return async (url) => {
+    const handler = routes[url];
+    if (!handler) return new Response('not found', { status: 404 });
+    return handler();
+  };
+}
+const json = (body, headers = {}) => () => new Response(JSON.stringify(body), { status: 200, headers: { 'content-type': 'application/json', ...headers } });
+
+test('OIDC discovery: the document must name the configured issuer and an https jwks_uri', async () => {
+  const discovery = `${ISSUER}/.well-known/openid-configuration`;
+  const jwksUrl = 'https://keys.corp.example/jwks.json';
+  const cases = [
+    [{ issuer: ISSUER, jwks_uri: jwksUrl }, 'ALLOW', null],
+    [{ issuer: 'https://evil.example', jwks_uri: jwksUrl }, 'DENY', /is for issuer `https:\/\/evil.example`/],
+    [{ jwks_uri: jwksUrl }, 'DENY', /names no `issuer`/],
+    [{ issuer: `${ISSUER}/`, jwks_uri: jwksUrl }, 'DENY', /is for issuer/],
+    [{ issuer: ISSUER, jwks_uri: 'http://keys.corp.example/jwks.json' }, 'DENY', /not https/],
+  ];
+  for (const [document, decision, why] of cases) {
+    const fetch = fetchFrom({ [discovery]: json(document), [jwksUrl]: json({ keys: [key.jwk] }), 'http://keys.corp.example/jwks.json': json({ keys: [key.jwk] }) });
+    const authorizer = await Authorizer.load(oidcStore, { fetch, clock: () => NOW * 1000 });
+    const answer = await authorizer.isAuthorizedWithToken(read);
+    assert.equal(answer.decision, decision, `${JSON.stringify(document)}: ${JSON.stringify(answer)}`);
+    if (why) assert.match(answer.errors[0].errorDescription, why, JSON.stringify(answer.errors));
+  }
+});
+
+test('a key set is read no further than the byte limit, counted in bytes', async () => {
+  const jwksUrl = 'https://keys.corp.example/jwks.json';
+  let pulled = 0;
+  const endless = () =>
+    new Response(
+      new ReadableStream({
+        pull(controller) {
+          pulled += 64 * 1024;
+          controller.enqueue(new Uint8Array(64 * 1024).fill(0x20));
+        },
+      }),
+      { status: 200, headers: { 'content-type': 'application/json' } },
+    );
+  const authorizer = await Authorizer.load(oidcStore, { fetch: fetchFrom({ [jwksUrl]: endless }), jwksUris: { [ISSUER]: jwksUrl }, clock: () => NOW * 1000 });
+  const answer = await authorizer.isAuthorizedWithToken(read);
+  assert.equal(answer.decision, 'DENY');
+  assert.match(answer.errors[0].errorDescription, /over the limit of 524288/);
+  assert.ok(pulled <= 524288 + 3 * 64 * 1024, `read ${pulled} bytes of an endless body`);
+
+  // A declared length over the limit is refused before the body is read.
+  let bodyRead = false;
+  const declared = () => ({ ok: true, status: 200, headers: new Headers({ 'content-length': String(10 * 1024 * 1024) }), body: null, arrayBuffer: async () => { bodyRead = true; return new ArrayBuffer(0); } });
+  const second = await Authorizer.load(oidcStore, { fetch: fetchFrom({ [jwksUrl]: declared }), jwksUris: { [ISSUER]: jwksUrl }, clock: () => NOW * 1000 });
+  assert.match((await second.isAuthorizedWithToken(read)).errors[0].errorDescription, /over the limit/);
+  assert.equal(bodyRead, false);
+
+  // Multi-byte characters count as bytes: 300,000 three-byte characters are 900,000 bytes.
+  const wide = () => new Response(JSON.stringify({ keys: [key.jwk], pad: '\u20ac'.repeat(300_000) }), { status: 200 });
+  const third = await Authorizer.load(oidcStore, { fetch: fetchFrom({ [jwksUrl]: wide }), jwksUris: { [ISSUER]: jwksUrl }, clock: () => NOW * 1000 });
+  assert.match((await third.isAuthorizedWithToken(read)).errors[0].errorDescription, /over the limit/);
+});
