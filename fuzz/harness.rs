@@ -113,7 +113,9 @@ pub fn request(data: &[u8]) {
         let indexed = authorizer.is_authorized(&value);
         let full = authorizer.is_authorized_unindexed(&value);
         assert_eq!(summary(&indexed), summary(&full), "the index and full evaluation disagree");
-        let _ = authorizer.batch_is_authorized(&json!({ "requests": [value.clone(), value.clone()], "entities": value.get("entities") }));
+        let _ = authorizer.batch_is_authorized(
+            &json!({ "requests": [value.clone(), value.clone()], "entities": value.get("entities") }),
+        );
     };
     SAAS.with(check);
     RIDES.with(check);

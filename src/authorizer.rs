@@ -11,9 +11,9 @@ use cedar_policy::{Context, Entities, Entity, EntityUid, Request};
 use serde_json::{Map, Value};
 
 use crate::avp::{self, Answer, BatchAnswer, BatchResult, Decision, DeterminingPolicy, RequestParts};
+use crate::bundle::LoadError;
 #[cfg(feature = "authoring")]
 use crate::bundle::{self, Bundle};
-use crate::bundle::LoadError;
 use crate::compiled::{self, CompiledBundle};
 use crate::diagnostics::error_chain;
 use crate::entity_cache::EntityCache;
@@ -21,9 +21,9 @@ use crate::errors::{codes, ErrorItem};
 use crate::policy_index::PolicyIndex;
 use crate::routes::Routes;
 use crate::schema_types::SchemaTypes;
-use crate::store::{CompiledStore, PolicyEntry};
 #[cfg(feature = "authoring")]
 use crate::store::{self, StoreFiles};
+use crate::store::{CompiledStore, PolicyEntry};
 use crate::token::sources::{self, Issuers};
 use crate::with_token::TokenCache;
 
@@ -335,10 +335,7 @@ impl Authorizer {
     ) -> Result<Request, ErrorItem> {
         let schema = &self.store.schema;
         if !self.store.actions.contains(&action) {
-            return Err(ErrorItem::new(
-                codes::REQUEST_INVALID,
-                format!("action `{action}` is not in the schema"),
-            ));
+            return Err(ErrorItem::new(codes::REQUEST_INVALID, format!("action `{action}` is not in the schema")));
         }
         let context = Context::from_json_value(Value::Object(context), Some((schema, &action)))
             .map_err(|e| ErrorItem::new(codes::CONTEXT_INVALID, error_chain(&e)))?;

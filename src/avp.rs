@@ -98,16 +98,20 @@ fn malformed(message: impl Into<String>) -> ErrorItem {
 }
 
 fn object<'a>(value: &'a Value, what: &str) -> Result<&'a Map<String, Value>, ErrorItem> {
-    value
-        .as_object()
-        .ok_or_else(|| malformed(format!("{what} must be an object, found {}", short_json(value))))
+    value.as_object().ok_or_else(|| malformed(format!("{what} must be an object, found {}", short_json(value))))
 }
 
-fn uid_field(map: &Map<String, Value>, field: &str, type_key: &str, id_key: &str) -> Result<Option<EntityUid>, ErrorItem> {
+fn uid_field(
+    map: &Map<String, Value>,
+    field: &str,
+    type_key: &str,
+    id_key: &str,
+) -> Result<Option<EntityUid>, ErrorItem> {
     match map.get(field) {
         None | Some(Value::Null) => Ok(None),
         Some(value) => {
-            let entity = EntityRef::from_value_with(value, type_key, id_key).map_err(|e| malformed(format!("`{field}`: {e}")))?;
+            let entity = EntityRef::from_value_with(value, type_key, id_key)
+                .map_err(|e| malformed(format!("`{field}`: {e}")))?;
             entity.to_uid().map(Some).map_err(|e| malformed(format!("`{field}`: {e}")))
         }
     }
@@ -123,12 +127,7 @@ pub fn decode_request(value: &Value) -> Result<RequestParts, ErrorItem> {
     let resource = uid_field(map, "resource", "entityType", "entityId")?
         .ok_or_else(|| malformed("the request has no `resource` ({\"entityType\": \"...\", \"entityId\": \"...\"})"))?;
     let context = decode_context(map.get("context"))?;
-    Ok(RequestParts {
-        principal,
-        action,
-        resource,
-        context,
-    })
+    Ok(RequestParts { principal, action, resource, context })
 }
 
 /// A request's context: absent, `{"contextMap": {typed values}}`, `{"cedarJson": "<text>"}`, or a plain
@@ -141,7 +140,9 @@ pub fn decode_context(value: Option<&Value>) -> Result<Map<String, Value>, Error
             (1, Some(Value::Object(typed)), _) => typed_map_to_cedar(typed, "context").map_err(invalid),
             (1, _, Some(Value::String(text))) => match serde_json::from_str::<Value>(text) {
                 Ok(Value::Object(parsed)) => Ok(parsed),
-                Ok(other) => Err(invalid(format!("`context.cedarJson` must hold a JSON object, found {}", short_json(&other)))),
+                Ok(other) => {
+                    Err(invalid(format!("`context.cedarJson` must hold a JSON object, found {}", short_json(&other))))
+                }
                 Err(e) => Err(invalid(format!("`context.cedarJson` is not JSON: {e}"))),
             },
             _ => Ok(map.clone()),
@@ -161,10 +162,19 @@ pub fn decode_entities(value: Option<&Value>) -> Result<Vec<Value>, ErrorItem> {
             (Some(Value::Array(list)), None) => list.clone(),
             (None, Some(Value::String(text))) => match serde_json::from_str::<Value>(text) {
                 Ok(Value::Array(list)) => list,
-                Ok(other) => return Err(invalid(format!("`entities.cedarJson` must hold a JSON list, found {}", short_json(&other)))),
+                Ok(other) => {
+                    return Err(invalid(format!(
+                        "`entities.cedarJson` must hold a JSON list, found {}",
+                        short_json(&other)
+                    )))
+                }
                 Err(e) => return Err(invalid(format!("`entities.cedarJson` is not JSON: {e}"))),
             },
-            _ => return Err(invalid("`entities` must be a list, {\"entityList\": [...]} or {\"cedarJson\": \"...\"}".into())),
+            _ => {
+                return Err(invalid(
+                    "`entities` must be a list, {\"entityList\": [...]} or {\"cedarJson\": \"...\"}".into(),
+                ))
+            }
         },
         Some(other) => return Err(invalid(format!("`entities` must be a list, found {}", short_json(other)))),
     };

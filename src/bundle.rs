@@ -9,9 +9,9 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use crate::diagnostics::Diagnostic;
-use crate::store::{PolicyEntry, StoreSources};
 #[cfg(feature = "authoring")]
 use crate::store::{self, StoreFiles};
+use crate::store::{PolicyEntry, StoreSources};
 
 pub const BUNDLE_FORMAT: &str = "cedar-authorizer/bundle";
 pub const BUNDLE_FORMAT_VERSION: u32 = 1;
@@ -48,11 +48,7 @@ pub struct LoadError {
 
 impl LoadError {
     fn new(code: &str, message: impl Into<String>) -> Self {
-        LoadError {
-            code: code.into(),
-            message: message.into(),
-            diagnostics: Vec::new(),
-        }
+        LoadError { code: code.into(), message: message.into(), diagnostics: Vec::new() }
     }
 }
 
@@ -195,7 +191,10 @@ mod tests {
 
     fn rides_like() -> StoreFiles {
         [
-            ("schema.cedarschema", "namespace A { entity U; entity R; action go appliesTo { principal: U, resource: R }; }"),
+            (
+                "schema.cedarschema",
+                "namespace A { entity U; entity R; action go appliesTo { principal: U, resource: R }; }",
+            ),
             ("p.cedar", "permit(principal, action == A::Action::\"go\", resource);"),
         ]
         .iter()

@@ -42,11 +42,7 @@ pub struct CompiledBundle {
 }
 
 fn invalid(message: String) -> LoadError {
-    LoadError {
-        code: "bundle.invalid".into(),
-        message,
-        diagnostics: Vec::new(),
-    }
+    LoadError { code: "bundle.invalid".into(), message, diagnostics: Vec::new() }
 }
 
 /// Compiles a (validated) bundle.
@@ -69,7 +65,9 @@ pub fn compile(bundle: &crate::bundle::Bundle) -> Result<CompiledBundle, LoadErr
         SchemaFormat::Json => {
             let fragment = cedar_policy::SchemaFragment::from_json_str(&source.text)
                 .map_err(|e| invalid(format!("the schema does not parse: {}", error_chain(&e))))?;
-            let text = fragment.to_cedarschema().map_err(|e| invalid(format!("the schema cannot be printed: {}", error_chain(&e))))?;
+            let text = fragment
+                .to_cedarschema()
+                .map_err(|e| invalid(format!("the schema cannot be printed: {}", error_chain(&e))))?;
             (fragment, text)
         }
     };
@@ -81,7 +79,9 @@ pub fn compile(bundle: &crate::bundle::Bundle) -> Result<CompiledBundle, LoadErr
         hash: String::new(),
         source_hash: bundle.hash.clone(),
         namespace: compiled.namespace.clone(),
-        schema: fragment.to_json_value().map_err(|e| invalid(format!("the schema cannot be written as JSON: {}", error_chain(&e))))?,
+        schema: fragment
+            .to_json_value()
+            .map_err(|e| invalid(format!("the schema cannot be written as JSON: {}", error_chain(&e))))?,
         schema_types,
         policy_set: compiled
             .policies
@@ -113,7 +113,8 @@ pub fn from_value(value: Value) -> Result<CompiledBundle, LoadError> {
             diagnostics: Vec::new(),
         });
     }
-    let compiled: CompiledBundle = serde_json::from_value(value).map_err(|e| invalid(format!("the compiled bundle is not well formed: {e}")))?;
+    let compiled: CompiledBundle =
+        serde_json::from_value(value).map_err(|e| invalid(format!("the compiled bundle is not well formed: {e}")))?;
     let expected = hash_of(&compiled);
     if compiled.hash != expected {
         return Err(LoadError {
@@ -130,7 +131,8 @@ pub fn from_value(value: Value) -> Result<CompiledBundle, LoadError> {
 
 /// The Cedar objects of a compiled bundle.
 pub fn load(compiled: &CompiledBundle) -> Result<CompiledStore, LoadError> {
-    let schema = Schema::from_json_value(compiled.schema.clone()).map_err(|e| invalid(format!("the compiled schema does not load: {}", error_chain(&e))))?;
+    let schema = Schema::from_json_value(compiled.schema.clone())
+        .map_err(|e| invalid(format!("the compiled schema does not load: {}", error_chain(&e))))?;
     let policies = PolicySet::from_json_value(compiled.policy_set.clone())
         .map_err(|e| invalid(format!("the compiled policies do not load: {}", error_chain(&e))))?;
     let entities = Entities::from_json_value(Value::Array(compiled.entities.clone()), Some(&schema))

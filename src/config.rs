@@ -184,10 +184,7 @@ fn default_max_token_bytes() -> usize {
 
 impl Default for TokenValidation {
     fn default() -> Self {
-        TokenValidation {
-            clock_skew_seconds: default_leeway(),
-            max_token_bytes: default_max_token_bytes(),
-        }
+        TokenValidation { clock_skew_seconds: default_leeway(), max_token_bytes: default_max_token_bytes() }
     }
 }
 

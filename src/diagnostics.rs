@@ -68,10 +68,7 @@ impl Diagnostic {
     }
 
     pub fn warning(code: &str, message: impl Into<String>) -> Self {
-        Diagnostic {
-            severity: Severity::Warning,
-            ..Diagnostic::error(code, message)
-        }
+        Diagnostic { severity: Severity::Warning, ..Diagnostic::error(code, message) }
     }
 
     pub fn with_help(mut self, help: impl Into<String>) -> Self {
@@ -116,11 +113,7 @@ impl Diagnostic {
     ) -> Vec<Diagnostic> {
         let message = error_chain(err);
         let help = err.help().map(|h| h.to_string());
-        let base = Diagnostic {
-            severity,
-            help,
-            ..Diagnostic::error(code, message)
-        };
+        let base = Diagnostic { severity, help, ..Diagnostic::error(code, message) };
         let base = match file {
             Some((name, _)) => base.in_file(name),
             None => base,
@@ -173,11 +166,8 @@ pub fn offset_of(text: &str, line: usize, column: usize) -> usize {
         }
     }
     let line_text = text[start..].split('\n').next().unwrap_or("");
-    let byte_in_line = line_text
-        .char_indices()
-        .nth(column.saturating_sub(1))
-        .map(|(i, _)| i)
-        .unwrap_or(line_text.len());
+    let byte_in_line =
+        line_text.char_indices().nth(column.saturating_sub(1)).map(|(i, _)| i).unwrap_or(line_text.len());
     start + byte_in_line
 }
 
@@ -207,11 +197,7 @@ pub fn render(diagnostics: &[Diagnostic], sources: &dyn Fn(&str) -> Option<Strin
                     }
                     _ => 1,
                 };
-                out.push_str(&format!(
-                    "{pad} | {}{}\n",
-                    " ".repeat(start.column - 1),
-                    "^".repeat(width)
-                ));
+                out.push_str(&format!("{pad} | {}{}\n", " ".repeat(start.column - 1), "^".repeat(width)));
             }
             (Some(file), _, _) => out.push_str(&format!("  --> {file}\n")),
             _ => {}

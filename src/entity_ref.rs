@@ -18,10 +18,7 @@ pub struct EntityRef {
 
 impl EntityRef {
     pub fn new(entity_type: impl Into<String>, id: impl Into<String>) -> Self {
-        EntityRef {
-            entity_type: entity_type.into(),
-            id: id.into(),
-        }
+        EntityRef { entity_type: entity_type.into(), id: id.into() }
     }
 
     /// Reads any of the accepted forms. `type_key`/`id_key` name the Verified Permissions field names to
@@ -112,7 +109,11 @@ mod tests {
         ] {
             assert_eq!(EntityRef::from_value(&v), Ok(expected.clone()), "{v}");
         }
-        let action = EntityRef::from_value_with(&json!({"actionType": "App::Action", "actionId": "view"}), "actionType", "actionId");
+        let action = EntityRef::from_value_with(
+            &json!({"actionType": "App::Action", "actionId": "view"}),
+            "actionType",
+            "actionId",
+        );
         assert_eq!(action, Ok(EntityRef::new("App::Action", "view")));
         assert!(EntityRef::from_value(&json!({"entityType": "App::User"})).is_err());
         assert!(EntityRef::from_value(&json!(42)).is_err());

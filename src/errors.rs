@@ -39,12 +39,7 @@ pub struct ErrorItem {
 
 impl ErrorItem {
     pub fn new(code: &str, description: impl Into<String>) -> Self {
-        ErrorItem {
-            code: code.to_string(),
-            error_description: description.into(),
-            policy_id: None,
-            issuer: None,
-        }
+        ErrorItem { code: code.to_string(), error_description: description.into(), policy_id: None, issuer: None }
     }
 }
 

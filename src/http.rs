@@ -136,7 +136,8 @@ fn routable(input: &Value) -> Result<HttpRequest, ErrorItem> {
         Some(http) => HttpRequest::from_value(http)?,
         None => return Err(ErrorItem::new(codes::REQUEST_MALFORMED, "no `http` request")),
     };
-    let normal = path::normalize(&request.path).map_err(|e| ErrorItem::new(codes::PATH_INVALID, format!("path `{}`: {e}", request.path)))?;
+    let normal = path::normalize(&request.path)
+        .map_err(|e| ErrorItem::new(codes::PATH_INVALID, format!("path `{}`: {e}", request.path)))?;
     let forwards = input.get("forwardsNormalizedPath").and_then(Value::as_bool).unwrap_or(false);
     if normal != request.path && !forwards {
         return Err(ErrorItem::new(
@@ -202,7 +203,9 @@ impl Authorizer {
             "identity" | "id" => Ok(TokenKind::Identity),
             "access" => Ok(TokenKind::Access),
             "auto" => self.issuers.kind_of(token),
-            other => Err(crate::token::TokenError::new(token_codes::MALFORMED, format!("unknown token kind `{other}`"))),
+            other => {
+                Err(crate::token::TokenError::new(token_codes::MALFORMED, format!("unknown token kind `{other}`")))
+            }
         }?;
         let identity = self.identity(&[(kind, token)], now)?;
         Ok((identity, crate::bundle::hex(&crate::with_token::cache_key(&[(kind, token)]))))
@@ -242,27 +245,13 @@ impl Authorizer {
         } else {
             (None, None)
         };
-        HttpAnswer {
-            answer,
-            authenticated: true,
-            path: Some(request.path),
-            route: Some(route),
-            routes,
-            cache_policy,
-        }
+        HttpAnswer { answer, authenticated: true, path: Some(request.path), route: Some(route), routes, cache_policy }
     }
 
     fn refused(&self, identity: &Identity, error: ErrorItem, path: Option<String>) -> HttpAnswer {
         let mut answer = Answer::deny(error);
         answer.principal = Some(identity.mapped.principal.to_avp());
-        HttpAnswer {
-            answer,
-            authenticated: true,
-            path,
-            route: None,
-            routes: None,
-            cache_policy: None,
-        }
+        HttpAnswer { answer, authenticated: true, path, route: None, routes: None, cache_policy: None }
     }
 
     fn decide_route(&self, identity: &Identity, route: &RouteMatch, input: &Value) -> Answer {
@@ -283,7 +272,11 @@ impl Authorizer {
 
     /// Every route's decision for the principal: the table, and by route key the decision of each route
     /// that does not depend on the request.
-    fn every_route(&self, identity: &Identity, input: &Value) -> (Vec<RouteDecision>, std::collections::HashMap<String, Decision>) {
+    fn every_route(
+        &self,
+        identity: &Identity,
+        input: &Value,
+    ) -> (Vec<RouteDecision>, std::collections::HashMap<String, Decision>) {
         let empty = HttpRequest::default();
         let mut decisions = std::collections::HashMap::new();
         let table = self
@@ -365,7 +358,10 @@ impl Authorizer {
                 match decision {
                     Some(Decision::Allow) if !arn.contains(['*', '?', '$']) => push_unique(&mut exact.allow, arn),
                     Some(Decision::Allow) => {}
-                    _ => push_unique(&mut exact.deny, arn.chars().map(|c| if matches!(c, '*' | '?' | '$') { '?' } else { c }).collect()),
+                    _ => push_unique(
+                        &mut exact.deny,
+                        arn.chars().map(|c| if matches!(c, '*' | '?' | '$') { '?' } else { c }).collect(),
+                    ),
                 }
             }
         }
@@ -386,7 +382,9 @@ impl Authorizer {
         // The routes that may be allowed by a pattern, and the Deny patterns each needs: what its pattern
         // matches beyond the route, paths not in normal form, and the patterns of the routes that would win
         // over it on a path both match and that deny or depend on the request.
-        let refuses = |r: &crate::routes::Route| r.dependence != Dependence::None || decisions.get(&r.route_key) != Some(&Decision::Allow);
+        let refuses = |r: &crate::routes::Route| {
+            r.dependence != Dependence::None || decisions.get(&r.route_key) != Some(&Decision::Allow)
+        };
         let mut candidates: Vec<(Vec<String>, Vec<String>)> = Vec::new();
         for r in &self.routes.routes {
             if refuses(r) || r.literal_path().is_some() {

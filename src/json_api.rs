@@ -6,9 +6,9 @@ use serde_json::{json, Value};
 
 use crate::authorizer::Authorizer;
 use crate::avp::Answer;
-use crate::bundle::LoadError;
 #[cfg(feature = "authoring")]
 use crate::bundle;
+use crate::bundle::LoadError;
 #[cfg(feature = "authoring")]
 use crate::diagnostics::{self, Diagnostic};
 use crate::errors::{codes, ErrorItem};
@@ -112,7 +112,9 @@ pub fn manifest(authorizer: &Authorizer) -> String {
 pub fn run_tests(authorizer: &Authorizer, files_json: &str) -> String {
     match parse_files(files_json) {
         Ok(files) => to_json(&policy_tests::run(authorizer, &files)),
-        Err(e) => to_json(&json!({ "cases": [], "passed": 0, "failed": 0, "diagnostics": [Diagnostic::error(&e.code, e.message)] })),
+        Err(e) => to_json(
+            &json!({ "cases": [], "passed": 0, "failed": 0, "diagnostics": [Diagnostic::error(&e.code, e.message)] }),
+        ),
     }
 }
 

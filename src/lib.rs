@@ -18,9 +18,9 @@ pub mod http;
 pub mod iam;
 pub mod json_api;
 pub mod path;
+pub mod policy_index;
 #[cfg(feature = "authoring")]
 pub mod policy_tests;
-pub mod policy_index;
 pub mod routes;
 pub mod schema_types;
 pub mod store;

@@ -51,12 +51,17 @@ fn normalize_escapes(path: &str) -> Result<String, PathError> {
     while i < bytes.len() {
         match bytes[i] {
             b'%' => {
-                let (Some(hi), Some(lo)) = (bytes.get(i + 1).copied().and_then(hex_value), bytes.get(i + 2).copied().and_then(hex_value)) else {
+                let (Some(hi), Some(lo)) =
+                    (bytes.get(i + 1).copied().and_then(hex_value), bytes.get(i + 2).copied().and_then(hex_value))
+                else {
                     return Err(PathError("the path has a `%` that is not followed by two hex digits".into()));
                 };
                 let byte = hi * 16 + lo;
                 match byte {
-                    b'/' | b'\\' => return Err(PathError(format!("the path has an encoded `{}` (`%{byte:02X}`), which an origin may read as a segment boundary", byte as char))),
+                    b'/' | b'\\' => return Err(PathError(format!(
+                        "the path has an encoded `{}` (`%{byte:02X}`), which an origin may read as a segment boundary",
+                        byte as char
+                    ))),
                     0 => return Err(PathError("the path has an encoded NUL (`%00`)".into())),
                     _ if is_unreserved(byte) => out.push(byte as char),
                     _ => out.push_str(&format!("%{byte:02X}")),
@@ -65,7 +70,11 @@ fn normalize_escapes(path: &str) -> Result<String, PathError> {
             }
             b'\\' => return Err(PathError("the path has a backslash, which some origins read as `/`".into())),
             0 => return Err(PathError("the path has a NUL character".into())),
-            b';' => return Err(PathError("the path has a `;`: path parameters are stripped by some origins and not by others".into())),
+            b';' => {
+                return Err(PathError(
+                    "the path has a `;`: path parameters are stripped by some origins and not by others".into(),
+                ))
+            }
             _ => {
                 // Copy the whole character (paths may hold raw UTF-8).
                 let ch = path[i..].chars().next().unwrap_or('\u{fffd}');
@@ -194,7 +203,20 @@ mod tests {
 
     #[test]
     fn what_cannot_be_normalized_safely_is_refused() {
-        for path in ["/admin%2Fx", "/admin%2fx", "/a%5Cb", "/a\\b", "/a%00", "/a\u{0}b", "/a%", "/a%4", "/a%zz", "/admin;x/y", "riders", ""] {
+        for path in [
+            "/admin%2Fx",
+            "/admin%2fx",
+            "/a%5Cb",
+            "/a\\b",
+            "/a%00",
+            "/a\u{0}b",
+            "/a%",
+            "/a%4",
+            "/a%zz",
+            "/admin;x/y",
+            "riders",
+            "",
+        ] {
             assert!(normalize(path).is_err(), "{path:?} should be refused");
         }
     }

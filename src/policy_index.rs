@@ -38,7 +38,11 @@ pub struct Evaluation {
 }
 
 /// The actions of the schema a policy's action scope can match.
-fn matching_actions(constraint: &ActionConstraint, actions: &[EntityUid], action_entities: &Entities) -> Vec<EntityUid> {
+fn matching_actions(
+    constraint: &ActionConstraint,
+    actions: &[EntityUid],
+    action_entities: &Entities,
+) -> Vec<EntityUid> {
     let is_in = |action: &EntityUid, group: &EntityUid| {
         action == group || action_entities.ancestors(action).is_some_and(|mut a| a.any(|x| x == group))
     };
@@ -65,7 +69,8 @@ fn add(set: &mut PolicySet, policy: &Policy, all: &PolicySet) -> Result<(), Stri
     match (policy.template_id(), policy.template_links()) {
         (Some(template_id), Some(values)) => {
             if set.template(template_id).is_none() {
-                let template = all.template(template_id).ok_or_else(|| format!("template `{template_id}` is missing"))?;
+                let template =
+                    all.template(template_id).ok_or_else(|| format!("template `{template_id}` is missing"))?;
                 set.add_template(template.clone()).map_err(|e| e.to_string())?;
             }
             set.link(template_id.clone(), policy.id().clone(), values).map_err(|e| e.to_string())
@@ -102,7 +107,10 @@ impl PolicyIndex {
     pub fn candidates_for_action(&self, action: &EntityUid) -> usize {
         self.by_action
             .get(action)
-            .map(|g| g.any_principal.policies().count() + g.by_principal.values().map(|s| s.policies().count()).sum::<usize>())
+            .map(|g| {
+                g.any_principal.policies().count()
+                    + g.by_principal.values().map(|s| s.policies().count()).sum::<usize>()
+            })
             .unwrap_or(0)
     }
 

@@ -28,11 +28,11 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use crate::avp::{Answer, Decision};
-use crate::token::TokenKind;
 use crate::authorizer::Authorizer;
+use crate::avp::{Answer, Decision};
 use crate::diagnostics::Diagnostic;
 use crate::store::{StoreFiles, TESTS_DIR};
+use crate::token::TokenKind;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -95,18 +95,17 @@ impl TestReport {
 
 /// The test files of a store: `tests/*.json`.
 pub fn test_files(files: &StoreFiles) -> Vec<(&String, &String)> {
-    files
-        .iter()
-        .filter(|(path, _)| path.starts_with(TESTS_DIR) && path.ends_with(".json"))
-        .collect()
+    files.iter().filter(|(path, _)| path.starts_with(TESTS_DIR) && path.ends_with(".json")).collect()
 }
 
 /// Parses a test file, with a located diagnostic when it does not parse.
 pub fn parse_test_file(name: &str, text: &str) -> Result<TestFile, Diagnostic> {
     serde_json::from_str(text).map_err(|e| {
-        Diagnostic::error("tests.invalid", format!("invalid test file: {e}"))
-            .in_file(name)
-            .at_line_column(text, e.line(), e.column().max(1))
+        Diagnostic::error("tests.invalid", format!("invalid test file: {e}")).in_file(name).at_line_column(
+            text,
+            e.line(),
+            e.column().max(1),
+        )
     })
 }
 
@@ -126,10 +125,11 @@ pub fn run_case(authorizer: &Authorizer, file: &str, shared_entities: &[Value], 
         }
         request.insert("entities".into(), Value::Array(entities));
     }
-    let claim_sets: Vec<(TokenKind, &Map<String, Value>)> = [(TokenKind::Identity, "identityClaims"), (TokenKind::Access, "accessClaims")]
-        .into_iter()
-        .filter_map(|(kind, field)| case.request.get(field).and_then(Value::as_object).map(|claims| (kind, claims)))
-        .collect();
+    let claim_sets: Vec<(TokenKind, &Map<String, Value>)> =
+        [(TokenKind::Identity, "identityClaims"), (TokenKind::Access, "accessClaims")]
+            .into_iter()
+            .filter_map(|(kind, field)| case.request.get(field).and_then(Value::as_object).map(|claims| (kind, claims)))
+            .collect();
     let actual = if claim_sets.is_empty() {
         authorizer.is_authorized(&Value::Object(request))
     } else {
@@ -198,12 +198,7 @@ pub fn run(authorizer: &Authorizer, files: &StoreFiles) -> TestReport {
         }
     }
     let passed = cases.iter().filter(|c| c.passed).count();
-    TestReport {
-        failed: cases.len() - passed,
-        passed,
-        cases,
-        diagnostics,
-    }
+    TestReport { failed: cases.len() - passed, passed, cases, diagnostics }
 }
 
 /// A request's principal, action and resource in one short line: `User::"a" get /x App::"y"`.

@@ -200,7 +200,8 @@ impl HttpRequest {
     /// Reads `{method, path, routeKey, pathParameters, query, headers, sourceIp}`.
     pub fn from_value(value: &Value) -> Result<HttpRequest, ErrorItem> {
         let malformed = |m: &str| ErrorItem::new(crate::errors::codes::REQUEST_MALFORMED, m);
-        let method = value.get("method").and_then(Value::as_str).ok_or_else(|| malformed("the HTTP request has no `method`"))?;
+        let method =
+            value.get("method").and_then(Value::as_str).ok_or_else(|| malformed("the HTTP request has no `method`"))?;
         let path = match value.get("path") {
             None | Some(Value::Null) => "/",
             Some(Value::String(p)) => p.as_str(),
@@ -242,7 +243,9 @@ fn parse_segments(path: &str) -> Result<Vec<Segment>, String> {
             Some(name) if !name.is_empty() => Segment::Param(name.to_string()),
             _ => {
                 if part.contains(['{', '}']) {
-                    return Err(format!("segment `{part}` of `{path}` mixes text and a `{{parameter}}`: a parameter is a whole segment"));
+                    return Err(format!(
+                        "segment `{part}` of `{path}` mixes text and a `{{parameter}}`: a parameter is a whole segment"
+                    ));
                 }
                 Segment::Literal(part.to_string())
             }
@@ -274,12 +277,17 @@ impl Route {
         let (method, path, is_default) = match (&config.route, &config.method, &config.path) {
             (Some(key), None, None) if key == "$default" => ("ANY".to_string(), String::new(), true),
             (Some(key), None, None) => {
-                let (m, p) = key.split_once(' ').ok_or_else(|| format!("route key `{key}` is not `<METHOD> <path>` or `$default`"))?;
+                let (m, p) = key
+                    .split_once(' ')
+                    .ok_or_else(|| format!("route key `{key}` is not `<METHOD> <path>` or `$default`"))?;
                 (m.to_ascii_uppercase(), p.to_string(), false)
             }
             (None, Some(m), Some(p)) => (m.to_ascii_uppercase(), p.clone(), false),
             (None, None, Some(p)) => ("ANY".to_string(), p.clone(), false),
-            _ => return Err("give `method` and `path`, or `route` (an HTTP API route key such as `GET /riders/{id}` or `$default`)".into()),
+            _ => return Err(
+                "give `method` and `path`, or `route` (an HTTP API route key such as `GET /riders/{id}` or `$default`)"
+                    .into(),
+            ),
         };
         if !METHODS.contains(&method.as_str()) {
             return Err(format!("`{method}` is not an HTTP method or ANY"));
@@ -297,17 +305,27 @@ impl Route {
         let segments = parse_segments(&path)?;
         let route_key = if is_default { "$default".to_string() } else { format!("{method} {path}") };
         let ns = namespace.map(|n| format!("{n}::")).unwrap_or_default();
-        let action_id = config.action.clone().unwrap_or_else(|| if is_default { "$default".into() } else { format!("{} {}", method.to_ascii_lowercase(), path) });
+        let action_id = config.action.clone().unwrap_or_else(|| {
+            if is_default {
+                "$default".into()
+            } else {
+                format!("{} {}", method.to_ascii_lowercase(), path)
+            }
+        });
         let action = EntityRef::new(format!("{ns}Action"), action_id);
         let (resource_type, resource_id_template) = match &config.resource {
             Some(r) => (r.entity_type.clone(), r.id.clone()),
             None => {
-                let ns = namespace.ok_or("the store has no single namespace for the default resource: set `namespace` or give `resource`")?;
+                let ns = namespace.ok_or(
+                    "the store has no single namespace for the default resource: set `namespace` or give `resource`",
+                )?;
                 (format!("{ns}::Application"), ns.to_string())
             }
         };
         if config.context.contains_key("token") {
-            return Err("the context attribute `token` is filled from the access token: give this one another name".into());
+            return Err(
+                "the context attribute `token` is filled from the access token: give this one another name".into()
+            );
         }
         let resource_id = Template::parse(&resource_id_template)?;
         let mut dependence = resource_id.dependence();
@@ -494,7 +512,8 @@ impl Route {
                 }
             }
         }
-        let mut patterns: Vec<String> = self.policy_methods().into_iter().map(|m| format!("{m}/{path_pattern}")).collect();
+        let mut patterns: Vec<String> =
+            self.policy_methods().into_iter().map(|m| format!("{m}/{path_pattern}")).collect();
         // The router ignores a trailing slash (`/riders/` is `/riders`): a Deny covers that spelling too.
         if !for_allow && !path_pattern.is_empty() && !path_pattern.ends_with('*') {
             let with_slash: Vec<String> = patterns.iter().map(|p| format!("{p}/")).collect();
@@ -569,7 +588,11 @@ pub struct Routes {
 
 impl Routes {
     /// Problems a route has against the schema: an action or resource type it lacks.
-    pub fn check_against_schema(&self, actions: &std::collections::HashSet<cedar_policy::EntityUid>, types: &crate::schema_types::SchemaTypes) -> Vec<String> {
+    pub fn check_against_schema(
+        &self,
+        actions: &std::collections::HashSet<cedar_policy::EntityUid>,
+        types: &crate::schema_types::SchemaTypes,
+    ) -> Vec<String> {
         let mut problems = Vec::new();
         for route in &self.routes {
             match route.action.to_uid() {
@@ -600,7 +623,10 @@ impl Routes {
                         errors.push(if other.route_key == route.route_key {
                             format!("routes[{i}]: `{}` is listed twice", route.route_key)
                         } else {
-                            format!("routes[{i}]: `{}` is the same route as `{}` (only the parameter names differ)", route.route_key, other.route_key)
+                            format!(
+                                "routes[{i}]: `{}` is the same route as `{}` (only the parameter names differ)",
+                                route.route_key, other.route_key
+                            )
                         });
                     } else {
                         routes.push(route);
@@ -628,7 +654,9 @@ impl Routes {
         let parts = path::segments(&request.path);
         if let Some(key) = &request.route_key {
             let normalized = normalize_key(key, &request.method);
-            if let Some(route) = self.routes.iter().find(|r| r.route_key == normalized || (r.method.is_none() && any_key(&r.route_key) == any_key(&normalized))) {
+            if let Some(route) = self.routes.iter().find(|r| {
+                r.route_key == normalized || (r.method.is_none() && any_key(&r.route_key) == any_key(&normalized))
+            }) {
                 let mut params = route.match_segments(&parts, self.case_sensitive).unwrap_or_default();
                 params.extend(request.path_parameters.clone());
                 return route.resolve(request, &params);
@@ -648,10 +676,9 @@ impl Routes {
                 }
                 route.resolve(request, &params)
             }
-            None => Err(ErrorItem::new(
-                codes::NOT_FOUND,
-                format!("no route for `{} {}`", request.method, request.path),
-            )),
+            None => {
+                Err(ErrorItem::new(codes::NOT_FOUND, format!("no route for `{} {}`", request.method, request.path)))
+            }
         }
     }
 }
@@ -687,11 +714,7 @@ mod tests {
     }
 
     fn request(method: &str, path: &str) -> HttpRequest {
-        HttpRequest {
-            method: method.into(),
-            path: path.into(),
-            ..Default::default()
-        }
+        HttpRequest { method: method.into(), path: path.into(), ..Default::default() }
     }
 
     #[test]
@@ -762,7 +785,8 @@ mod tests {
             { "method": "GET", "path": "/y", "resource": { "type": "App::Doc", "id": "{nope}" } },
             { "method": "GET", "path": "/z" }, { "method": "GET", "path": "/z" },
             { "route": "GET" },
-        ]})).expect("config");
+        ]}))
+        .expect("config");
         let errors = Routes::compile(&config, Some("App")).unwrap_err();
         assert_eq!(errors.len(), 6, "{errors:?}");
     }

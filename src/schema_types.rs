@@ -40,7 +40,9 @@ impl SchemaTypes {
     pub fn from_source(source: &SchemaSource) -> SchemaTypes {
         let cedar_text = match source.format {
             SchemaFormat::Cedar => Some(source.text.clone()),
-            SchemaFormat::Json => SchemaFragment::from_json_str(&source.text).ok().and_then(|f| f.to_cedarschema().ok()),
+            SchemaFormat::Json => {
+                SchemaFragment::from_json_str(&source.text).ok().and_then(|f| f.to_cedarschema().ok())
+            }
         };
         cedar_text
             .and_then(|text| cedar_policy::schema_str_to_json_with_resolved_types(&text).ok())
@@ -66,20 +68,27 @@ impl SchemaTypes {
                 });
                 types.entity_shapes.insert(qualify(ns, name), shape.unwrap_or_default());
                 let parents = def.get("memberOfTypes").and_then(Value::as_array).into_iter().flatten();
-                let parents = parents.filter_map(Value::as_str).map(|p| if p.contains("::") { p.to_string() } else { qualify(ns, p) });
+                let parents = parents.filter_map(Value::as_str).map(|p| {
+                    if p.contains("::") {
+                        p.to_string()
+                    } else {
+                        qualify(ns, p)
+                    }
+                });
                 types.member_of.insert(qualify(ns, name), parents.collect());
             }
             for (name, def) in body.get("actions").and_then(Value::as_object).into_iter().flatten() {
-                let context = def
-                    .get("appliesTo")
-                    .and_then(|a| a.get("context"))
-                    .and_then(|c| resolve(c, &common, 0))
-                    .and_then(|t| match t {
-                        CedarType::Record(r) => Some(r),
-                        _ => None,
-                    });
+                let context =
+                    def.get("appliesTo").and_then(|a| a.get("context")).and_then(|c| resolve(c, &common, 0)).and_then(
+                        |t| match t {
+                            CedarType::Record(r) => Some(r),
+                            _ => None,
+                        },
+                    );
                 let action_type = qualify(ns, "Action");
-                types.action_contexts.insert(format!("{action_type}::{}", Value::String(name.clone())), context.unwrap_or_default());
+                types
+                    .action_contexts
+                    .insert(format!("{action_type}::{}", Value::String(name.clone())), context.unwrap_or_default());
             }
         }
         types

@@ -123,4 +123,3 @@ pub struct CompiledStore {
 mod compile;
 #[cfg(feature = "authoring")]
 pub use compile::{check, compile, has_errors, parse_uid, policy_spans, sources_from_files};
-

@@ -85,14 +85,16 @@ pub fn entity_to_cedar(item: &Value, index: usize) -> Result<Value, String> {
     if map.contains_key("uid") {
         return Ok(item.clone());
     }
-    let identifier = map
-        .get("identifier")
-        .ok_or_else(|| format!("entity {index}: needs `identifier` (Verified Permissions form) or `uid` (Cedar form)"))?;
+    let identifier = map.get("identifier").ok_or_else(|| {
+        format!("entity {index}: needs `identifier` (Verified Permissions form) or `uid` (Cedar form)")
+    })?;
     let uid = EntityRef::from_value(identifier).map_err(|e| format!("entity {index}: {e}"))?;
     let path = format!("{uid}");
     let attrs = match map.get("attributes") {
         Some(Value::Object(attrs)) => typed_map_to_cedar(attrs, &path)?,
-        Some(other) => return Err(format!("entity {path}: `attributes` must be an object, found {}", short_json(other))),
+        Some(other) => {
+            return Err(format!("entity {path}: `attributes` must be an object, found {}", short_json(other)))
+        }
         None => Map::new(),
     };
     let tags = match map.get("tags") {

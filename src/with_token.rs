@@ -191,10 +191,8 @@ impl Authorizer {
                 return Ok(identity);
             }
         }
-        let verified: Vec<VerifiedToken> = tokens
-            .iter()
-            .map(|(kind, token)| self.issuers.verify(token, *kind, now))
-            .collect::<Result<_, _>>()?;
+        let verified: Vec<VerifiedToken> =
+            tokens.iter().map(|(kind, token)| self.issuers.verify(token, *kind, now)).collect::<Result<_, _>>()?;
         let identity = Arc::new(self.identity_from_verified(&verified)?);
         if let Ok(mut cache) = self.token_cache.lock() {
             cache.insert(key, identity.clone(), now);
@@ -206,7 +204,10 @@ impl Authorizer {
     pub fn identity_from_verified(&self, verified: &[VerifiedToken]) -> Result<Identity, TokenError> {
         let first = verified.first().ok_or_else(|| TokenError::new(codes::MISSING, "no token"))?;
         if verified.iter().any(|v| v.source != first.source) {
-            return Err(TokenError::new(codes::PRINCIPAL_MISMATCH, "the ID token and the access token come from different issuers"));
+            return Err(TokenError::new(
+                codes::PRINCIPAL_MISMATCH,
+                "the ID token and the access token come from different issuers",
+            ));
         }
         let source = self
             .issuers
@@ -216,9 +217,12 @@ impl Authorizer {
         let refs: Vec<&VerifiedToken> = verified.iter().collect();
         let mapped = mapping::map_identity(source, &refs, &self.types)?;
         let entities = self.identity_entities(&mapped)?;
-        let merged = self
-            .entities_with_parsed(Vec::new(), entities.clone())
-            .map_err(|e| TokenError::new(codes::MAPPING_INVALID, format!("the token's entities do not fit the store's: {}", e.error_description)))?;
+        let merged = self.entities_with_parsed(Vec::new(), entities.clone()).map_err(|e| {
+            TokenError::new(
+                codes::MAPPING_INVALID,
+                format!("the token's entities do not fit the store's: {}", e.error_description),
+            )
+        })?;
         Ok(Identity {
             entities,
             merged,
@@ -232,9 +236,14 @@ impl Authorizer {
         let statics = &self.store.entities;
         let known = |r: &EntityRef| r.to_uid().map(|uid| statics.get(&uid).is_some()).unwrap_or(false);
         let json = mapped.entities_json(&known);
-        let wanted: Vec<_> = std::iter::once(&mapped.principal).chain(mapped.groups.iter()).filter_map(|r| r.to_uid().ok()).collect();
-        let parsed = Entities::from_json_value(Value::Array(json), Some(&self.store.schema))
-            .map_err(|e| TokenError::new(codes::MAPPING_INVALID, format!("the token does not map to valid entities: {}", error_chain(&e))))?;
+        let wanted: Vec<_> =
+            std::iter::once(&mapped.principal).chain(mapped.groups.iter()).filter_map(|r| r.to_uid().ok()).collect();
+        let parsed = Entities::from_json_value(Value::Array(json), Some(&self.store.schema)).map_err(|e| {
+            TokenError::new(
+                codes::MAPPING_INVALID,
+                format!("the token does not map to valid entities: {}", error_chain(&e)),
+            )
+        })?;
         Ok(parsed.iter().filter(|e| wanted.contains(&e.uid())).cloned().collect())
     }
 
@@ -265,10 +274,9 @@ impl Authorizer {
     pub fn batch_is_authorized_with_token(&self, input: &Value, now: u64) -> BatchAnswer {
         let requests = input.get("requests").and_then(Value::as_array).cloned().unwrap_or_default();
         let identity = tokens_of(input).and_then(|tokens| self.identity(&tokens, now).map_err(ErrorItem::from));
-        let prepared = identity
-            .as_ref()
-            .map_err(Clone::clone)
-            .and_then(|identity| self.caller_entities(identity, input.get("entities")).map(|entities| (identity, entities)));
+        let prepared = identity.as_ref().map_err(Clone::clone).and_then(|identity| {
+            self.caller_entities(identity, input.get("entities")).map(|entities| (identity, entities))
+        });
         let results = requests
             .into_iter()
             .map(|request| {
@@ -285,7 +293,11 @@ impl Authorizer {
     /// The caller's entities merged with the token's. Entities of a principal or group type of any identity
     /// source are refused, whatever form they are written in and whatever the token says: only a verified
     /// token may bring a principal or its groups (as in Verified Permissions).
-    fn caller_entities<'i>(&self, identity: &'i Identity, given: Option<&Value>) -> Result<Cow<'i, Entities>, ErrorItem> {
+    fn caller_entities<'i>(
+        &self,
+        identity: &'i Identity,
+        given: Option<&Value>,
+    ) -> Result<Cow<'i, Entities>, ErrorItem> {
         let list = avp::decode_entities(given)?;
         if list.is_empty() {
             return Ok(Cow::Borrowed(&identity.merged));
@@ -314,7 +326,10 @@ impl Authorizer {
         };
         if parts.principal.is_some() {
             return with_principal(
-                Answer::deny(ErrorItem::new(request_codes::REQUEST_MALFORMED, "a token request takes its principal from the token, not from `principal`")),
+                Answer::deny(ErrorItem::new(
+                    request_codes::REQUEST_MALFORMED,
+                    "a token request takes its principal from the token, not from `principal`",
+                )),
                 identity,
             );
         }
@@ -323,13 +338,18 @@ impl Authorizer {
             .skipped
             .iter()
             .filter(|s| s.mismatch)
-            .map(|s| ErrorItem::new("mapping.claim_skipped", format!("claim `{}` was left out: it {}", s.claim, s.reason)))
+            .map(|s| {
+                ErrorItem::new("mapping.claim_skipped", format!("claim `{}` was left out: it {}", s.claim, s.reason))
+            })
             .collect();
         // Whenever a token is given, `context.token` is the authorizer's alone: from the access token, or
         // absent. A caller's value is refused in every form (it arrives here decoded).
         if parts.context.contains_key("token") {
             return with_principal(
-                Answer::deny(ErrorItem::new(request_codes::CONTEXT_INVALID, "`context.token` is filled from the access token; a request with a token may not set it")),
+                Answer::deny(ErrorItem::new(
+                    request_codes::CONTEXT_INVALID,
+                    "`context.token` is filled from the access token; a request with a token may not set it",
+                )),
                 identity,
             );
         }
@@ -337,12 +357,12 @@ impl Authorizer {
             match mapping::context_token(claims, &self.types, &parts.action.to_string()) {
                 Ok(Some((token, skipped))) => {
                     parts.context.insert("token".into(), token);
-                    warnings.extend(
-                        skipped
-                            .iter()
-                            .filter(|s| s.mismatch)
-                            .map(|s| ErrorItem::new("mapping.claim_skipped", format!("claim `{}` was left out: it {}", s.claim, s.reason))),
-                    );
+                    warnings.extend(skipped.iter().filter(|s| s.mismatch).map(|s| {
+                        ErrorItem::new(
+                            "mapping.claim_skipped",
+                            format!("claim `{}` was left out: it {}", s.claim, s.reason),
+                        )
+                    }));
                 }
                 Ok(None) => {}
                 Err(e) => return with_principal(Answer::deny(e.into()), identity),
@@ -360,7 +380,10 @@ impl Authorizer {
     /// Maps claims as if they came from verified tokens (an ID token's, an access token's, or both) of the
     /// identity source their `iss` names (or the store's only one). For policy tests and the test bench:
     /// no signature, time, issuer or audience checks.
-    pub fn identity_from_claims(&self, claim_sets: &[(TokenKind, &Map<String, Value>)]) -> Result<Identity, TokenError> {
+    pub fn identity_from_claims(
+        &self,
+        claim_sets: &[(TokenKind, &Map<String, Value>)],
+    ) -> Result<Identity, TokenError> {
         let verified = claim_sets
             .iter()
             .map(|(kind, claims)| {
@@ -371,15 +394,16 @@ impl Authorizer {
                     None => None,
                 }
                 .ok_or_else(|| match iss {
-                    Some(iss) => TokenError::new(codes::WRONG_ISSUER, format!("issuer `{iss}` is not a configured identity source")),
-                    None => TokenError::new(codes::WRONG_ISSUER, "the claims have no `iss` and the store has no single identity source"),
+                    Some(iss) => TokenError::new(
+                        codes::WRONG_ISSUER,
+                        format!("issuer `{iss}` is not a configured identity source"),
+                    ),
+                    None => TokenError::new(
+                        codes::WRONG_ISSUER,
+                        "the claims have no `iss` and the store has no single identity source",
+                    ),
                 })?;
-                Ok(VerifiedToken {
-                    kind: *kind,
-                    source: index,
-                    claims: (*claims).clone(),
-                    valid_until: u64::MAX,
-                })
+                Ok(VerifiedToken { kind: *kind, source: index, claims: (*claims).clone(), valid_until: u64::MAX })
             })
             .collect::<Result<Vec<_>, TokenError>>()?;
         self.identity_from_verified(&verified)

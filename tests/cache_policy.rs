@@ -12,7 +12,8 @@ use serde_json::{json, Value};
 
 fn store() -> (Authorizer, Minter) {
     let minter = Minter::new();
-    let mut authorizer = Authorizer::from_files(&read_store(&root().join("tests/fixtures/routes-store"))).expect("routes store");
+    let mut authorizer =
+        Authorizer::from_files(&read_store(&root().join("tests/fixtures/routes-store"))).expect("routes store");
     authorizer.set_jwks(COGNITO_ISSUER, &minter.jwks()).expect("keys");
     (authorizer, minter)
 }
@@ -32,10 +33,39 @@ impl Rng {
     }
 }
 
-const METHODS: [&str; 11] = ["GET", "GET", "GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS", "get", "PROPFIND"];
+const METHODS: [&str; 11] =
+    ["GET", "GET", "GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS", "get", "PROPFIND"];
 const SEGMENTS: [&str; 30] = [
-    "riders", "riders", "me", "7", "payments", "admin", "x", "docs", "public", "secret", "tenant", "", ".", "..", "%2e", "%2E%2e",
-    "%61dmin", "a%2Fb", "RIDERS", "me;x", "a%20b", "%", "%zz", "*", "?", "$x", "pay%6Dents", "a\\b", "%00", "caf\u{e9}",
+    "riders",
+    "riders",
+    "me",
+    "7",
+    "payments",
+    "admin",
+    "x",
+    "docs",
+    "public",
+    "secret",
+    "tenant",
+    "",
+    ".",
+    "..",
+    "%2e",
+    "%2E%2e",
+    "%61dmin",
+    "a%2Fb",
+    "RIDERS",
+    "me;x",
+    "a%20b",
+    "%",
+    "%zz",
+    "*",
+    "?",
+    "$x",
+    "pay%6Dents",
+    "a\\b",
+    "%00",
+    "caf\u{e9}",
 ];
 
 /// A random request path: deeper paths, trailing slashes, dot segments, escapes of every kind.
@@ -66,11 +96,30 @@ fn direct(authorizer: &Authorizer, token: &str, arn: &str) -> Decision {
 #[test]
 fn a_cached_all_routes_policy_never_allows_what_a_direct_decision_denies() {
     let (authorizer, minter) = store();
-    let principals: [&[&str]; 8] = [&["Admin"], &["Riders"], &["Guests"], &[], &["Riders", "Guests"], &["Admin", "Riders"], &["Readers"], &["Readers", "Guests"]];
+    let principals: [&[&str]; 8] = [
+        &["Admin"],
+        &["Riders"],
+        &["Guests"],
+        &[],
+        &["Riders", "Guests"],
+        &["Admin", "Riders"],
+        &["Readers"],
+        &["Readers", "Guests"],
+    ];
     let own_requests = [
-        ("GET", "/riders"), ("GET", "/riders/me"), ("GET", "/riders/7"), ("POST", "/riders"), ("PUT", "/riders/7/payments"),
-        ("DELETE", "/riders/7/payments"), ("GET", "/admin/a/b"), ("GET", "/docs/public"), ("GET", "/docs/secret"),
-        ("GET", "/tenant"), ("GET", "/anything/else"), ("GET", "/"), ("PATCH", "/x"),
+        ("GET", "/riders"),
+        ("GET", "/riders/me"),
+        ("GET", "/riders/7"),
+        ("POST", "/riders"),
+        ("PUT", "/riders/7/payments"),
+        ("DELETE", "/riders/7/payments"),
+        ("GET", "/admin/a/b"),
+        ("GET", "/docs/public"),
+        ("GET", "/docs/secret"),
+        ("GET", "/tenant"),
+        ("GET", "/anything/else"),
+        ("GET", "/"),
+        ("PATCH", "/x"),
     ];
     let mut rng = Rng(0x5eed_cafe_f00d_beef);
     let (mut checked, mut allowed, mut policies) = (0, 0, 0);
@@ -84,7 +133,10 @@ fn a_cached_all_routes_policy_never_allows_what_a_direct_decision_denies() {
             policies += 1;
             let own = format!("{method}/{}", &path[1..]);
             if answer.answer.decision == Decision::Allow && path != "/tenant" {
-                assert!(policy.allows(&own), "{groups:?}: the policy for {method} {path} does not allow the request itself: {policy:?}");
+                assert!(
+                    policy.allows(&own),
+                    "{groups:?}: the policy for {method} {path} does not allow the request itself: {policy:?}"
+                );
             }
             for _ in 0..200 {
                 let arn = format!("{}/{}", *rng.pick(&METHODS), &random_path(&mut rng)[1..]);
@@ -114,7 +166,19 @@ fn a_catch_all_allow_does_not_cover_denied_deeper_or_request_dependent_routes() 
     assert!(policy.allows("GET/riders/7"), "{policy:?}");
     assert!(policy.allows("GET/riders/8"), "the route's other ids: {policy:?}");
     assert!(policy.allows("PUT/anything/else"), "the catch-all: {policy:?}");
-    for denied in ["GET/riders/me", "GET/riders/7/payments", "GET/admin/x", "GET/tenant", "GET/docs/public", "GET/riders//7", "GET/./admin/x", "GET/riders/7/../../admin/x", "GET/%61dmin/x", "GET/admin%2Fx", "PROPFIND/x"] {
+    for denied in [
+        "GET/riders/me",
+        "GET/riders/7/payments",
+        "GET/admin/x",
+        "GET/tenant",
+        "GET/docs/public",
+        "GET/riders//7",
+        "GET/./admin/x",
+        "GET/riders/7/../../admin/x",
+        "GET/%61dmin/x",
+        "GET/admin%2Fx",
+        "PROPFIND/x",
+    ] {
         assert!(!policy.allows(denied), "`{denied}` must not be allowed from the cache: {policy:?}");
     }
 }
@@ -147,7 +211,16 @@ fn paths_are_routed_in_normal_form_and_refused_when_they_cannot_be() {
     };
     // Riders may use the catch-all, not /admin: every spelling of /admin/x is decided as /admin/x.
     assert_eq!(edge("/x/y").answer.decision, Decision::Allow);
-    for bypass in ["/admin/x", "/./admin/x", "/foo/../admin/x", "/riders/7/../../admin/x", "/%61dmin/x", "//admin//x", "/admin/./x", "/%2E%2E/admin/x"] {
+    for bypass in [
+        "/admin/x",
+        "/./admin/x",
+        "/foo/../admin/x",
+        "/riders/7/../../admin/x",
+        "/%61dmin/x",
+        "//admin//x",
+        "/admin/./x",
+        "/%2E%2E/admin/x",
+    ] {
         let answer = edge(bypass);
         assert_eq!(answer.answer.decision, Decision::Deny, "{bypass}");
         assert_eq!(answer.path.as_deref(), Some("/admin/x"), "{bypass} is forwarded as /admin/x");
@@ -182,6 +255,9 @@ fn case_insensitive_paths_are_an_option_and_keep_cache_policies_exact() {
     let mut input = request(&token, "GET", "/riders");
     input["allRoutes"] = json!(true);
     let policy = authorizer.authorize_http(&input, NOW).cache_policy.expect("policy");
-    assert!(policy.allow.iter().all(|a| !a.contains('*')), "only exact ARNs when paths are case-insensitive: {policy:?}");
+    assert!(
+        policy.allow.iter().all(|a| !a.contains('*')),
+        "only exact ARNs when paths are case-insensitive: {policy:?}"
+    );
     assert!(!iam::allows(&policy.allow, &policy.deny, "GET/ADMIN/x"));
 }

@@ -94,7 +94,9 @@ fn run_test(root: &Path, file: &Path, counts: &mut Counts) {
         .collect();
     counts.validation_checked += 1;
     if validates != should_validate || !other_errors.is_empty() {
-        counts.mismatches.push(format!("{name}: validates={validates}, shouldValidate={should_validate}, other errors {other_errors:?}"));
+        counts.mismatches.push(format!(
+            "{name}: validates={validates}, shouldValidate={should_validate}, other errors {other_errors:?}"
+        ));
     }
     let bundle = match cedar_authorizer::bundle::build(&files_with("OFF")).bundle {
         Some(bundle) => bundle,
@@ -134,11 +136,16 @@ fn run_test(root: &Path, file: &Path, counts: &mut Counts) {
         let answer = authorizer.is_authorized(&input);
         counts.unindexed_checked += 1;
         if authorizer.is_authorized_unindexed(&input) != answer {
-            counts.mismatches.push(format!("{name} {}: the policy index answers differently from full evaluation", request["description"]));
+            counts.mismatches.push(format!(
+                "{name} {}: the policy index answers differently from full evaluation",
+                request["description"]
+            ));
         }
         counts.compiled_checked += 1;
         if compiled.is_authorized(&input) != answer {
-            counts.mismatches.push(format!("{name} {}: the compiled bundle answers differently", request["description"]));
+            counts
+                .mismatches
+                .push(format!("{name} {}: the compiled bundle answers differently", request["description"]));
         }
         let expected_decision = if request["decision"] == "allow" { Decision::Allow } else { Decision::Deny };
         match expected_decision {

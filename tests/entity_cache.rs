@@ -54,7 +54,8 @@ fn repeated_request_entities_give_the_answers_of_a_fresh_merge() {
             let groups = [k, (k + 1) % 40];
             let input = request("alice", &groups[..1 + k % 2], (k * 3) % 20);
             let answer = serde_json::to_value(cached.is_authorized(&input)).expect("json");
-            let fresh = serde_json::to_value(Authorizer::from_files(&files).expect("loads").is_authorized(&input)).expect("json");
+            let fresh = serde_json::to_value(Authorizer::from_files(&files).expect("loads").is_authorized(&input))
+                .expect("json");
             assert_eq!(answer, fresh, "round {round}, request {k}");
             if answer["decision"] == "ALLOW" {
                 allowed += 1;

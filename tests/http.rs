@@ -25,7 +25,8 @@ fn routes_decide_for_each_group_and_token_kind() {
     for (group, allowed) in [("Admin", 6), ("Riders", 4), ("Trainers", 4)] {
         for claims in [id_claims(group, &[group]), access_claims(group, &[group])] {
             let token = minter.sign(Algorithm::RS256, "rsa-1", &claims);
-            let allows = paths.iter().filter(|p| authorizer.authorize_http(&get(&token, p), NOW).answer.is_allow()).count();
+            let allows =
+                paths.iter().filter(|p| authorizer.authorize_http(&get(&token, p), NOW).answer.is_allow()).count();
             assert_eq!(allows, allowed, "{group} {}", claims["token_use"]);
         }
     }
@@ -52,7 +53,8 @@ fn missing_bad_and_unrouted_requests_deny_with_the_right_status() {
     assert!(unrouted.authenticated, "a verified token on an unknown route is a 403, not a 401");
     assert_eq!(unrouted.answer.decision, Decision::Deny);
     assert_eq!(unrouted.answer.errors[0].code, "route.not_found");
-    let post = authorizer.authorize_http(&json!({ "token": token, "http": { "method": "POST", "path": "/riders" } }), NOW);
+    let post =
+        authorizer.authorize_http(&json!({ "token": token, "http": { "method": "POST", "path": "/riders" } }), NOW);
     assert_eq!(post.answer.errors[0].code, "route.not_found");
     let no_http = authorizer.authorize_http(&json!({ "token": token }), NOW);
     assert_eq!(no_http.answer.errors[0].code, "request.malformed");
@@ -66,7 +68,8 @@ fn all_routes_gives_every_route_decision_for_the_principal() {
     input["allRoutes"] = json!(true);
     let answer = authorizer.authorize_http(&input, NOW);
     let routes = answer.routes.expect("routes");
-    let table: Vec<(String, String, Option<Decision>)> = routes.iter().map(|r| (r.method.clone(), r.arn_path.clone(), r.decision)).collect();
+    let table: Vec<(String, String, Option<Decision>)> =
+        routes.iter().map(|r| (r.method.clone(), r.arn_path.clone(), r.decision)).collect();
     assert_eq!(table.len(), 6);
     assert!(table.contains(&("GET".into(), "trainers".into(), Some(Decision::Allow))));
     assert!(table.contains(&("GET".into(), "riders".into(), Some(Decision::Deny))));
@@ -98,7 +101,10 @@ fn prepare_gives_the_cache_key_parts_only_after_verification() {
 #[test]
 fn routes_that_name_missing_actions_fail_the_bundle() {
     let mut files = example("rides");
-    let config = files["authorizer.json"].replace("\"path\": \"/unicorns\" }", "\"path\": \"/unicorns\" },\n    { \"method\": \"DELETE\", \"path\": \"/unicorns/{id}\" }");
+    let config = files["authorizer.json"].replace(
+        "\"path\": \"/unicorns\" }",
+        "\"path\": \"/unicorns\" },\n    { \"method\": \"DELETE\", \"path\": \"/unicorns/{id}\" }",
+    );
     files.insert("authorizer.json".into(), config);
     let diagnostics = cedar_authorizer::store::check(&files);
     let error = diagnostics.iter().find(|d| d.code == "config.routes").expect("route error");

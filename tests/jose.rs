@@ -82,7 +82,8 @@ fn wycheproof_vectors_agree() {
         let doc = read_json(&dir.join(file));
         let der = file.starts_with("ecdsa") && !file.contains("p1363");
         for group in doc["testGroups"].as_array().expect("groups") {
-            let jwk = group.get("publicKeyJwk").or_else(|| group.get("keyJwk")).cloned().unwrap_or_else(|| ec_jwk(group));
+            let jwk =
+                group.get("publicKeyJwk").or_else(|| group.get("keyJwk")).cloned().unwrap_or_else(|| ec_jwk(group));
             let key = PublicKey::from_jwk(&jwk).unwrap_or_else(|e| panic!("{file}: key does not import: {e}"));
             let alg = alg_for(file, &jwk);
             for t in group["tests"].as_array().expect("tests") {
@@ -150,10 +151,7 @@ fn issuer_with_key(iss: &str, jwk: &Value) -> Issuers {
         group_claim: None,
         id_prefix: None,
         principal_id_claim: "iss".into(),
-        provider: Provider::Oidc {
-            kind: TokenKind::Identity,
-            audiences: vec![],
-        },
+        provider: Provider::Oidc { kind: TokenKind::Identity, audiences: vec![] },
     };
     let mut issuers = Issuers::new(vec![source], TokenValidation::default());
     issuers.set_keys(iss, &json!({ "keys": [public_part(jwk)] })).expect("keys");
@@ -176,12 +174,20 @@ fn rfc7515_appendix_a() {
         let verified = issuers.verify(token, TokenKind::Identity, exp - 100).unwrap_or_else(|e| panic!("{name}: {e}"));
         assert_eq!(verified.claims["http://example.com/is_root"], json!(true), "{name}");
         // ...but expired since 2011
-        assert_eq!(issuers.verify(token, TokenKind::Identity, 1_700_000_000).unwrap_err().code, "token.expired", "{name}");
+        assert_eq!(
+            issuers.verify(token, TokenKind::Identity, 1_700_000_000).unwrap_err().code,
+            "token.expired",
+            "{name}"
+        );
         // and one flipped bit in the signature breaks it
         let mut tampered = token.to_string();
         let last = tampered.pop().expect("char");
         tampered.push(if last == 'A' { 'B' } else { 'A' });
-        assert_eq!(issuers.verify(&tampered, TokenKind::Identity, exp - 100).unwrap_err().code, "token.bad_signature", "{name}");
+        assert_eq!(
+            issuers.verify(&tampered, TokenKind::Identity, exp - 100).unwrap_err().code,
+            "token.bad_signature",
+            "{name}"
+        );
     }
     // A.4 ES512: the signature verifies; its payload (`Payload`) is no JWT claims set, so as a token it is malformed.
     let jwk: Value = serde_json::from_str(ex["A.4"]["a.4.1.jwk+json"].as_str().expect("jwk")).expect("jwk JSON");
@@ -202,7 +208,12 @@ fn rfc7515_appendix_a() {
 fn rfc7520_cookbook() {
     let dir = jose().join("rfc7520-cookbook");
     let mut verified = 0;
-    for file in ["jws/4_1.rsa_v15_signature.json", "jws/4_2.rsa-pss_signature.json", "jws/4_3.ecdsa_signature.json", "curve25519/jws.json"] {
+    for file in [
+        "jws/4_1.rsa_v15_signature.json",
+        "jws/4_2.rsa-pss_signature.json",
+        "jws/4_3.ecdsa_signature.json",
+        "curve25519/jws.json",
+    ] {
         let doc = read_json(&dir.join(file));
         let doc = if doc.is_array() { doc[0].clone() } else { doc };
         let keys = KeySet::from_jwks(&json!({ "keys": [public_part(&doc["input"]["key"])] })).expect("keys");

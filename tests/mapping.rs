@@ -13,7 +13,8 @@ use common::*;
 use serde_json::{json, Map, Value};
 
 fn mapped(fixture: &Value) -> Value {
-    let authorizer = Authorizer::from_files(&read_store(&root().join(fixture["store"].as_str().expect("store")))).expect("store loads");
+    let authorizer = Authorizer::from_files(&read_store(&root().join(fixture["store"].as_str().expect("store"))))
+        .expect("store loads");
     let tokens = &fixture["tokens"];
     let mut sets: Vec<(TokenKind, &Map<String, Value>)> = Vec::new();
     if let Some(claims) = tokens.get("identity").and_then(Value::as_object) {
@@ -56,6 +57,11 @@ fn mapping_matches_the_golden_files() {
             fs::write(&path, serde_json::to_string_pretty(&fixture).expect("json") + "\n").expect("write");
             continue;
         }
-        assert_eq!(got, fixture["expected"], "{}: rerun with UPDATE_GOLDEN=1 if the change is intended", path.display());
+        assert_eq!(
+            got,
+            fixture["expected"],
+            "{}: rerun with UPDATE_GOLDEN=1 if the change is intended",
+            path.display()
+        );
     }
 }

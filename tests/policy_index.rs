@@ -40,12 +40,18 @@ fn store() -> StoreFiles {
              permit(principal == T::User::\"u{t}\", action, resource) when {{ resource.size * (principal.level * 4611686018427387904) > 0 }};\n"
         ));
         if t % 7 == 0 {
-            policies.push_str(&format!("forbid(principal in T::Group::\"g{t}\", action == T::Action::\"share\", resource);\n"));
+            policies.push_str(&format!(
+                "forbid(principal in T::Group::\"g{t}\", action == T::Action::\"share\", resource);\n"
+            ));
         }
     }
-    policies.push_str("permit(principal, action == T::Action::\"share\", resource) when { resource.owner == principal };\n");
+    policies.push_str(
+        "permit(principal, action == T::Action::\"share\", resource) when { resource.owner == principal };\n",
+    );
     policies.push_str("forbid(principal, action, resource) when { context.depth > 8 };\n");
-    policies.push_str("@id(\"editors\") permit(principal in ?principal, action == T::Action::\"edit\", resource in ?resource);\n");
+    policies.push_str(
+        "@id(\"editors\") permit(principal in ?principal, action == T::Action::\"edit\", resource in ?resource);\n",
+    );
     let links: Vec<Value> = (0..TENANTS)
         .step_by(3)
         .map(|t| json!({ "id": format!("editors-{t}"), "templateId": "editors", "principal": { "type": "T::Group", "id": format!("g{t}") }, "resource": { "type": "T::Tenant", "id": format!("t{t}") } }))
@@ -63,8 +69,10 @@ const POOL: usize = 6;
 
 fn random_request(rng: &mut Rng) -> Value {
     let user = rng.below(POOL + 1);
-    let groups: Vec<Value> = (0..rng.below(3)).map(|_| json!({ "type": "T::Group", "id": format!("g{}", rng.below(POOL)) })).collect();
-    let tenants: Vec<Value> = (0..1 + rng.below(2)).map(|_| json!({ "type": "T::Tenant", "id": format!("t{}", rng.below(POOL)) })).collect();
+    let groups: Vec<Value> =
+        (0..rng.below(3)).map(|_| json!({ "type": "T::Group", "id": format!("g{}", rng.below(POOL)) })).collect();
+    let tenants: Vec<Value> =
+        (0..1 + rng.below(2)).map(|_| json!({ "type": "T::Tenant", "id": format!("t{}", rng.below(POOL)) })).collect();
     let doc_tenant = rng.below(POOL);
     let owner = rng.below(POOL + 1);
     let actions = ["read", "write", "share", "edit"];
@@ -124,7 +132,12 @@ fn the_example_stores_agree_indexed_and_full() {
                 let mut entities = file.get("entities").and_then(Value::as_array).cloned().unwrap_or_default();
                 entities.extend(case.get("entities").and_then(Value::as_array).cloned().unwrap_or_default());
                 request["entities"] = Value::Array(entities);
-                assert_eq!(authorizer.is_authorized(&request), authorizer.is_authorized_unindexed(&request), "{name} {path}: {}", case["name"]);
+                assert_eq!(
+                    authorizer.is_authorized(&request),
+                    authorizer.is_authorized_unindexed(&request),
+                    "{name} {path}: {}",
+                    case["name"]
+                );
             }
         }
     }

@@ -58,18 +58,35 @@ fn two_identity_sources_that_could_mint_the_same_principal_or_group_are_refused_
     ];
     for (prefix, principal, group) in colliding {
         let files = with_config("rides", |c| {
-            c["identitySources"].as_array_mut().expect("list").push(oidc_source("https://idp.example", prefix, principal, group));
+            c["identitySources"].as_array_mut().expect("list").push(oidc_source(
+                "https://idp.example",
+                prefix,
+                principal,
+                group,
+            ));
         });
         let mut files = files;
-        let schema = files["schema.cedarschema"].replace("entity Application;", "entity Application; entity Other in [CognitoUserGroup];");
+        let schema = files["schema.cedarschema"]
+            .replace("entity Application;", "entity Application; entity Other in [CognitoUserGroup];");
         files.insert("schema.cedarschema".into(), schema);
         let error = load_error(&files);
-        assert!(error.contains("identitySources[0]") && error.contains("identitySources[1]"), "{prefix:?} {principal} {group}: {error}");
-        assert!(error.contains("https://idp.example") && error.contains("cognito-idp.us-east-1.amazonaws.com"), "the message names both sources: {error}");
+        assert!(
+            error.contains("identitySources[0]") && error.contains("identitySources[1]"),
+            "{prefix:?} {principal} {group}: {error}"
+        );
+        assert!(
+            error.contains("https://idp.example") && error.contains("cognito-idp.us-east-1.amazonaws.com"),
+            "the message names both sources: {error}"
+        );
     }
     // Distinct prefixes, neither the other followed by `|`: both load.
     let files = with_config("rides", |c| {
-        c["identitySources"].as_array_mut().expect("list").push(oidc_source("https://idp.example", Some("partners"), "Rides::CognitoUser", "Rides::CognitoUserGroup"));
+        c["identitySources"].as_array_mut().expect("list").push(oidc_source(
+            "https://idp.example",
+            Some("partners"),
+            "Rides::CognitoUser",
+            "Rides::CognitoUserGroup",
+        ));
     });
     assert_eq!(load_error(&files), "");
 }
@@ -79,7 +96,12 @@ fn an_oidc_user_cannot_become_a_cognito_user_or_join_its_groups() {
     // The attack of a store that trusted both issuers with colliding ids: refused at load, so no token of
     // the OIDC issuer ever reaches the mapping. This checks what the attacker's token would have mapped to.
     let files = with_config("rides", |c| {
-        c["identitySources"].as_array_mut().expect("list").push(oidc_source("https://idp.example", None, "Rides::CognitoUser", "Rides::CognitoUserGroup"));
+        c["identitySources"].as_array_mut().expect("list").push(oidc_source(
+            "https://idp.example",
+            None,
+            "Rides::CognitoUser",
+            "Rides::CognitoUserGroup",
+        ));
     });
     let error = load_error(&files);
     assert!(error.contains("can both name a `Rides::CognitoUser` entity"), "{error}");
@@ -143,7 +165,11 @@ fn caller_entities_of_a_principal_or_group_type_are_refused_in_every_form() {
         assert_eq!(answer.decision, Decision::Deny, "{entities}");
         assert_eq!(answer.errors[0].code, "request.invalid_entities", "{entities}: {answer:?}");
         let http = json!({ "token": id, "http": { "method": "GET", "path": "/trainers" }, "entities": entities });
-        assert_eq!(authorizer.authorize_http(&http, NOW).answer.errors[0].code, "request.invalid_entities", "http {entities}");
+        assert_eq!(
+            authorizer.authorize_http(&http, NOW).answer.errors[0].code,
+            "request.invalid_entities",
+            "http {entities}"
+        );
     }
 }
 
@@ -175,7 +201,9 @@ fn a_user_pool_arn_must_have_a_region_and_pool_id_of_the_documented_shape() {
         "arn:aws:cognito-idp:us-east-1:1234:userpool/us-east-1_abc",
         "arn:aws:cognito-idp:us-east-1:123456789012:userpool/eu-west-1_abc",
     ] {
-        let files = with_config("rides", |c| c["identitySources"][0]["configuration"]["cognitoUserPoolConfiguration"]["userPoolArn"] = json!(arn));
+        let files = with_config("rides", |c| {
+            c["identitySources"][0]["configuration"]["cognitoUserPoolConfiguration"]["userPoolArn"] = json!(arn)
+        });
         let error = load_error(&files);
         assert!(error.contains("user pool"), "{arn}: {error}");
     }
@@ -183,15 +211,23 @@ fn a_user_pool_arn_must_have_a_region_and_pool_id_of_the_documented_shape() {
 
 #[test]
 fn the_json_schema_writes_the_user_pool_arn_rule_as_the_loader_does() {
-    let schema: Value = serde_json::from_str(&std::fs::read_to_string(root().join("js/schema/authorizer.schema.json")).expect("schema")).expect("json");
+    let schema: Value = serde_json::from_str(
+        &std::fs::read_to_string(root().join("js/schema/authorizer.schema.json")).expect("schema"),
+    )
+    .expect("json");
     let text = schema.to_string();
     let pattern = serde_json::to_string(cedar_authorizer::token::sources::USER_POOL_ARN_PATTERN).expect("json");
-    assert!(text.contains(&format!("\"pattern\":{pattern}")), "js/schema/authorizer.schema.json must use the loader's pattern {pattern}");
+    assert!(
+        text.contains(&format!("\"pattern\":{pattern}")),
+        "js/schema/authorizer.schema.json must use the loader's pattern {pattern}"
+    );
 }
 
 #[test]
 fn sources_that_accept_any_client_warn_and_an_empty_audience_list_is_refused() {
-    let files = with_config("rides", |c| c["identitySources"][0]["configuration"]["cognitoUserPoolConfiguration"]["clientIds"] = json!([]));
+    let files = with_config("rides", |c| {
+        c["identitySources"][0]["configuration"]["cognitoUserPoolConfiguration"]["clientIds"] = json!([])
+    });
     let authorizer = Authorizer::from_files(&files).expect("loads");
     assert_eq!(authorizer.warnings().len(), 1);
     assert!(authorizer.warnings()[0].contains("no `clientIds`"), "{:?}", authorizer.warnings());
@@ -201,7 +237,8 @@ fn sources_that_accept_any_client_warn_and_an_empty_audience_list_is_refused() {
 
     let mut oidc = read_store(&root().join("tests/fixtures/oidc-store"));
     let mut config: Value = serde_json::from_str(&oidc["authorizer.json"]).expect("json");
-    config["identitySources"][1]["configuration"]["openIdConnectConfiguration"]["tokenSelection"]["accessTokenOnly"]["audiences"] = json!([]);
+    config["identitySources"][1]["configuration"]["openIdConnectConfiguration"]["tokenSelection"]["accessTokenOnly"]
+        ["audiences"] = json!([]);
     oidc.insert("authorizer.json".into(), config.to_string());
     assert!(load_error(&oidc).contains("`accessTokenOnly.audiences` is empty"), "{}", load_error(&oidc));
 }
@@ -249,7 +286,10 @@ fn roca_shaped_modulus() -> Vec<u8> {
         }
         out
     }
-    let primes = [3u32, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37, 41, 43, 47, 53, 59, 61, 67, 71, 73, 79, 83, 89, 97, 101, 103, 107, 109, 113, 127, 131, 137, 139, 149, 151, 157, 163, 167];
+    let primes = [
+        3u32, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37, 41, 43, 47, 53, 59, 61, 67, 71, 73, 79, 83, 89, 97, 101, 103, 107,
+        109, 113, 127, 131, 137, 139, 149, 151, 157, 163, 167,
+    ];
     // factor = k * M + 65537 (65537 = 65537^1 mod M), with k making it about 1024 bits.
     let factor = |k: u32| {
         let mut f = vec![1u32];
@@ -281,10 +321,20 @@ fn rsa_keys_with_the_roca_fingerprint_or_a_bad_exponent_are_refused_at_import() 
     assert!(check_rsa_key(&roca, &e).unwrap_err().contains("ROCA"));
     // The test keys of ../shared (and any random modulus) do not have it.
     let jwks = Minter::new().jwks();
-    let n = base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, jwks["keys"][0]["n"].as_str().expect("n")).expect("b64");
+    let n = base64::Engine::decode(
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD,
+        jwks["keys"][0]["n"].as_str().expect("n"),
+    )
+    .expect("b64");
     assert!(!has_roca_fingerprint(&n));
     assert_eq!(check_rsa_key(&n, &e), Ok(()));
-    for (exponent, why) in [(vec![1u8], "below 3"), (vec![2u8], "below 3"), (vec![], "below 3"), (vec![1, 0, 0], "even"), (vec![0, 0, 4], "even")] {
+    for (exponent, why) in [
+        (vec![1u8], "below 3"),
+        (vec![2u8], "below 3"),
+        (vec![], "below 3"),
+        (vec![1, 0, 0], "even"),
+        (vec![0, 0, 4], "even"),
+    ] {
         assert!(check_rsa_key(&n, &exponent).unwrap_err().contains(why), "{exponent:?}");
     }
     // A key set whose every key is refused says so, and why.
@@ -294,7 +344,13 @@ fn rsa_keys_with_the_roca_fingerprint_or_a_bad_exponent_are_refused_at_import() 
         { "kty": "RSA", "kid": "even", "n": b64(&n), "e": b64(&[2]), "alg": "RS256", "use": "sig" },
     ]});
     let error = KeySet::from_jwks(&weak).unwrap_err();
-    assert!(error.contains("every key of the key set was refused") && error.contains("`roca`") && error.contains("ROCA") && error.contains("`even`"), "{error}");
+    assert!(
+        error.contains("every key of the key set was refused")
+            && error.contains("`roca`")
+            && error.contains("ROCA")
+            && error.contains("`even`"),
+        "{error}"
+    );
     let (mut authorizer, _) = rides_with(None);
     assert!(authorizer.set_jwks(COGNITO_ISSUER, &weak).unwrap_err().contains("ROCA"));
 }
@@ -302,7 +358,8 @@ fn rsa_keys_with_the_roca_fingerprint_or_a_bad_exponent_are_refused_at_import() 
 #[test]
 fn a_declared_claim_that_does_not_fit_its_type_is_left_out_with_a_warning() {
     let mut files = example("rides");
-    let schema = files["schema.cedarschema"].replace("\"custom:department\"?: String,", "\"custom:department\"?: String,\n    \"custom:ip\"?: ipaddr,");
+    let schema = files["schema.cedarschema"]
+        .replace("\"custom:department\"?: String,", "\"custom:department\"?: String,\n    \"custom:ip\"?: ipaddr,");
     files.insert("schema.cedarschema".into(), schema);
     let minter = Minter::new();
     let mut authorizer = Authorizer::from_files(&files).expect("loads");
@@ -314,6 +371,13 @@ fn a_declared_claim_that_does_not_fit_its_type_is_left_out_with_a_warning() {
         let input = json!({ "identityToken": token, "action": { "actionType": "Rides::Action", "actionId": "get /riders" }, "resource": { "entityType": "Rides::Application", "entityId": "Rides" } });
         let answer = authorizer.is_authorized_with_token(&input, NOW);
         assert_eq!(answer.decision, Decision::Allow, "{ip}: the request is decided without the claim: {answer:?}");
-        assert_eq!(answer.warnings.iter().any(|w| w.code == "mapping.claim_skipped" && w.error_description.contains("custom:ip")), left_out, "{ip}: {answer:?}");
+        assert_eq!(
+            answer
+                .warnings
+                .iter()
+                .any(|w| w.code == "mapping.claim_skipped" && w.error_description.contains("custom:ip")),
+            left_out,
+            "{ip}: {answer:?}"
+        );
     }
 }

@@ -60,7 +60,10 @@ fn minted_tokens_of_every_algorithm_decide() {
         let answer = authorizer.is_authorized_with_token(&request("identityToken", &token, "get /trainers"), NOW);
         assert_eq!(answer.decision, Decision::Allow, "{alg:?}: {answer:?}");
         assert_eq!(answer.policy_ids(), ["admin-all-routes"]);
-        assert_eq!(answer.principal, Some(json!({"entityType": "Rides::CognitoUser", "entityId": format!("{POOL}|admin-sub")})));
+        assert_eq!(
+            answer.principal,
+            Some(json!({"entityType": "Rides::CognitoUser", "entityId": format!("{POOL}|admin-sub")}))
+        );
     }
 }
 
@@ -95,7 +98,9 @@ fn hostile_and_broken_tokens_are_denied_with_their_code() {
     let access = access_claims("admin-sub", &["Admin"]);
     let good = minter.sign(Algorithm::RS256, "rsa-1", &id);
     let parts: Vec<&str> = good.split('.').collect();
-    let public_pem = std::fs::read(root().join("../shared/corpora/jose/keats-jsonwebtoken-test-keys/rsa/public_rsa_key_pkcs1.pem")).expect("pem");
+    let public_pem =
+        std::fs::read(root().join("../shared/corpora/jose/keats-jsonwebtoken-test-keys/rsa/public_rsa_key_pkcs1.pem"))
+            .expect("pem");
     let hs256_with_public_key = jsonwebtoken::encode(
         &Header { kid: Some("rsa-1".into()), ..Header::new(Algorithm::HS256) },
         &id,
@@ -122,33 +127,137 @@ fn hostile_and_broken_tokens_are_denied_with_their_code() {
     };
 
     let cases: Vec<(&str, &str, String, &str)> = vec![
-        ("alg none", "identityToken", format!("{}.{}.", b64(&json!({"alg": "none", "kid": "rsa-1"})), b64(&id)), "token.unsupported_algorithm"),
+        (
+            "alg none",
+            "identityToken",
+            format!("{}.{}.", b64(&json!({"alg": "none", "kid": "rsa-1"})), b64(&id)),
+            "token.unsupported_algorithm",
+        ),
         ("HS256 signed with the RSA public key", "identityToken", hs256_with_public_key, "token.unsupported_algorithm"),
         ("unknown kid", "identityToken", minter.sign(Algorithm::RS256, "rsa-9", &id), "jwks.no_matching_key"),
-        ("PS256 with a key bound to RS256", "identityToken", minter.sign(Algorithm::PS256, "rsa-1", &id), "token.algorithm_mismatch"),
-        ("ES256 claimed, RSA key named", "identityToken", minter.sign(Algorithm::ES256, "rsa-1", &id), "token.algorithm_mismatch"),
-        ("tampered header", "identityToken", format!("{}.{}.{}", b64(&json!({"alg": "RS256", "kid": "rsa-any"})), parts[1], parts[2]), "token.bad_signature"),
-        ("tampered payload", "identityToken", format!("{}.{}.{}", parts[0], b64(&with_claims(&id, &[("cognito:groups", json!(["Admin", "Riders"]))])), parts[2]), "token.bad_signature"),
-        ("tampered signature", "identityToken", format!("{}.{}.{}", parts[0], parts[1], flip(parts[2])), "token.bad_signature"),
-        ("expired", "identityToken", minter.sign(Algorithm::RS256, "rsa-1", &with_claims(&id, &[("exp", json!(NOW - 61))])), "token.expired"),
-        ("no exp", "identityToken", minter.sign(Algorithm::RS256, "rsa-1", &with_claims(&id, &[("exp", Value::Null)])), "token.invalid_claim"),
-        ("not yet valid", "identityToken", minter.sign(Algorithm::RS256, "rsa-1", &with_claims(&id, &[("nbf", json!(NOW + 120))])), "token.not_yet_valid"),
-        ("issued in the future", "identityToken", minter.sign(Algorithm::RS256, "rsa-1", &with_claims(&id, &[("iat", json!(NOW + 120))])), "token.issued_in_future"),
-        ("wrong issuer", "identityToken", minter.sign(Algorithm::RS256, "rsa-1", &with_claims(&id, &[("iss", json!("https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Other"))])), "token.wrong_issuer"),
-        ("wrong audience on an ID token", "identityToken", minter.sign(Algorithm::RS256, "rsa-1", &with_claims(&id, &[("aud", json!("otherclient"))])), "token.wrong_audience"),
-        ("wrong client id on an access token", "accessToken", minter.sign(Algorithm::RS256, "rsa-1", &with_claims(&access, &[("client_id", json!("otherclient"))])), "token.wrong_audience"),
+        (
+            "PS256 with a key bound to RS256",
+            "identityToken",
+            minter.sign(Algorithm::PS256, "rsa-1", &id),
+            "token.algorithm_mismatch",
+        ),
+        (
+            "ES256 claimed, RSA key named",
+            "identityToken",
+            minter.sign(Algorithm::ES256, "rsa-1", &id),
+            "token.algorithm_mismatch",
+        ),
+        (
+            "tampered header",
+            "identityToken",
+            format!("{}.{}.{}", b64(&json!({"alg": "RS256", "kid": "rsa-any"})), parts[1], parts[2]),
+            "token.bad_signature",
+        ),
+        (
+            "tampered payload",
+            "identityToken",
+            format!(
+                "{}.{}.{}",
+                parts[0],
+                b64(&with_claims(&id, &[("cognito:groups", json!(["Admin", "Riders"]))])),
+                parts[2]
+            ),
+            "token.bad_signature",
+        ),
+        (
+            "tampered signature",
+            "identityToken",
+            format!("{}.{}.{}", parts[0], parts[1], flip(parts[2])),
+            "token.bad_signature",
+        ),
+        (
+            "expired",
+            "identityToken",
+            minter.sign(Algorithm::RS256, "rsa-1", &with_claims(&id, &[("exp", json!(NOW - 61))])),
+            "token.expired",
+        ),
+        (
+            "no exp",
+            "identityToken",
+            minter.sign(Algorithm::RS256, "rsa-1", &with_claims(&id, &[("exp", Value::Null)])),
+            "token.invalid_claim",
+        ),
+        (
+            "not yet valid",
+            "identityToken",
+            minter.sign(Algorithm::RS256, "rsa-1", &with_claims(&id, &[("nbf", json!(NOW + 120))])),
+            "token.not_yet_valid",
+        ),
+        (
+            "issued in the future",
+            "identityToken",
+            minter.sign(Algorithm::RS256, "rsa-1", &with_claims(&id, &[("iat", json!(NOW + 120))])),
+            "token.issued_in_future",
+        ),
+        (
+            "wrong issuer",
+            "identityToken",
+            minter.sign(
+                Algorithm::RS256,
+                "rsa-1",
+                &with_claims(&id, &[("iss", json!("https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Other"))]),
+            ),
+            "token.wrong_issuer",
+        ),
+        (
+            "wrong audience on an ID token",
+            "identityToken",
+            minter.sign(Algorithm::RS256, "rsa-1", &with_claims(&id, &[("aud", json!("otherclient"))])),
+            "token.wrong_audience",
+        ),
+        (
+            "wrong client id on an access token",
+            "accessToken",
+            minter.sign(Algorithm::RS256, "rsa-1", &with_claims(&access, &[("client_id", json!("otherclient"))])),
+            "token.wrong_audience",
+        ),
         ("ID token where an access token is required", "accessToken", good.clone(), "token.wrong_use"),
-        ("access token where an ID token is required", "identityToken", minter.sign(Algorithm::RS256, "rsa-1", &access), "token.wrong_use"),
-        ("missing sub", "identityToken", minter.sign(Algorithm::RS256, "rsa-1", &with_claims(&id, &[("sub", Value::Null)])), "mapping.missing_claim"),
-        ("cognito:groups not a list of strings", "identityToken", minter.sign(Algorithm::RS256, "rsa-1", &with_claims(&id, &[("cognito:groups", json!("Admin"))])), "mapping.invalid"),
-        ("cognito:groups with a number", "identityToken", minter.sign(Algorithm::RS256, "rsa-1", &with_claims(&id, &[("cognito:groups", json!(["Admin", 7]))])), "mapping.invalid"),
+        (
+            "access token where an ID token is required",
+            "identityToken",
+            minter.sign(Algorithm::RS256, "rsa-1", &access),
+            "token.wrong_use",
+        ),
+        (
+            "missing sub",
+            "identityToken",
+            minter.sign(Algorithm::RS256, "rsa-1", &with_claims(&id, &[("sub", Value::Null)])),
+            "mapping.missing_claim",
+        ),
+        (
+            "cognito:groups not a list of strings",
+            "identityToken",
+            minter.sign(Algorithm::RS256, "rsa-1", &with_claims(&id, &[("cognito:groups", json!("Admin"))])),
+            "mapping.invalid",
+        ),
+        (
+            "cognito:groups with a number",
+            "identityToken",
+            minter.sign(Algorithm::RS256, "rsa-1", &with_claims(&id, &[("cognito:groups", json!(["Admin", 7]))])),
+            "mapping.invalid",
+        ),
         ("truncated", "identityToken", format!("{}.{}", parts[0], parts[1]), "token.malformed"),
         ("signature cut off", "identityToken", format!("{}.{}.", parts[0], parts[1]), "token.bad_signature"),
         ("not base64url", "identityToken", "e30=.e30=.e30=".into(), "token.malformed"),
         ("not base64 at all", "identityToken", "@@@.###.$$$".into(), "token.malformed"),
-        ("header not JSON", "identityToken", format!("{}.{}.{}", URL_SAFE_NO_PAD.encode("not json"), parts[1], parts[2]), "token.malformed"),
+        (
+            "header not JSON",
+            "identityToken",
+            format!("{}.{}.{}", URL_SAFE_NO_PAD.encode("not json"), parts[1], parts[2]),
+            "token.malformed",
+        ),
         ("five parts (JWE)", "identityToken", format!("{good}.AAAA.BBBB"), "token.encrypted"),
-        ("oversized", "identityToken", minter.sign(Algorithm::RS256, "rsa-1", &with_claims(&id, &[("custom:blob", json!("x".repeat(20_000)))])), "token.too_large"),
+        (
+            "oversized",
+            "identityToken",
+            minter.sign(Algorithm::RS256, "rsa-1", &with_claims(&id, &[("custom:blob", json!("x".repeat(20_000)))])),
+            "token.too_large",
+        ),
         ("embedded jwk header", "identityToken", minter.sign_header(&embedded_jwk, &id), "token.embedded_key"),
         ("jku header", "identityToken", minter.sign_header(&jku, &id), "token.embedded_key"),
         ("x5u header", "identityToken", minter.sign_header(&x5u, &id), "token.embedded_key"),
@@ -161,12 +270,18 @@ fn hostile_and_broken_tokens_are_denied_with_their_code() {
         assert_eq!(answer.decision, Decision::Deny, "{name}: {answer:?}");
         assert_eq!(answer.errors.len(), 1, "{name}: {answer:?}");
         assert_eq!(answer.errors[0].code, code, "{name}: {}", answer.errors[0]);
-        assert!(!answer.errors[0].error_description.contains(&token[..token.len().min(40)]) || token.len() < 20, "{name}: the error quotes the token");
+        assert!(
+            !answer.errors[0].error_description.contains(&token[..token.len().min(40)]) || token.len() < 20,
+            "{name}: the error quotes the token"
+        );
     }
     // Missing token fields, and a token of the wrong type.
     let none = json!({"action": {"actionType": "Rides::Action", "actionId": "get /riders"}, "resource": {"entityType": "Rides::Application", "entityId": "Rides"}});
     assert_eq!(authorizer.is_authorized_with_token(&none, NOW).errors[0].code, "token.missing");
-    assert_eq!(authorizer.is_authorized_with_token(&json!({"identityToken": 42}), NOW).errors[0].code, "token.malformed");
+    assert_eq!(
+        authorizer.is_authorized_with_token(&json!({"identityToken": 42}), NOW).errors[0].code,
+        "token.malformed"
+    );
 }
 
 #[test]
@@ -182,7 +297,11 @@ fn keys_missing_for_an_issuer_name_the_issuer() {
 #[test]
 fn verified_tokens_are_cached_until_exp_and_dropped_with_their_keys() {
     let (mut authorizer, minter) = rides();
-    let token = minter.sign(Algorithm::RS256, "rsa-1", &with_claims(&id_claims("r", &["Riders"]), &[("exp", json!(NOW + 100))]));
+    let token = minter.sign(
+        Algorithm::RS256,
+        "rsa-1",
+        &with_claims(&id_claims("r", &["Riders"]), &[("exp", json!(NOW + 100))]),
+    );
     let req = request("identityToken", &token, "get /riders");
     assert!(authorizer.is_authorized_with_token(&req, NOW).is_allow());
     assert!(authorizer.is_authorized_with_token(&req, NOW + 1).is_allow());
@@ -193,7 +312,10 @@ fn verified_tokens_are_cached_until_exp_and_dropped_with_their_keys() {
     assert_eq!(late.errors[0].code, "token.expired");
     // A tampered copy never hits the cache entry of the genuine token.
     let tampered = format!("{}x", token);
-    assert_eq!(authorizer.is_authorized_with_token(&request("identityToken", &tampered, "get /riders"), NOW).decision, Decision::Deny);
+    assert_eq!(
+        authorizer.is_authorized_with_token(&request("identityToken", &tampered, "get /riders"), NOW).decision,
+        Decision::Deny
+    );
     // New keys drop the issuer's cached tokens: with the signing key gone, the same token fails at once.
     assert!(authorizer.is_authorized_with_token(&req, NOW).is_allow());
     let rotated = json!({"keys": [minter.jwks()["keys"][2].clone()]});
@@ -214,7 +336,10 @@ fn batch_with_token_verifies_once_and_answers_each_request() {
     assert_eq!(decisions, [Decision::Deny, Decision::Allow, Decision::Allow]);
     assert!(batch.results.iter().all(|r| r.answer.principal.is_some()));
     let bad = authorizer.batch_is_authorized_with_token(&json!({"accessToken": "x.y.z", "requests": requests}), NOW);
-    assert!(bad.results.iter().all(|r| r.answer.decision == Decision::Deny && r.answer.errors[0].code == "token.malformed"));
+    assert!(bad
+        .results
+        .iter()
+        .all(|r| r.answer.decision == Decision::Deny && r.answer.errors[0].code == "token.malformed"));
 }
 
 #[test]
@@ -240,7 +365,10 @@ fn access_token_claims_fill_context_token() {
     assert_eq!(with_scopes.is_authorized_with_token(&forged, NOW).errors[0].code, "request.invalid_context");
     // And an ID token does not fill it.
     let id = minter.sign(Algorithm::RS256, "rsa-1", &id_claims("nogroup", &[]));
-    assert_eq!(with_scopes.is_authorized_with_token(&request("identityToken", &id, "get /rider"), NOW).decision, Decision::Deny);
+    assert_eq!(
+        with_scopes.is_authorized_with_token(&request("identityToken", &id, "get /rider"), NOW).decision,
+        Decision::Deny
+    );
     drop(authorizer);
 }
 
@@ -250,22 +378,59 @@ fn openid_connect_sources_check_audiences_and_token_selection() {
     let mut authorizer = Authorizer::from_files(&read_store(&root().join("tests/fixtures/oidc-store"))).expect("loads");
     authorizer.set_jwks("https://login.corp.example", &minter.jwks()).expect("keys");
     authorizer.set_jwks("https://api-login.corp.example", &minter.jwks()).expect("keys");
-    let read = |kind: &str, token: &str| {
-        json!({ kind: token, "action": {"actionType": "Corp::Action", "actionId": "read"}, "resource": {"entityType": "Corp::Doc", "entityId": "d"} })
-    };
+    let read = |kind: &str, token: &str| json!({ kind: token, "action": {"actionType": "Corp::Action", "actionId": "read"}, "resource": {"entityType": "Corp::Doc", "entityId": "d"} });
     let id = json!({"iss": "https://login.corp.example", "aud": ["other", "portal"], "employee_id": "e1", "email": "e1@corp.example", "teams": ["platform"], "exp": NOW + 60});
-    let access = json!({"iss": "https://api-login.corp.example", "employee_id": "e1", "teams": "platform", "exp": NOW + 60});
+    let access =
+        json!({"iss": "https://api-login.corp.example", "employee_id": "e1", "teams": "platform", "exp": NOW + 60});
     let sign = |claims: &Value| minter.sign(Algorithm::ES256, "ec-1", claims);
     let cases = [
         ("ID token with one accepted audience", "identityToken", sign(&id), Ok("corp|e1")),
-        ("ID token for another client", "identityToken", sign(&with_claims(&id, &[("aud", json!("other"))])), Err("token.wrong_audience")),
-        ("ID token to an access-token-only source", "accessToken", sign(&with_claims(&id, &[("iss", json!("https://api-login.corp.example"))])), Err("token.wrong_audience")),
-        ("access token, audience from `cid`", "accessToken", sign(&with_claims(&access, &[("cid", json!("https://api.corp.example"))])), Ok("corp-api|e1")),
-        ("access token, audience from `client_id`", "accessToken", sign(&with_claims(&access, &[("client_id", json!("https://api.corp.example"))])), Ok("corp-api|e1")),
-        ("access token with `aud` for another API", "accessToken", sign(&with_claims(&access, &[("aud", json!("https://other.example")), ("cid", json!("https://api.corp.example"))])), Err("token.wrong_audience")),
+        (
+            "ID token for another client",
+            "identityToken",
+            sign(&with_claims(&id, &[("aud", json!("other"))])),
+            Err("token.wrong_audience"),
+        ),
+        (
+            "ID token to an access-token-only source",
+            "accessToken",
+            sign(&with_claims(&id, &[("iss", json!("https://api-login.corp.example"))])),
+            Err("token.wrong_audience"),
+        ),
+        (
+            "access token, audience from `cid`",
+            "accessToken",
+            sign(&with_claims(&access, &[("cid", json!("https://api.corp.example"))])),
+            Ok("corp-api|e1"),
+        ),
+        (
+            "access token, audience from `client_id`",
+            "accessToken",
+            sign(&with_claims(&access, &[("client_id", json!("https://api.corp.example"))])),
+            Ok("corp-api|e1"),
+        ),
+        (
+            "access token with `aud` for another API",
+            "accessToken",
+            sign(&with_claims(
+                &access,
+                &[("aud", json!("https://other.example")), ("cid", json!("https://api.corp.example"))],
+            )),
+            Err("token.wrong_audience"),
+        ),
         ("access token with no audience at all", "accessToken", sign(&access), Err("token.wrong_audience")),
-        ("access token passed as an ID token", "identityToken", sign(&with_claims(&access, &[("cid", json!("https://api.corp.example"))])), Err("token.wrong_use")),
-        ("OIDC token claiming token_use id to an access source", "accessToken", sign(&with_claims(&access, &[("cid", json!("https://api.corp.example")), ("token_use", json!("id"))])), Err("token.wrong_use")),
+        (
+            "access token passed as an ID token",
+            "identityToken",
+            sign(&with_claims(&access, &[("cid", json!("https://api.corp.example"))])),
+            Err("token.wrong_use"),
+        ),
+        (
+            "OIDC token claiming token_use id to an access source",
+            "accessToken",
+            sign(&with_claims(&access, &[("cid", json!("https://api.corp.example")), ("token_use", json!("id"))])),
+            Err("token.wrong_use"),
+        ),
     ];
     for (name, kind, token, expected) in cases {
         let answer = authorizer.is_authorized_with_token(&read(kind, &token), NOW);

@@ -16,16 +16,12 @@ use crate::diagnostics::{position_of, Diagnostic, Severity};
 pub fn sources_from_files(files: &StoreFiles) -> Result<StoreSources, Vec<Diagnostic>> {
     let mut diagnostics = Vec::new();
     let schema = match (files.get(SCHEMA_FILE), files.get(SCHEMA_JSON_FILE)) {
-        (Some(text), None) => Some(SchemaSource {
-            file: SCHEMA_FILE.into(),
-            format: SchemaFormat::Cedar,
-            text: text.clone(),
-        }),
-        (None, Some(text)) => Some(SchemaSource {
-            file: SCHEMA_JSON_FILE.into(),
-            format: SchemaFormat::Json,
-            text: text.clone(),
-        }),
+        (Some(text), None) => {
+            Some(SchemaSource { file: SCHEMA_FILE.into(), format: SchemaFormat::Cedar, text: text.clone() })
+        }
+        (None, Some(text)) => {
+            Some(SchemaSource { file: SCHEMA_JSON_FILE.into(), format: SchemaFormat::Json, text: text.clone() })
+        }
         (Some(_), Some(_)) => {
             diagnostics.push(
                 Diagnostic::error(
@@ -47,10 +43,7 @@ pub fn sources_from_files(files: &StoreFiles) -> Result<StoreSources, Vec<Diagno
     let policy_files: Vec<SourceFile> = files
         .iter()
         .filter(|(path, _)| path.ends_with(".cedar") && !path.starts_with(TESTS_DIR))
-        .map(|(path, text)| SourceFile {
-            file: path.clone(),
-            text: text.clone(),
-        })
+        .map(|(path, text)| SourceFile { file: path.clone(), text: text.clone() })
         .collect();
     if policy_files.is_empty() {
         diagnostics.push(
@@ -62,9 +55,9 @@ pub fn sources_from_files(files: &StoreFiles) -> Result<StoreSources, Vec<Diagno
         Some(text) => match parse_json_file::<Vec<TemplateLink>>(LINKS_FILE, text) {
             Ok(links) => links,
             Err(d) => {
-                diagnostics.push(d.with_help(
-                    "`links.json` is a list of {\"id\", \"templateId\", \"principal\", \"resource\"}",
-                ));
+                diagnostics.push(
+                    d.with_help("`links.json` is a list of {\"id\", \"templateId\", \"principal\", \"resource\"}"),
+                );
                 Vec::new()
             }
         },
@@ -101,13 +94,9 @@ pub fn sources_from_files(files: &StoreFiles) -> Result<StoreSources, Vec<Diagno
         }
     }
     match schema {
-        Some(schema) if !has_errors(&diagnostics) => Ok(StoreSources {
-            schema,
-            policy_files,
-            links,
-            entities,
-            authorizer,
-        }),
+        Some(schema) if !has_errors(&diagnostics) => {
+            Ok(StoreSources { schema, policy_files, links, entities, authorizer })
+        }
         _ => Err(diagnostics),
     }
 }
@@ -143,17 +132,15 @@ pub fn compile(sources: &StoreSources, validate: bool) -> (Option<CompiledStore>
     let Some(schema) = schema else {
         return (None, diagnostics);
     };
-    let namespace = sources
-        .authorizer
-        .namespace
-        .clone()
-        .or_else(|| action_namespace(&schema));
+    let namespace = sources.authorizer.namespace.clone().or_else(|| action_namespace(&schema));
     let entities = match Entities::from_json_value(Value::Array(sources.entities.clone()), Some(&schema)) {
         Ok(entities) => Some(entities),
         Err(e) => {
-            diagnostics.extend(Diagnostic::from_miette("entities.invalid", Severity::Error, &e, None).into_iter().map(
-                |d| d.in_file(ENTITIES_FILE).with_help("each entity must match its type in the schema"),
-            ));
+            diagnostics.extend(
+                Diagnostic::from_miette("entities.invalid", Severity::Error, &e, None)
+                    .into_iter()
+                    .map(|d| d.in_file(ENTITIES_FILE).with_help("each entity must match its type in the schema")),
+            );
             None
         }
     };
@@ -224,10 +211,7 @@ fn parse_schema(source: &SchemaSource, diagnostics: &mut Vec<Diagnostic>) -> Opt
 
 /// The namespace of the schema's actions, when they all share one.
 fn action_namespace(schema: &Schema) -> Option<String> {
-    let namespaces: HashSet<String> = schema
-        .actions()
-        .map(|a| a.type_name().namespace())
-        .collect();
+    let namespaces: HashSet<String> = schema.actions().map(|a| a.type_name().namespace()).collect();
     match namespaces.into_iter().collect::<Vec<_>>().as_slice() {
         [one] if !one.is_empty() => Some(one.clone()),
         _ => None,
@@ -309,7 +293,9 @@ fn parse_policies(sources: &StoreSources, diagnostics: &mut Vec<Diagnostic>) -> 
                 Item::Template(t) => set.add_template(t.new_id(PolicyId::new(&id))),
             };
             if let Err(e) = result {
-                diagnostics.extend(Diagnostic::from_miette("policy.invalid", Severity::Error, &e, None).into_iter().map(located));
+                diagnostics.extend(
+                    Diagnostic::from_miette("policy.invalid", Severity::Error, &e, None).into_iter().map(located),
+                );
                 continue;
             }
             seen.insert(id, manifest.len());
@@ -327,7 +313,8 @@ fn parse_policies(sources: &StoreSources, diagnostics: &mut Vec<Diagnostic>) -> 
                     }
                     Err(message) => {
                         diagnostics.push(
-                            Diagnostic::error("links.invalid", format!("link `{}`: {message}", link.id)).in_file(LINKS_FILE),
+                            Diagnostic::error("links.invalid", format!("link `{}`: {message}", link.id))
+                                .in_file(LINKS_FILE),
                         );
                         bad = true;
                     }
@@ -369,9 +356,12 @@ fn parse_policies(sources: &StoreSources, diagnostics: &mut Vec<Diagnostic>) -> 
                 });
             }
             Err(e) => diagnostics.push(
-                Diagnostic::error("links.invalid", format!("link `{}`: {}", link.id, crate::diagnostics::error_chain(&e)))
-                    .in_file(LINKS_FILE)
-                    .with_help("each link names a template of the store and a value for each of its slots"),
+                Diagnostic::error(
+                    "links.invalid",
+                    format!("link `{}`: {}", link.id, crate::diagnostics::error_chain(&e)),
+                )
+                .in_file(LINKS_FILE)
+                .with_help("each link names a template of the store and a value for each of its slots"),
             ),
         }
     }
@@ -412,10 +402,7 @@ fn effect_name(effect: cedar_policy::Effect) -> String {
 }
 
 fn auto_index(id: &PolicyId) -> usize {
-    id.to_string()
-        .strip_prefix("policy")
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(usize::MAX)
+    id.to_string().strip_prefix("policy").and_then(|n| n.parse().ok()).unwrap_or(usize::MAX)
 }
 
 /// Byte ranges of the policies in a policy file, in order: from each policy's first token (its first
@@ -490,7 +477,9 @@ fn validate_policies(
         diagnostics.extend(Diagnostic::from_miette(code, severity, w, file_of(&id)).into_iter().map(|d| {
             let d = d.for_policy(&id);
             if severity == Severity::Error && d.help.is_none() {
-                d.with_help("check the action names and the principal and resource types against the schema's `appliesTo`")
+                d.with_help(
+                    "check the action names and the principal and resource types against the schema's `appliesTo`",
+                )
             } else {
                 d
             }
@@ -508,7 +497,8 @@ pub fn check(files: &StoreFiles) -> Vec<Diagnostic> {
 
 /// Parses an entity uid written in Cedar syntax, such as `App::User::"alice"`.
 pub fn parse_uid(text: &str) -> Result<EntityUid, String> {
-    EntityUid::from_str(text).map_err(|e| format!("`{text}` is not an entity uid: {}", crate::diagnostics::error_chain(&e)))
+    EntityUid::from_str(text)
+        .map_err(|e| format!("`{text}` is not an entity uid: {}", crate::diagnostics::error_chain(&e)))
 }
 
 #[cfg(test)]
@@ -563,7 +553,10 @@ mod tests {
     fn validation_errors_point_into_the_file() {
         let f = files(&[
             (SCHEMA_FILE, SCHEMA),
-            ("bad.cedar", "permit(principal, action == App::Action::\"view\", resource)\nwhen { resource.ownr == principal };"),
+            (
+                "bad.cedar",
+                "permit(principal, action == App::Action::\"view\", resource)\nwhen { resource.ownr == principal };",
+            ),
         ]);
         let diagnostics = check(&f);
         let e = diagnostics.iter().find(|d| d.code == "policy.validation").expect("a validation error");
@@ -575,7 +568,8 @@ mod tests {
 
     #[test]
     fn parse_errors_point_into_the_file() {
-        let f = files(&[(SCHEMA_FILE, SCHEMA), ("bad.cedar", "permit(principal, action, resource)\nwhen { principal. };")]);
+        let f =
+            files(&[(SCHEMA_FILE, SCHEMA), ("bad.cedar", "permit(principal, action, resource)\nwhen { principal. };")]);
         let diagnostics = check(&f);
         let e = diagnostics.iter().find(|d| d.code == "policy.parse").expect("a parse error");
         assert_eq!(e.file.as_deref(), Some("bad.cedar"));

@@ -76,7 +76,10 @@ impl UnverifiedToken<'_> {
 pub fn parse(token: &str, max_bytes: usize) -> Result<UnverifiedToken<'_>, TokenError> {
     use super::codes;
     if token.len() > max_bytes {
-        return Err(TokenError::new(codes::TOO_LARGE, format!("the token is {} bytes, over the limit of {max_bytes}", token.len())));
+        return Err(TokenError::new(
+            codes::TOO_LARGE,
+            format!("the token is {} bytes, over the limit of {max_bytes}", token.len()),
+        ));
     }
     if token.is_empty() {
         return Err(TokenError::new(codes::MISSING, "no token"));
@@ -84,8 +87,18 @@ pub fn parse(token: &str, max_bytes: usize) -> Result<UnverifiedToken<'_>, Token
     let parts: Vec<&str> = token.split('.').collect();
     match parts.len() {
         3 => {}
-        5 => return Err(TokenError::new(codes::ENCRYPTED, "the token is encrypted (JWE): only signed tokens are accepted")),
-        n => return Err(TokenError::new(codes::MALFORMED, format!("a JWT has three dot-separated parts, this token has {n}"))),
+        5 => {
+            return Err(TokenError::new(
+                codes::ENCRYPTED,
+                "the token is encrypted (JWE): only signed tokens are accepted",
+            ))
+        }
+        n => {
+            return Err(TokenError::new(
+                codes::MALFORMED,
+                format!("a JWT has three dot-separated parts, this token has {n}"),
+            ))
+        }
     }
     let header = json_object(&decode_part(parts[0], "header")?, "header")?;
     let alg_name = header.get("alg").and_then(Value::as_str).unwrap_or_default();
@@ -101,7 +114,10 @@ pub fn parse(token: &str, max_bytes: usize) -> Result<UnverifiedToken<'_>, Token
             ))
         }
         None => {
-            return Err(TokenError::new(codes::UNSUPPORTED_ALGORITHM, format!("unsupported signing algorithm `{alg_name}`")))
+            return Err(TokenError::new(
+                codes::UNSUPPORTED_ALGORITHM,
+                format!("unsupported signing algorithm `{alg_name}`"),
+            ))
         }
     };
     if let Some(refused) = REFUSED_HEADERS.iter().find(|h| header.contains_key(**h)) {
@@ -116,12 +132,5 @@ pub fn parse(token: &str, max_bytes: usize) -> Result<UnverifiedToken<'_>, Token
     let payload = decode_part(parts[1], "payload")?;
     let signature = decode_part(parts[2], "signature")?;
     let signing_input = &token[..parts[0].len() + 1 + parts[1].len()];
-    Ok(UnverifiedToken {
-        alg,
-        kid,
-        header,
-        payload,
-        signing_input,
-        signature,
-    })
+    Ok(UnverifiedToken { alg, kid, header, payload, signing_input, signature })
 }

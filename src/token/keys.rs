@@ -86,11 +86,7 @@ pub struct PublicKey {
 
 impl std::fmt::Debug for PublicKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PublicKey")
-            .field("kid", &self.kid)
-            .field("kty", &self.kty)
-            .field("algs", &self.algs())
-            .finish()
+        f.debug_struct("PublicKey").field("kid", &self.kid).field("kty", &self.kty).field("algs", &self.algs()).finish()
     }
 }
 
@@ -106,10 +102,7 @@ impl PublicKey {
     /// Whether `signature` is a valid `alg` signature of `message` by this key. False for an algorithm
     /// the key does not allow.
     pub fn verify(&self, alg: Alg, message: &[u8], signature: &[u8]) -> bool {
-        self.verifiers
-            .iter()
-            .find(|(a, _)| *a == alg)
-            .is_some_and(|(_, verify)| verify(message, signature))
+        self.verifiers.iter().find(|(a, _)| *a == alg).is_some_and(|(_, verify)| verify(message, signature))
     }
 
     /// Imports one JWK. `Err` says why the key cannot be used.
@@ -133,12 +126,20 @@ impl PublicKey {
             ("EC", Some("P-384")) => vec![Alg::ES384],
             ("EC", Some("P-521")) => vec![Alg::ES512],
             ("OKP", Some("Ed25519")) => vec![Alg::EdDSA],
-            ("oct", _) => return Err("symmetric (`oct`) keys are not accepted: tokens must be signed with a public key".into()),
-            (kty, crv) => return Err(format!("unsupported key type `{kty}`{}", crv.map(|c| format!(" with curve `{c}`")).unwrap_or_default())),
+            ("oct", _) => {
+                return Err("symmetric (`oct`) keys are not accepted: tokens must be signed with a public key".into())
+            }
+            (kty, crv) => {
+                return Err(format!(
+                    "unsupported key type `{kty}`{}",
+                    crv.map(|c| format!(" with curve `{c}`")).unwrap_or_default()
+                ))
+            }
         };
         let algs = match text("alg") {
             Some(name) => {
-                let alg = Alg::from_name(name).ok_or_else(|| format!("the key's `alg` `{name}` is not a supported signing algorithm"))?;
+                let alg = Alg::from_name(name)
+                    .ok_or_else(|| format!("the key's `alg` `{name}` is not a supported signing algorithm"))?;
                 if !family.contains(&alg) {
                     return Err(format!("the key's `alg` `{name}` does not fit its key type `{kty}`"));
                 }
@@ -156,9 +157,7 @@ impl PublicKey {
 
 fn b64_field(jwk: &Value, field: &str) -> Result<Vec<u8>, String> {
     let text = jwk.get(field).and_then(Value::as_str).ok_or_else(|| format!("the key has no `{field}`"))?;
-    URL_SAFE_NO_PAD
-        .decode(text)
-        .map_err(|_| format!("the key's `{field}` is not base64url"))
+    URL_SAFE_NO_PAD.decode(text).map_err(|_| format!("the key's `{field}` is not base64url"))
 }
 
 type VerifyFn = Box<dyn Fn(&[u8], &[u8]) -> bool>;
@@ -184,8 +183,9 @@ fn verifier(alg: Alg, jwk: &Value) -> Result<VerifyFn, String> {
         }
     };
     let jwt_alg = alg.jsonwebtoken().ok_or("unsupported algorithm")?;
-    let built: Box<dyn JwtVerifier> = (jsonwebtoken::crypto::rust_crypto::DEFAULT_PROVIDER.verifier_factory)(&jwt_alg, &decoding)
-        .map_err(|e| format!("the key is not usable for {}: {e}", alg.name()))?;
+    let built: Box<dyn JwtVerifier> =
+        (jsonwebtoken::crypto::rust_crypto::DEFAULT_PROVIDER.verifier_factory)(&jwt_alg, &decoding)
+            .map_err(|e| format!("the key is not usable for {}: {e}", alg.name()))?;
     Ok(Box::new(move |message: &[u8], signature: &[u8]| built.verify(message, &signature.to_vec()).is_ok()))
 }
 
@@ -214,8 +214,8 @@ pub fn check_rsa_key(n: &[u8], e: &[u8]) -> Result<(), String> {
 
 /// The small primes of the ROCA fingerprint (Nemec et al., "The Return of Coppersmith's Attack", CCS 2017).
 const ROCA_PRIMES: [u32; 38] = [
-    3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37, 41, 43, 47, 53, 59, 61, 67, 71, 73, 79, 83, 89, 97, 101, 103, 107, 109, 113, 127,
-    131, 137, 139, 149, 151, 157, 163, 167,
+    3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37, 41, 43, 47, 53, 59, 61, 67, 71, 73, 79, 83, 89, 97, 101, 103, 107, 109,
+    113, 127, 131, 137, 139, 149, 151, 157, 163, 167,
 ];
 
 /// Whether a modulus (big-endian) has the ROCA fingerprint: for every prime `p` of the list, `n mod p`
@@ -249,7 +249,8 @@ fn p521_verifier(jwk: &Value) -> Result<VerifyFn, String> {
     sec1.push(0x04);
     sec1.extend_from_slice(&x);
     sec1.extend_from_slice(&y);
-    let key = p521::ecdsa::VerifyingKey::from_sec1_bytes(&sec1).map_err(|_| "the P-521 key is not a point on the curve".to_string())?;
+    let key = p521::ecdsa::VerifyingKey::from_sec1_bytes(&sec1)
+        .map_err(|_| "the P-521 key is not a point on the curve".to_string())?;
     Ok(Box::new(move |message: &[u8], signature: &[u8]| {
         signature.len() == 132
             && p521::ecdsa::Signature::from_slice(signature)
@@ -269,10 +270,7 @@ impl KeySet {
     /// Imports every usable key of a JWKS (`{"keys": [...]}`). Fails when the document is not a JWKS, or
     /// when it has keys and every one of them was refused (the error says why, key by key).
     pub fn from_jwks(jwks: &Value) -> Result<KeySet, String> {
-        let keys = jwks
-            .get("keys")
-            .and_then(Value::as_array)
-            .ok_or("a JWKS is an object with a `keys` list")?;
+        let keys = jwks.get("keys").and_then(Value::as_array).ok_or("a JWKS is an object with a `keys` list")?;
         let mut set = KeySet::default();
         let mut seen: BTreeMap<String, usize> = BTreeMap::new();
         for (i, jwk) in keys.iter().enumerate() {

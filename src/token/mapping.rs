@@ -82,7 +82,9 @@ fn groups_of(source: &Source, claims: &Map<String, Value>) -> Result<Vec<String>
             .collect(),
         Some(Value::String(_)) if strict_list => Err(invalid("not a list of strings")),
         Some(Value::String(s)) => Ok(s.split_whitespace().map(str::to_string).collect()),
-        Some(_) => Err(invalid(if strict_list { "not a list of strings" } else { "not a string or a list of strings" })),
+        Some(_) => {
+            Err(invalid(if strict_list { "not a list of strings" } else { "not a string or a list of strings" }))
+        }
     }
 }
 
@@ -98,7 +100,11 @@ fn principal_id(source: &Source, claims: &Map<String, Value>) -> Result<String, 
 }
 
 /// Maps an ID token, an access token, or both (which must name the same principal).
-pub fn map_identity(source: &Source, tokens: &[&VerifiedToken], types: &SchemaTypes) -> Result<MappedIdentity, TokenError> {
+pub fn map_identity(
+    source: &Source,
+    tokens: &[&VerifiedToken],
+    types: &SchemaTypes,
+) -> Result<MappedIdentity, TokenError> {
     let mut principal: Option<String> = None;
     let mut groups: Vec<String> = Vec::new();
     let mut attributes = Map::new();
@@ -108,7 +114,10 @@ pub fn map_identity(source: &Source, tokens: &[&VerifiedToken], types: &SchemaTy
         let id = principal_id(source, &token.claims)?;
         match &principal {
             Some(existing) if *existing != id => {
-                return Err(TokenError::new(codes::PRINCIPAL_MISMATCH, "the ID token and the access token are for different users"))
+                return Err(TokenError::new(
+                    codes::PRINCIPAL_MISMATCH,
+                    "the ID token and the access token are for different users",
+                ))
             }
             _ => principal = Some(id),
         }
@@ -126,10 +135,14 @@ pub fn map_identity(source: &Source, tokens: &[&VerifiedToken], types: &SchemaTy
         match token.kind {
             TokenKind::Identity => {
                 let shape = types.entity_shape(&source.principal_type).ok_or_else(|| {
-                    TokenError::new(codes::MAPPING_INVALID, format!("the schema has no entity type `{}`", source.principal_type))
+                    TokenError::new(
+                        codes::MAPPING_INVALID,
+                        format!("the schema has no entity type `{}`", source.principal_type),
+                    )
                 })?;
-                let (attrs, mut skips) = fill_record(&own_claims, shape, "")
-                    .map_err(|m| TokenError::new(codes::MISSING_CLAIM, format!("principal `{}`: {m}", source.principal_type)))?;
+                let (attrs, mut skips) = fill_record(&own_claims, shape, "").map_err(|m| {
+                    TokenError::new(codes::MISSING_CLAIM, format!("principal `{}`: {m}", source.principal_type))
+                })?;
                 attributes = attrs;
                 skipped.append(&mut skips);
             }
@@ -190,7 +203,11 @@ pub fn context_token(
 }
 
 /// Fills a record type from claims. `Err` when a required attribute has no usable claim.
-fn fill_record(claims: &Map<String, Value>, record: &RecordType, path: &str) -> Result<(Map<String, Value>, Vec<SkippedClaim>), String> {
+fn fill_record(
+    claims: &Map<String, Value>,
+    record: &RecordType,
+    path: &str,
+) -> Result<(Map<String, Value>, Vec<SkippedClaim>), String> {
     let mut out = Map::new();
     let mut skipped = Vec::new();
     for (name, value) in claims {
@@ -204,11 +221,7 @@ fn fill_record(claims: &Map<String, Value>, record: &RecordType, path: &str) -> 
                 Ok(v) => {
                     out.insert(name.clone(), v);
                 }
-                Err(reason) => skipped.push(SkippedClaim {
-                    claim: format!("{path}{name}"),
-                    reason,
-                    mismatch: true,
-                }),
+                Err(reason) => skipped.push(SkippedClaim { claim: format!("{path}{name}"), reason, mismatch: true }),
             },
         }
     }
@@ -260,7 +273,9 @@ fn convert(value: &Value, ty: &CedarType) -> Result<Value, String> {
         (CedarType::Record(record), Value::Object(fields)) => fill_record(fields, record, "")
             .map(|(m, _)| Value::Object(m))
             .map_err(|e| format!("does not fit its record type: {e}")),
-        (CedarType::Entity(entity_type), Value::String(id)) => Ok(json!({ "__entity": { "type": entity_type, "id": id } })),
+        (CedarType::Entity(entity_type), Value::String(id)) => {
+            Ok(json!({ "__entity": { "type": entity_type, "id": id } }))
+        }
         (CedarType::Extension(name), Value::String(arg)) => {
             if !extension_value_fits(name, arg) {
                 return Err(format!("is not a valid `{name}` value"));

@@ -75,11 +75,7 @@ pub struct TokenError {
 
 impl TokenError {
     pub fn new(code: &str, message: impl Into<String>) -> Self {
-        TokenError {
-            code: code.to_string(),
-            message: message.into(),
-            issuer: None,
-        }
+        TokenError { code: code.to_string(), message: message.into(), issuer: None }
     }
 
     pub fn for_issuer(mut self, issuer: &str) -> Self {

@@ -46,24 +46,30 @@ impl Source {
     pub fn jwks_hint(&self) -> (String, bool) {
         match self.provider {
             Provider::Cognito { .. } => (format!("{}/.well-known/jwks.json", self.issuer), false),
-            Provider::Oidc { .. } => (format!("{}/.well-known/openid-configuration", self.issuer.trim_end_matches('/')), true),
+            Provider::Oidc { .. } => {
+                (format!("{}/.well-known/openid-configuration", self.issuer.trim_end_matches('/')), true)
+            }
         }
     }
 }
 
 /// The shape of a user pool ARN, as the JSON Schema of `authorizer.json` also writes it (a test checks
 /// that the two agree): the region and the pool id become part of the JWKS URL, so nothing else passes.
-pub const USER_POOL_ARN_PATTERN: &str = "^arn:aws[a-z-]*:cognito-idp:[a-z0-9-]+:[0-9]{12}:userpool/[a-z0-9-]+_[0-9a-zA-Z]+$";
+pub const USER_POOL_ARN_PATTERN: &str =
+    "^arn:aws[a-z-]*:cognito-idp:[a-z0-9-]+:[0-9]{12}:userpool/[a-z0-9-]+_[0-9a-zA-Z]+$";
 
 fn user_pool_arn_shape() -> &'static regex::Regex {
     static SHAPE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
     // The pattern is a constant known to compile (tested); a failure would refuse every ARN.
-    SHAPE.get_or_init(|| regex::Regex::new(USER_POOL_ARN_PATTERN).unwrap_or_else(|_| regex::Regex::new("$^").expect("an empty language")))
+    SHAPE.get_or_init(|| {
+        regex::Regex::new(USER_POOL_ARN_PATTERN).unwrap_or_else(|_| regex::Regex::new("$^").expect("an empty language"))
+    })
 }
 
 /// `arn:<partition>:cognito-idp:<region>:<account>:userpool/<userPoolId>` to the pool's issuer.
 pub fn cognito_issuer(arn: &str) -> Result<(String, String), String> {
-    let not_arn = || format!("`{arn}` is not a user pool ARN (arn:aws:cognito-idp:<region>:<account>:userpool/<userPoolId>)");
+    let not_arn =
+        || format!("`{arn}` is not a user pool ARN (arn:aws:cognito-idp:<region>:<account>:userpool/<userPoolId>)");
     if !user_pool_arn_shape().is_match(arn) {
         return Err(not_arn());
     }
@@ -158,10 +164,7 @@ fn resolve_one(source: &IdentitySource) -> Result<Source, String> {
                 group_claim: Some("cognito:groups".into()),
                 id_prefix: Some(pool.clone()),
                 principal_id_claim: "sub".into(),
-                provider: Provider::Cognito {
-                    user_pool_id: pool,
-                    client_ids: cognito.client_ids.clone(),
-                },
+                provider: Provider::Cognito { user_pool_id: pool, client_ids: cognito.client_ids.clone() },
             })
         }
         (None, Some(oidc)) => {
@@ -189,7 +192,10 @@ fn resolve_one(source: &IdentitySource) -> Result<Source, String> {
                 provider: Provider::Oidc { kind, audiences },
             })
         }
-        _ => Err("`configuration` needs exactly one of `cognitoUserPoolConfiguration` and `openIdConnectConfiguration`".into()),
+        _ => {
+            Err("`configuration` needs exactly one of `cognitoUserPoolConfiguration` and `openIdConnectConfiguration`"
+                .into())
+        }
     }
 }
 
@@ -266,10 +272,12 @@ pub struct Issuers {
 fn numeric_claim(claims: &Map<String, Value>, name: &str) -> Result<Option<u64>, TokenError> {
     match claims.get(name) {
         None => Ok(None),
-        Some(Value::Number(n)) => match n.as_u64().or_else(|| n.as_f64().filter(|f| *f >= 0.0 && f.is_finite()).map(|f| f as u64)) {
-            Some(v) => Ok(Some(v)),
-            None => Err(TokenError::new(codes::INVALID_CLAIM, format!("`{name}` is not a time in seconds"))),
-        },
+        Some(Value::Number(n)) => {
+            match n.as_u64().or_else(|| n.as_f64().filter(|f| *f >= 0.0 && f.is_finite()).map(|f| f as u64)) {
+                Some(v) => Ok(Some(v)),
+                None => Err(TokenError::new(codes::INVALID_CLAIM, format!("`{name}` is not a time in seconds"))),
+            }
+        }
         Some(_) => Err(TokenError::new(codes::INVALID_CLAIM, format!("`{name}` is not a number"))),
     }
 }
@@ -289,7 +297,10 @@ fn audiences(claims: &Map<String, Value>) -> Result<Vec<&str>, TokenError> {
         Some(Value::String(s)) => Ok(vec![s]),
         Some(Value::Array(items)) => items
             .iter()
-            .map(|v| v.as_str().ok_or_else(|| TokenError::new(codes::INVALID_CLAIM, "`aud` is not a string or a list of strings")))
+            .map(|v| {
+                v.as_str()
+                    .ok_or_else(|| TokenError::new(codes::INVALID_CLAIM, "`aud` is not a string or a list of strings"))
+            })
             .collect(),
         Some(_) => Err(TokenError::new(codes::INVALID_CLAIM, "`aud` is not a string or a list of strings")),
     }
@@ -297,11 +308,7 @@ fn audiences(claims: &Map<String, Value>) -> Result<Vec<&str>, TokenError> {
 
 impl Issuers {
     pub fn new(sources: Vec<Source>, limits: TokenValidation) -> Self {
-        Issuers {
-            sources,
-            keys: HashMap::new(),
-            limits,
-        }
+        Issuers { sources, keys: HashMap::new(), limits }
     }
 
     /// The principal and group entity types of every identity source.
@@ -328,17 +335,18 @@ impl Issuers {
     pub fn kind_of(&self, token: &str) -> Result<TokenKind, TokenError> {
         let parsed = jws::parse(token, self.limits.max_token_bytes)?;
         let claims = parsed.claims()?;
-        let issuer = string_claim(&claims, "iss")?.ok_or_else(|| TokenError::new(codes::WRONG_ISSUER, "the token has no `iss`"))?;
-        let source = self
-            .sources
-            .iter()
-            .find(|s| s.issuer == issuer)
-            .ok_or_else(|| TokenError::new(codes::WRONG_ISSUER, format!("issuer `{issuer}` is not a configured identity source")))?;
+        let issuer = string_claim(&claims, "iss")?
+            .ok_or_else(|| TokenError::new(codes::WRONG_ISSUER, "the token has no `iss`"))?;
+        let source = self.sources.iter().find(|s| s.issuer == issuer).ok_or_else(|| {
+            TokenError::new(codes::WRONG_ISSUER, format!("issuer `{issuer}` is not a configured identity source"))
+        })?;
         match (&source.provider, string_claim(&claims, "token_use")?) {
             (Provider::Oidc { kind, .. }, _) => Ok(*kind),
             (Provider::Cognito { .. }, Some("id")) => Ok(TokenKind::Identity),
             (Provider::Cognito { .. }, Some("access")) => Ok(TokenKind::Access),
-            (Provider::Cognito { .. }, _) => Err(TokenError::new(codes::WRONG_USE, "a Cognito token needs `token_use` `id` or `access`")),
+            (Provider::Cognito { .. }, _) => {
+                Err(TokenError::new(codes::WRONG_USE, "a Cognito token needs `token_use` `id` or `access`"))
+            }
         }
     }
 
@@ -348,41 +356,46 @@ impl Issuers {
         let claims = parsed.claims()?;
         let claims = &claims;
         // The unverified `iss` only chooses whose keys to try; the signature then has to prove it.
-        let issuer = string_claim(claims, "iss")?.ok_or_else(|| TokenError::new(codes::WRONG_ISSUER, "the token has no `iss`"))?;
-        let (index, source) = self
-            .sources
-            .iter()
-            .enumerate()
-            .find(|(_, s)| s.issuer == issuer)
-            .ok_or_else(|| TokenError::new(codes::WRONG_ISSUER, format!("issuer `{issuer}` is not a configured identity source")))?;
-        let keys = self
-            .keys
-            .get(issuer)
-            .filter(|set| !set.keys.is_empty())
-            .ok_or_else(|| TokenError::new(codes::JWKS_UNAVAILABLE, format!("no keys are loaded for issuer `{issuer}`")).for_issuer(issuer))?;
-        parsed.verify_signature(keys).map_err(|e| if e.code == codes::NO_MATCHING_KEY { e.for_issuer(issuer) } else { e })?;
+        let issuer = string_claim(claims, "iss")?
+            .ok_or_else(|| TokenError::new(codes::WRONG_ISSUER, "the token has no `iss`"))?;
+        let (index, source) = self.sources.iter().enumerate().find(|(_, s)| s.issuer == issuer).ok_or_else(|| {
+            TokenError::new(codes::WRONG_ISSUER, format!("issuer `{issuer}` is not a configured identity source"))
+        })?;
+        let keys = self.keys.get(issuer).filter(|set| !set.keys.is_empty()).ok_or_else(|| {
+            TokenError::new(codes::JWKS_UNAVAILABLE, format!("no keys are loaded for issuer `{issuer}`"))
+                .for_issuer(issuer)
+        })?;
+        parsed.verify_signature(keys).map_err(|e| {
+            if e.code == codes::NO_MATCHING_KEY {
+                e.for_issuer(issuer)
+            } else {
+                e
+            }
+        })?;
         let leeway = self.limits.clock_skew_seconds;
-        let exp = numeric_claim(claims, "exp")?.ok_or_else(|| TokenError::new(codes::INVALID_CLAIM, "the token has no `exp`"))?;
+        let exp = numeric_claim(claims, "exp")?
+            .ok_or_else(|| TokenError::new(codes::INVALID_CLAIM, "the token has no `exp`"))?;
         if now > exp.saturating_add(leeway) {
             return Err(TokenError::new(codes::EXPIRED, format!("the token expired at {exp}; it is now {now}")));
         }
         if let Some(nbf) = numeric_claim(claims, "nbf")? {
             if now.saturating_add(leeway) < nbf {
-                return Err(TokenError::new(codes::NOT_YET_VALID, format!("the token is not valid before {nbf}; it is now {now}")));
+                return Err(TokenError::new(
+                    codes::NOT_YET_VALID,
+                    format!("the token is not valid before {nbf}; it is now {now}"),
+                ));
             }
         }
         if let Some(iat) = numeric_claim(claims, "iat")? {
             if iat > now.saturating_add(leeway) {
-                return Err(TokenError::new(codes::ISSUED_IN_FUTURE, format!("the token was issued at {iat}, in the future; it is now {now}")));
+                return Err(TokenError::new(
+                    codes::ISSUED_IN_FUTURE,
+                    format!("the token was issued at {iat}, in the future; it is now {now}"),
+                ));
             }
         }
         check_use_and_audience(source, claims, kind)?;
-        Ok(VerifiedToken {
-            kind,
-            source: index,
-            claims: claims.clone(),
-            valid_until: exp.saturating_add(leeway),
-        })
+        Ok(VerifiedToken { kind, source: index, claims: claims.clone(), valid_until: exp.saturating_add(leeway) })
     }
 }
 
@@ -391,7 +404,10 @@ fn check_use_and_audience(source: &Source, claims: &Map<String, Value>, kind: To
     let wrong_use = |found: &str| {
         TokenError::new(
             codes::WRONG_USE,
-            format!("an {} was required, the token is {found}", if kind == TokenKind::Identity { "ID token" } else { "access token" }),
+            format!(
+                "an {} was required, the token is {found}",
+                if kind == TokenKind::Identity { "ID token" } else { "access token" }
+            ),
         )
     };
     match &source.provider {
@@ -412,7 +428,13 @@ fn check_use_and_audience(source: &Source, claims: &Map<String, Value>, kind: To
             } else if client_ids.is_empty() || presented.iter().any(|c| client_ids.contains(c)) {
                 Ok(())
             } else {
-                Err(TokenError::new(codes::WRONG_AUDIENCE, format!("`{field}` {} is not one of the accepted client ids", presented.iter().map(|c| format!("`{c}`")).collect::<Vec<_>>().join(", "))))
+                Err(TokenError::new(
+                    codes::WRONG_AUDIENCE,
+                    format!(
+                        "`{field}` {} is not one of the accepted client ids",
+                        presented.iter().map(|c| format!("`{c}`")).collect::<Vec<_>>().join(", ")
+                    ),
+                ))
             }
         }
         Provider::Oidc { kind: accepted, audiences: accepted_audiences } => {
@@ -443,7 +465,11 @@ fn check_use_and_audience(source: &Source, claims: &Map<String, Value>, kind: To
             } else {
                 Err(TokenError::new(
                     codes::WRONG_AUDIENCE,
-                    format!("audience {:?} is not one of the accepted {}", presented, if kind == TokenKind::Identity { "client ids" } else { "audiences" }),
+                    format!(
+                        "audience {:?} is not one of the accepted {}",
+                        presented,
+                        if kind == TokenKind::Identity { "client ids" } else { "audiences" }
+                    ),
                 ))
             }
         }
