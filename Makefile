@@ -11,18 +11,19 @@ export PATH := $(CARGO_BIN):$(PATH)
 # wasm-bindgen-cli must be exactly the wasm-bindgen version in Cargo.lock.
 WASM_BINDGEN_VERSION = $(shell awk '/^name = "wasm-bindgen"$$/ { getline; gsub(/[^0-9.]/, ""); print; exit }' Cargo.lock)
 RUST_SOURCES := Cargo.toml Cargo.lock $(shell find src -name '*.rs')
-JS_SOURCES := $(shell find js -path js/wasm -prune -o -path js/dist -prune -o -path js/node_modules -prune -o -type f -print)
+JS_SOURCES := $(shell find js -path js/wasm -prune -o -path js/dist -prune -o -path js/node_modules -prune -o -path js/types -prune -o -name README.md -prune -o -name LICENSE -prune -o -type f -print)
 PACKAGE_VERSION = $(shell node -p "require('./js/package.json').version")
 TARBALL = build/cedar-authorizer-$(PACKAGE_VERSION).tgz
 CORPUS := build/corpus/corpus-tests
 SHARED := ../shared
 
-.PHONY: fuzz load help tools node-deps chromium cfn-lint build wasm pack package build-test-bench corpus test test-rust test-js test-types test-browser test-sam run bench clean
+.PHONY: lint check fuzz load help tools node-deps chromium cfn-lint build wasm pack package build-test-bench corpus test test-rust test-js test-types test-browser test-sam run bench clean
 
 help:
 	@echo "make run       set up, build, and start the local demo: API Gateway and the rides API behind the authorizer, and the test bench"
 	@echo "make test      set up, build, and run every test"
 	@echo "make bench     set up, build, and benchmark against the peers"
+	@echo "make check     the quick check while working: formatting, lints, unit tests (Rust and JS)"
 	@echo "make build     build the wasm modules and the npm package in js/"
 	@echo "make package   write dist/lambda-authorizer.zip and dist/edge-viewer-request.zip (JWKS=<file> for the edge keys)"
 	@echo "make fuzz      fuzz the Rust core for FUZZ_SECONDS per target (not part of make test)"
@@ -35,6 +36,8 @@ tools: build/.tools-$(WASM_BINDGEN_VERSION)
 build/.tools-%: Cargo.lock
 	@mkdir -p build
 	@rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
+	@rustup component list --installed | grep -q '^clippy' || rustup component add clippy
+	@rustup component list --installed | grep -q '^rustfmt' || rustup component add rustfmt
 	@if [ "$$(wasm-bindgen --version 2>/dev/null | awk '{print $$2}')" != "$(WASM_BINDGEN_VERSION)" ]; then \
 	  echo "installing wasm-bindgen-cli $(WASM_BINDGEN_VERSION)"; \
 	  cargo install wasm-bindgen-cli --version "$(WASM_BINDGEN_VERSION)" --force; \
@@ -72,60 +75,40 @@ $(CORPUS): $(SHARED)/corpora/cedar/corpus-tests.tar.gz
 
 # ---- build ----------------------------------------------------------------------------------------
 
-wasm: js/wasm/node/cedar_authorizer_bg.wasm js/wasm/runtime/cedar_authorizer_bg.wasm js/dist/web.mjs js/wasm/edge/cedar_authorizer_bg.wasm.br
+# The wasm modules, one wasm-pack recipe over this table: kind, cargo profile, cargo options. Each builds
+# into pkg/<kind>/ (target `web`: wasm-bindgen's loader with `initSync`, driven by js/lib/node.cjs and
+# js/lib/web.mjs), then scripts/build/wasm.mjs turns it into what the package loads (js/wasm/<kind>/).
+#   full     everything: building and checking stores, text and compiled bundles (Node and the browser)
+#   runtime  compiled bundles only: no policy or schema text parsers, no validator (Node, Lambda)
+#   edge     compiled bundles only, for size: opt-level z, wasm-opt -Oz, brotli (Lambda@Edge)
+#   faults   a test build that traps on demand (`fault-injection`), into build/faults/
+WASM_full    := release
+WASM_runtime := runtime --no-default-features
+WASM_edge    := edge --no-default-features
+WASM_faults  := faults --features fault-injection
 
-pkg/node/cedar_authorizer_bg.wasm: $(RUST_SOURCES) | tools
-	wasm-pack build --release --target nodejs --out-dir pkg/node --out-name cedar_authorizer --no-pack
+.PRECIOUS: pkg/%/cedar_authorizer_bg.wasm
+
+pkg/%/cedar_authorizer_bg.wasm: $(RUST_SOURCES) | tools
+	wasm-pack build --target web --no-pack --no-opt --out-dir pkg/$* --out-name cedar_authorizer \
+	  --profile $(firstword $(WASM_$*)) -- $(wordlist 2,9,$(WASM_$*))
 	@touch $@
 
-pkg/web/cedar_authorizer_bg.wasm: pkg/node/cedar_authorizer_bg.wasm
-	wasm-pack build --release --target web --out-dir pkg/web --out-name cedar_authorizer --no-pack
+js/wasm/%/.built: pkg/%/cedar_authorizer_bg.wasm scripts/build/wasm.mjs | node-deps
+	node scripts/build/wasm.mjs $*
 	@touch $@
 
-js/wasm/node/cedar_authorizer_bg.wasm: pkg/node/cedar_authorizer_bg.wasm
-	@mkdir -p js/wasm/node
-	cp pkg/node/cedar_authorizer.js pkg/node/cedar_authorizer_bg.wasm js/wasm/node/
+build/faults/.built: pkg/faults/cedar_authorizer_bg.wasm scripts/build/wasm.mjs | node-deps
+	node scripts/build/wasm.mjs faults
+	@touch $@
 
-js/dist/web.mjs: pkg/web/cedar_authorizer_bg.wasm js/lib/web.mjs js/lib/api.cjs js/lib/errors.cjs | node-deps
-	@mkdir -p js/wasm/web js/dist
-	cp pkg/web/cedar_authorizer.js pkg/web/cedar_authorizer_bg.wasm js/wasm/web/
+# The browser build: the package's API and the full module, one ES module beside its .wasm.
+js/dist/web.mjs: js/wasm/full/.built $(JS_SOURCES) | node-deps
+	@mkdir -p js/dist
 	npx esbuild js/lib/web.mjs --bundle --format=esm --platform=browser --outfile=js/dist/web.mjs --log-level=warning
-	cp pkg/web/cedar_authorizer_bg.wasm js/dist/cedar_authorizer_bg.wasm
+	cp js/wasm/full/cedar_authorizer_bg.wasm js/dist/cedar_authorizer_bg.wasm
 
-# The runtime module for Node: compiled bundles only (no policy or schema text parsers, no validator), built
-# for speed like the full one, in its own target directory. Node loads it for compiled bundles (a smaller
-# module compiles sooner and takes less memory) and the full module only when something needs it.
-RUNTIME_TARGET := target/runtime
-
-pkg/runtime/cedar_authorizer_bg.wasm: $(RUST_SOURCES) | tools
-	cargo build --lib --release --target wasm32-unknown-unknown --no-default-features --target-dir $(RUNTIME_TARGET)
-	wasm-bindgen $(RUNTIME_TARGET)/wasm32-unknown-unknown/release/cedar_authorizer.wasm --target nodejs --out-dir pkg/runtime --out-name cedar_authorizer
-
-js/wasm/runtime/cedar_authorizer_bg.wasm: pkg/runtime/cedar_authorizer_bg.wasm
-	@mkdir -p js/wasm/runtime
-	cp pkg/runtime/cedar_authorizer.js pkg/runtime/cedar_authorizer_bg.wasm js/wasm/runtime/
-
-# The Lambda@Edge module: compiled bundles only (no policy or schema text parsers, no validator), sized
-# for Lambda@Edge's 1 MB package limit: opt-level z, its own target directory (so the two builds never
-# rebuild each other), wasm-opt -Oz, and brotli in the package.
-EDGE_TARGET := target/edge
-WASM_OPT := node_modules/.bin/wasm-opt
-WASM_FEATURES := --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals --enable-reference-types --enable-multivalue
-
-pkg/edge/cedar_authorizer_bg.wasm: $(RUST_SOURCES) | tools node-deps
-	CARGO_PROFILE_RELEASE_OPT_LEVEL=z cargo build --lib --release --target wasm32-unknown-unknown --no-default-features --target-dir $(EDGE_TARGET)
-	wasm-bindgen $(EDGE_TARGET)/wasm32-unknown-unknown/release/cedar_authorizer.wasm --target nodejs --out-dir pkg/edge --out-name cedar_authorizer
-	$(WASM_OPT) -Oz $(WASM_FEATURES) --strip-debug --strip-producers pkg/edge/cedar_authorizer_bg.wasm -o pkg/edge/cedar_authorizer_bg.wasm
-
-js/wasm/edge/cedar_authorizer_bg.wasm.br: pkg/edge/cedar_authorizer_bg.wasm scripts/build-edge.mjs
-	node scripts/build-edge.mjs pkg/edge js/wasm/edge
-
-# A test build that can be made to trap on demand (the `fault-injection` feature), for the fault tests.
-FAULTS_TARGET := target/faults
-
-build/faults/cedar_authorizer.js: $(RUST_SOURCES) | tools
-	cargo build --lib --profile faults --target wasm32-unknown-unknown --features fault-injection --target-dir $(FAULTS_TARGET)
-	wasm-bindgen $(FAULTS_TARGET)/wasm32-unknown-unknown/faults/cedar_authorizer.wasm --target nodejs --out-dir build/faults --out-name cedar_authorizer
+wasm: js/wasm/full/.built js/wasm/runtime/.built js/wasm/edge/.built js/dist/web.mjs
 
 build: wasm
 
@@ -134,8 +117,9 @@ pack: $(TARBALL) | node-deps
 	npm install --no-save --no-audit --no-fund --offline ./$(TARBALL) >/dev/null
 	@echo "installed $(TARBALL) into node_modules/"
 
-$(TARBALL): js/wasm/node/cedar_authorizer_bg.wasm js/wasm/runtime/cedar_authorizer_bg.wasm js/dist/web.mjs js/wasm/edge/cedar_authorizer_bg.wasm.br $(JS_SOURCES)
+$(TARBALL): wasm README.md LICENSE $(JS_SOURCES)
 	@mkdir -p build
+	cp README.md LICENSE js/
 	rm -f build/cedar-authorizer-*.tgz
 	cd js && npm pack --pack-destination ../build --silent >/dev/null
 	@echo "packed $(TARBALL)"
@@ -150,21 +134,37 @@ package: build
 	node js/bin/cedar-authorizer.cjs package policies/rides --jwks $(JWKS) -o dist --principal-header x-cedar-principal
 
 build-test-bench: build
-	node scripts/build-test-bench.mjs
+	node scripts/build/test-bench.mjs
 
 # ---- run, test, bench -----------------------------------------------------------------------------
 
 run: package build-test-bench
-	node scripts/examples.mjs policies
+	node scripts/demo/examples.mjs policies
 	node scripts/demo/server.mjs
 
-test: test-rust test-js test-types test-browser test-sam
+test: lint test-rust test-js test-types test-browser test-sam
+
+# Formatting and lints: rustfmt and clippy (the native build, and the wasm builds' two feature sets),
+# prettier and eslint (all pinned in package-lock.json).
+lint: node-deps | tools
+	cargo fmt --check
+	cargo clippy --all-targets -- -D warnings
+	cargo clippy --lib --target wasm32-unknown-unknown -- -D warnings
+	cargo clippy --lib --target wasm32-unknown-unknown --no-default-features -- -D warnings
+	npx prettier --check --log-level warn .
+	npx eslint .
+
+# The quick check while working (under two minutes on a warm machine): the lints, the core's unit tests
+# (every function of the wasm boundary's twin, src/ffi.rs, among them) and the JS unit tests.
+check: lint
+	cargo test --lib
+	node --test tests/js/unit/
 
 test-rust: corpus | tools
 	cargo test --all-targets -- --nocapture
 
-test-js: pack corpus package build/faults/cedar_authorizer.js
-	node --test --test-reporter=spec tests/js/
+test-js: pack corpus package build/faults/.built
+	node --test --test-reporter=spec tests/js/ tests/js/unit/
 
 test-types: pack
 	npx tsc -p tests/js/tsconfig.json
@@ -176,12 +176,13 @@ test-sam: cfn-lint package
 	$(CFN_LINT) examples/sam/template.yaml
 
 bench: pack package
-	node scripts/bench.mjs
-	node scripts/load.mjs
+	node scripts/bench/run.mjs
+	node scripts/bench/load.mjs
 
-# The load run alone: LOAD_SECONDS (default 60) after LOAD_WARMUP (default 20).
+# The load run alone (not part of `make test`): LOAD_SECONDS (default 60) after LOAD_WARMUP (default 20),
+# every response checked; fails naming the check that failed.
 load: package
-	node scripts/load.mjs
+	node scripts/bench/load.mjs
 
 # Fuzzing (not part of `make test`): each target for FUZZ_SECONDS, seeded from the tests and
 # ../shared/corpora. Crash inputs land in fuzz/artifacts/<target>/; copied into fuzz/regressions/<target>/
@@ -191,14 +192,14 @@ FUZZ_TARGETS := token bundle request routes
 
 fuzz: build | tools
 	@command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --version 0.13.2
-	node scripts/fuzz-seeds.mjs
+	node scripts/fuzz/seeds.mjs
 	@mkdir -p build/fuzz
 	@cd fuzz && for t in $(FUZZ_TARGETS); do \
 	  echo "fuzzing $$t for $(FUZZ_SECONDS) s"; \
 	  RUSTC_BOOTSTRAP=1 cargo fuzz run $$t corpus/$$t -- -max_total_time=$(FUZZ_SECONDS) > ../build/fuzz/$$t.log 2>&1 \
 	    || echo "$$t: crashed, see build/fuzz/$$t.log and fuzz/artifacts/$$t/"; \
 	done
-	node scripts/fuzz-report.mjs
+	node scripts/fuzz/report.mjs
 
 clean:
-	rm -rf pkg js/wasm js/dist build dist node_modules
+	rm -rf pkg js/wasm js/dist js/types/wasm.d.ts js/README.md js/LICENSE build dist node_modules

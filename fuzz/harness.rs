@@ -87,12 +87,12 @@ pub fn bundle(data: &[u8]) {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
-    let _ = Authorizer::from_bundle_json(text);
+    let _ = cedar_authorizer::ffi::load_text(text);
     if let Ok(files) = serde_json::from_str::<BTreeMap<String, String>>(text) {
-        let diagnostics = cedar_authorizer::store::check(&files);
+        let diagnostics = cedar_authorizer::authoring::check(&files);
         let _ = cedar_authorizer::diagnostics::render(&diagnostics, &|name| files.get(name).cloned());
-        if let Some(bundle) = cedar_authorizer::bundle::build(&files).bundle {
-            let _ = cedar_authorizer::compiled::compile(&bundle).and_then(|c| Authorizer::from_compiled(&c));
+        if let Some(bundle) = cedar_authorizer::authoring::build_bundle(&files).bundle {
+            let _ = cedar_authorizer::authoring::compile_bundle(&bundle).and_then(|c| Authorizer::from_compiled(&c));
         }
     }
 }
@@ -128,9 +128,9 @@ pub fn routes(data: &[u8]) {
     };
     let config = value.get("config").cloned().unwrap_or(Value::Null);
     let http = value.get("http").cloned().unwrap_or(Value::Null);
-    if let Ok(config) = serde_json::from_value::<cedar_authorizer::config::AuthorizerConfig>(config) {
-        if let Ok(routes) = cedar_authorizer::routes::Routes::compile(&config, Some("Rides")) {
-            if let Ok(request) = cedar_authorizer::routes::HttpRequest::from_value(&http) {
+    if let Ok(config) = serde_json::from_value::<cedar_authorizer::store::config::AuthorizerConfig>(config) {
+        if let Ok(routes) = cedar_authorizer::authorizer::routes::Routes::from_config(&config, Some("Rides")) {
+            if let Ok(request) = cedar_authorizer::authorizer::routes::HttpRequest::from_value(&http) {
                 let _ = routes.find(&request);
             }
         }

@@ -81,9 +81,13 @@ export interface CloudFrontRequestEvent {
 /** REST API TOKEN and REQUEST events. Throws `Error('Unauthorized')` for a missing or bad token. */
 export function createRestApiAuthorizer(options: RestApiAuthorizerOptions): (event: Record<string, unknown>) => Promise<IamPolicyResponse>;
 /** HTTP API payload 2.0 (and 1.0) events. Throws `Error('Unauthorized')` for a missing or bad token. */
-export function createHttpApiAuthorizer(options: HttpApiAuthorizerOptions): (event: Record<string, unknown>) => Promise<SimpleResponse | IamPolicyResponse>;
+export function createHttpApiAuthorizer(
+  options: HttpApiAuthorizerOptions,
+): (event: Record<string, unknown>) => Promise<SimpleResponse | IamPolicyResponse>;
 /** CloudFront viewer-request events: the request to forward, or a 401/403 response. */
-export function createEdgeViewerRequestHandler(options: EdgeViewerRequestOptions): (event: CloudFrontRequestEvent) => Promise<CloudFrontRequest | CloudFrontResultResponse>;
+export function createEdgeViewerRequestHandler(
+  options: EdgeViewerRequestOptions,
+): (event: CloudFrontRequestEvent) => Promise<CloudFrontRequest | CloudFrontResultResponse>;
 
 export class DecisionCache {
   constructor(options?: { maxEntries?: number; ttlMs?: number; clock?: () => number });

@@ -1,4 +1,15 @@
 import api from './index.cjs';
 
-export const { Authorizer, AuthorizerLoadError, buildBundle, compileBundle, checkStore, renderDiagnostics, readStoreFolder, initialize, BUNDLE_FORMAT, COMPILED_FORMAT } = api;
+export const {
+  Authorizer,
+  AuthorizerLoadError,
+  buildBundle,
+  compileBundle,
+  checkStore,
+  renderDiagnostics,
+  bundleText,
+  constants,
+  readStoreFolder,
+  initialize,
+} = api;
 export default api;

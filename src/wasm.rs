@@ -1,10 +1,154 @@
-//! The WebAssembly exports: thin delegations to [`crate::json_api`]. JSON strings cross the boundary;
-//! the compiled store stays inside the instance.
+//! The WebAssembly exports: the only file with `#[wasm_bindgen]`. Each export converts its arguments, calls
+//! its twin in [`crate::ffi`], and converts the answer: one tagged shape (`{type: "success", ...}` or
+//! `{type: "failure", errors, warnings}`), never a throw.
+//!
+//! Values cross as JavaScript values through serde-wasm-bindgen: objects in, plain objects out, integers
+//! beyond 2^53 as `BigInt` both ways (a Cedar `Long` is 64 bits). A request may also cross as JSON text:
+//! the JavaScript side sends text when `JSON.stringify` can write the request (no `BigInt` in it), because
+//! on the decision path one string is cheaper to hand over than an object walked field by field (see
+//! [`input`]). The TypeScript types of what crosses are generated from the Rust types (tsify).
 
+use serde::ser::{SerializeMap, SerializeSeq};
+use serde::{Serialize, Serializer};
+use serde_json::Value;
 use wasm_bindgen::prelude::*;
 
 use crate::authorizer::Authorizer;
-use crate::json_api;
+use crate::errors::{Code, Error, Failure};
+use crate::ffi::{self, Outcome};
+
+#[wasm_bindgen(typescript_custom_section)]
+const TYPES: &'static str = r#"
+/** Any JSON value: a Cedar JSON value, a token claim, a request as given. Integers beyond 2^53 are `bigint`. */
+export type Value = null | boolean | number | bigint | string | Value[] | { [key: string]: Value };
+
+/** `load` and `loadFiles`: a loaded authorizer, or why it did not load. */
+export type LoadOutcome =
+  | { type: "success"; authorizer: WasmAuthorizer; warnings?: Error[] }
+  | { type: "failure"; errors: Error[]; warnings?: Error[] };
+"#;
+
+/// The largest integer a JavaScript number holds exactly.
+const MAX_SAFE_INTEGER: u64 = (1 << 53) - 1;
+
+/// A JSON value as serde-wasm-bindgen writes it for JavaScript: integers as numbers while they are exact,
+/// beyond 2^53 as `BigInt`.
+struct Js<'a>(&'a Value);
+
+impl Serialize for Js<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self.0 {
+            Value::Null => serializer.serialize_unit(),
+            Value::Bool(b) => serializer.serialize_bool(*b),
+            Value::Number(n) => match (n.as_i64(), n.as_u64()) {
+                (Some(i), _) if i.unsigned_abs() <= MAX_SAFE_INTEGER => serializer.serialize_f64(i as f64),
+                (Some(i), _) => serializer.serialize_i64(i),
+                (None, Some(u)) if u <= MAX_SAFE_INTEGER => serializer.serialize_f64(u as f64),
+                (None, Some(u)) => serializer.serialize_u64(u),
+                _ => serializer.serialize_f64(n.as_f64().unwrap_or(f64::NAN)),
+            },
+            Value::String(s) => serializer.serialize_str(s),
+            Value::Array(items) => {
+                let mut seq = serializer.serialize_seq(Some(items.len()))?;
+                for item in items {
+                    seq.serialize_element(&Js(item))?;
+                }
+                seq.end()
+            }
+            Value::Object(map) => {
+                let mut out = serializer.serialize_map(Some(map.len()))?;
+                for (k, v) in map {
+                    out.serialize_entry(k, &Js(v))?;
+                }
+                out.end()
+            }
+        }
+    }
+}
+
+/// Any answer as a JavaScript value. A value that cannot be written (none of ours) becomes a failure.
+fn output<T: Serialize>(value: &T) -> JsValue {
+    let serializer = serde_wasm_bindgen::Serializer::json_compatible().serialize_large_number_types_as_bigints(true);
+    serde_json::to_value(value)
+        .map_err(|e| e.to_string())
+        .and_then(|json| Js(&json).serialize(&serializer).map_err(|e| e.to_string()))
+        .unwrap_or_else(|e| {
+            let failure: Outcome<()> =
+                Failure::of(Code::InternalError, format!("the answer cannot be written: {e}")).into();
+            failure.serialize(&serializer).unwrap_or(JsValue::NULL)
+        })
+}
+
+/// A request or document: JSON text (parsed here, so a mistake names its line and column), or a
+/// JavaScript value (read by serde-wasm-bindgen, `BigInt` as a 64-bit integer). On the decision path the
+/// JavaScript side sends text whenever it can (`make bench`, "boundary" rows: text is the faster of the
+/// two for a request of the rides store).
+fn input(value: JsValue, code: Code, what: &str) -> Result<Value, Error> {
+    match value.as_string() {
+        Some(text) => serde_json::from_str(&text).map_err(|e| Error::new(code, format!("{what} is not JSON: {e}"))),
+        None => serde_wasm_bindgen::from_value(value)
+            .map_err(|e| Error::new(code, format!("{what} is not a JSON value: {e}"))),
+    }
+}
+
+/// A typed argument read by serde-wasm-bindgen.
+#[cfg(feature = "authoring")]
+fn typed<T: serde::de::DeserializeOwned>(value: JsValue, code: Code, what: &str) -> Result<T, Error> {
+    serde_wasm_bindgen::from_value(value).map_err(|e| Error::new(code, format!("{what}: {e}")))
+}
+
+/// A malformed request is a DENY, like any other problem with it: the answer `deny` gives for the error.
+fn decide<T: Serialize>(value: JsValue, run: impl FnOnce(&Value) -> T, deny: impl FnOnce(Error) -> T) -> JsValue {
+    match input(value, Code::RequestMalformed, "the request") {
+        Ok(request) => output(&run(&request)),
+        Err(e) => output(&deny(e)),
+    }
+}
+
+fn loaded(result: Result<Authorizer, Failure>) -> JsValue {
+    match result {
+        Ok(inner) => {
+            let warnings: Vec<Error> =
+                inner.warnings().iter().map(|w| Error::warning(Code::ConfigAnyAudience, w.clone())).collect();
+            let answer = js_sys::Object::new();
+            let set =
+                |key: &str, value: &JsValue| js_sys::Reflect::set(&answer, &JsValue::from_str(key), value).is_ok();
+            let written = set("type", &JsValue::from_str("success"))
+                && set("authorizer", &JsValue::from(WasmAuthorizer { inner }))
+                && set("warnings", &output(&warnings));
+            if written {
+                answer.into()
+            } else {
+                output::<Outcome<()>>(
+                    &Failure::of(Code::InternalError, "the loaded authorizer cannot be handed over").into(),
+                )
+            }
+        }
+        Err(failure) => output::<Outcome<()>>(&failure.into()),
+    }
+}
+
+/// The module's constants: bundle formats, token kinds, every error code.
+#[wasm_bindgen(unchecked_return_type = "Outcome<Constants>")]
+pub fn constants() -> JsValue {
+    output(&ffi::constants())
+}
+
+/// The kind of a bundle document by its `format`: `bundle`, `compiled`, or `null` for anything else. Text is
+/// read only as far as needed to find `format`.
+#[wasm_bindgen(js_name = documentKind, unchecked_return_type = "\"bundle\" | \"compiled\" | null")]
+pub fn document_kind(#[wasm_bindgen(unchecked_param_type = "string | object")] document: JsValue) -> JsValue {
+    #[derive(serde::Deserialize)]
+    struct Head {
+        format: Option<String>,
+    }
+    let head: Option<Head> = match document.as_string() {
+        Some(text) => serde_json::from_str(&text).ok(),
+        None => serde_wasm_bindgen::from_value(document).ok(),
+    };
+    let value = serde_json::json!({ "format": head.and_then(|h| h.format) });
+    crate::bundle::kind_of(&value).map_or(JsValue::NULL, JsValue::from_str)
+}
 
 /// A loaded policy store. Created once; every decision call reuses it.
 #[wasm_bindgen]
@@ -12,142 +156,208 @@ pub struct WasmAuthorizer {
     inner: Authorizer,
 }
 
-fn load_error(e: &crate::bundle::LoadError) -> JsError {
-    JsError::new(&json_api::load_error_json(e))
-}
-
 #[wasm_bindgen]
 impl WasmAuthorizer {
-    /// Loads a bundle (JSON text). Throws an error whose message is the JSON of the load error.
-    #[wasm_bindgen(js_name = fromBundle)]
-    pub fn from_bundle(bundle_json: &str) -> Result<WasmAuthorizer, JsError> {
-        json_api::load_authorizer_from_bundle(bundle_json)
-            .map(|inner| WasmAuthorizer { inner })
-            .map_err(|e| load_error(&e))
+    /// Loads a bundle or a compiled bundle: JSON text, or the parsed document.
+    #[wasm_bindgen(unchecked_return_type = "LoadOutcome")]
+    pub fn load(
+        #[wasm_bindgen(unchecked_param_type = "string | Bundle | CompiledBundle")] document: JsValue,
+    ) -> JsValue {
+        loaded(match document.as_string() {
+            Some(text) => ffi::load_text(&text),
+            None => input(document, Code::BundleInvalid, "the bundle").map_err(Failure::from).and_then(ffi::load),
+        })
     }
 
-    /// Validates and loads a store given as `{path: text}` JSON.
-    #[cfg(feature = "authoring")]
-    #[wasm_bindgen(js_name = fromFiles)]
-    pub fn from_files(files_json: &str) -> Result<WasmAuthorizer, JsError> {
-        json_api::load_authorizer_from_files(files_json)
-            .map(|inner| WasmAuthorizer { inner })
-            .map_err(|e| load_error(&e))
+    /// Hash, policies, routes, identity sources, and warnings about the configuration.
+    #[wasm_bindgen(unchecked_return_type = "Outcome<Description>")]
+    pub fn describe(&self) -> JsValue {
+        output(&ffi::describe(&self.inner))
     }
 
-    pub fn hash(&self) -> String {
-        self.inner.hash().to_string()
+    #[wasm_bindgen(unchecked_return_type = "Outcome<Stats>")]
+    pub fn stats(&self) -> JsValue {
+        output(&ffi::stats(&self.inner))
     }
 
-    pub fn manifest(&self) -> String {
-        json_api::manifest(&self.inner)
+    #[wasm_bindgen(js_name = isAuthorized, unchecked_return_type = "Outcome<Answer>")]
+    pub fn is_authorized(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string | IsAuthorizedInput")] input: JsValue,
+    ) -> JsValue {
+        decide(input, |r| ffi::is_authorized(&self.inner, r), |e| Outcome::success(crate::request::Answer::deny(e)))
     }
 
-    #[wasm_bindgen(js_name = isAuthorized)]
-    pub fn is_authorized(&self, input_json: &str) -> String {
-        json_api::is_authorized(&self.inner, input_json)
-    }
-
-    #[wasm_bindgen(js_name = batchIsAuthorized)]
-    pub fn batch_is_authorized(&self, input_json: &str) -> String {
-        json_api::batch_is_authorized(&self.inner, input_json)
+    #[wasm_bindgen(js_name = batchIsAuthorized, unchecked_return_type = "Outcome<BatchAnswer>")]
+    pub fn batch_is_authorized(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string | BatchIsAuthorizedInput")] input: JsValue,
+    ) -> JsValue {
+        decide(
+            input,
+            |r| ffi::batch_is_authorized(&self.inner, r),
+            |e| Outcome::<crate::request::BatchAnswer>::Failure { errors: vec![e], warnings: Vec::new() },
+        )
     }
 
     /// `IsAuthorizedWithToken`; `now` is seconds since the epoch.
-    #[wasm_bindgen(js_name = isAuthorizedWithToken)]
-    pub fn is_authorized_with_token(&self, input_json: &str, now: f64) -> String {
-        json_api::is_authorized_with_token(&self.inner, input_json, now)
+    #[wasm_bindgen(js_name = isAuthorizedWithToken, unchecked_return_type = "Outcome<TokenAnswer>")]
+    pub fn is_authorized_with_token(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string | IsAuthorizedWithTokenInput")] input: JsValue,
+        now: f64,
+    ) -> JsValue {
+        decide(
+            input,
+            |r| ffi::is_authorized_with_token(&self.inner, r, now),
+            |e| Outcome::success(ffi::TokenAnswer { answer: crate::request::Answer::deny(e), valid_until: None }),
+        )
     }
 
-    /// `isAuthorizedWithToken` as `<validUntil>\n<answer JSON>` (`-` when the token did not verify).
-    #[wasm_bindgen(js_name = isAuthorizedWithTokenFramed)]
-    pub fn is_authorized_with_token_framed(&self, input_json: &str, now: f64) -> String {
-        json_api::is_authorized_with_token_framed(&self.inner, input_json, now)
-    }
-
-    #[wasm_bindgen(js_name = batchIsAuthorizedWithToken)]
-    pub fn batch_is_authorized_with_token(&self, input_json: &str, now: f64) -> String {
-        json_api::batch_is_authorized_with_token(&self.inner, input_json, now)
-    }
-
-    /// Imports an issuer's JWKS (JSON text), replacing its keys.
-    #[wasm_bindgen(js_name = setJwks)]
-    pub fn set_jwks(&mut self, issuer: &str, jwks_json: &str) -> String {
-        json_api::set_jwks(&mut self.inner, issuer, jwks_json)
-    }
-
-    pub fn warnings(&self) -> String {
-        json_api::warnings(&self.inner)
-    }
-
-    pub fn issuers(&self) -> String {
-        json_api::issuers(&self.inner)
-    }
-
-    #[wasm_bindgen(js_name = explainToken)]
-    pub fn explain_token(&self, token: &str, kind: &str, now: f64) -> String {
-        json_api::explain_token(&self.inner, token, kind, now)
-    }
-
-    #[wasm_bindgen(js_name = tokenCacheStats)]
-    pub fn token_cache_stats(&self) -> String {
-        json_api::token_cache_stats(&self.inner)
-    }
-
-    #[wasm_bindgen(js_name = entityCacheStats)]
-    pub fn entity_cache_stats(&self) -> String {
-        json_api::entity_cache_stats(&self.inner)
+    #[wasm_bindgen(js_name = batchIsAuthorizedWithToken, unchecked_return_type = "Outcome<BatchAnswer>")]
+    pub fn batch_is_authorized_with_token(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string | BatchIsAuthorizedWithTokenInput")] input: JsValue,
+        now: f64,
+    ) -> JsValue {
+        decide(
+            input,
+            |r| ffi::batch_is_authorized_with_token(&self.inner, r, now),
+            |e| Outcome::<crate::request::BatchAnswer>::Failure { errors: vec![e], warnings: Vec::new() },
+        )
     }
 
     /// An HTTP request (token, method, path, ...) through its route to a decision.
-    #[wasm_bindgen(js_name = authorizeHttp)]
-    pub fn authorize_http(&self, input_json: &str, now: f64) -> String {
-        json_api::authorize_http(&self.inner, input_json, now)
+    #[wasm_bindgen(js_name = authorizeHttp, unchecked_return_type = "Outcome<HttpAnswer>")]
+    pub fn authorize_http(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string | HttpInput")] input: JsValue,
+        now: f64,
+    ) -> JsValue {
+        decide(
+            input,
+            |r| ffi::authorize_http(&self.inner, r, now),
+            |e| Outcome::success(crate::authorizer::http::HttpAnswer::unauthenticated(e)),
+        )
     }
 
     /// Verifies and routes an HTTP request without deciding.
-    #[wasm_bindgen(js_name = prepareHttp)]
-    pub fn prepare_http(&self, input_json: &str, now: f64) -> String {
-        json_api::prepare_http(&self.inner, input_json, now)
+    #[wasm_bindgen(js_name = prepareHttp, unchecked_return_type = "Outcome<Prepared>")]
+    pub fn prepare_http(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string | HttpInput")] input: JsValue,
+        now: f64,
+    ) -> JsValue {
+        decide(
+            input,
+            |r| ffi::prepare_http(&self.inner, r, now),
+            |e| Outcome::success(crate::authorizer::http::Prepared::refused(e)),
+        )
     }
 
-    pub fn routes(&self) -> String {
-        json_api::routes(&self.inner)
+    /// Imports an issuer's JWKS (an object, or its JSON text), replacing its keys.
+    #[wasm_bindgen(js_name = setJwks, unchecked_return_type = "Outcome<KeysImported>")]
+    pub fn set_jwks(
+        &mut self,
+        issuer: &str,
+        #[wasm_bindgen(unchecked_param_type = "string | object")] jwks: JsValue,
+    ) -> JsValue {
+        match input(jwks, Code::JwksInvalid, "the JWKS") {
+            Ok(jwks) => output(&ffi::set_jwks(&mut self.inner, issuer, &jwks)),
+            Err(e) => output::<Outcome<()>>(&Failure::from(e.for_issuer(issuer)).into()),
+        }
     }
 
+    #[wasm_bindgen(js_name = explainToken, unchecked_return_type = "Outcome<TokenExplanation>")]
+    pub fn explain_token(&self, token: &str, kind: &str, now: f64) -> JsValue {
+        output(&ffi::explain_token(&self.inner, token, kind, now))
+    }
+
+    /// Runs a store's test files (`{path: text}`) against the authorizer.
     #[cfg(feature = "authoring")]
-    #[wasm_bindgen(js_name = runTests)]
-    pub fn run_tests(&self, files_json: &str) -> String {
-        json_api::run_tests(&self.inner, files_json)
+    #[wasm_bindgen(js_name = runTests, unchecked_return_type = "Outcome<TestReport>")]
+    pub fn run_tests(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Record<string, string>")] files: JsValue,
+    ) -> JsValue {
+        match typed(files, Code::TestsInvalid, "the test files must be an object of path to text") {
+            Ok(files) => output(&ffi::run_tests(&self.inner, &files)),
+            Err(e) => output::<Outcome<()>>(&Failure::from(e).into()),
+        }
     }
 }
 
+/// The authoring exports (the `authoring` feature).
 #[cfg(feature = "authoring")]
-#[wasm_bindgen(js_name = buildBundle)]
-pub fn build_bundle(files_json: &str) -> String {
-    json_api::build_bundle(files_json)
-}
+mod authoring {
+    use super::*;
 
-#[cfg(feature = "authoring")]
-#[wasm_bindgen(js_name = checkStore)]
-pub fn check_store(files_json: &str) -> String {
-    json_api::check_store(files_json)
-}
+    fn with_files(files: JsValue, run: impl FnOnce(crate::store::StoreFiles) -> JsValue) -> JsValue {
+        match typed(files, Code::StoreInvalid, "the store's files must be an object of path to text") {
+            Ok(files) => run(files),
+            Err(e) => output::<Outcome<()>>(&Failure::from(e).into()),
+        }
+    }
 
-#[cfg(feature = "authoring")]
-#[wasm_bindgen(js_name = renderDiagnostics)]
-pub fn render_diagnostics(diagnostics_json: &str, files_json: &str) -> String {
-    json_api::render_diagnostics(diagnostics_json, files_json)
-}
+    /// Validates and loads a store given as `{path: text}`.
+    #[wasm_bindgen(js_name = loadFiles, unchecked_return_type = "LoadOutcome")]
+    pub fn load_files(#[wasm_bindgen(unchecked_param_type = "Record<string, string>")] files: JsValue) -> JsValue {
+        with_files(files, |files| loaded(ffi::load_files(&files)))
+    }
 
-#[cfg(feature = "authoring")]
-#[wasm_bindgen(js_name = renderTestReport)]
-pub fn render_test_report(report_json: &str) -> String {
-    json_api::render_test_report(report_json)
-}
+    /// Validates a store's files and builds its bundle.
+    #[wasm_bindgen(js_name = buildBundle, unchecked_return_type = "Outcome<Built>")]
+    pub fn build_bundle(#[wasm_bindgen(unchecked_param_type = "Record<string, string>")] files: JsValue) -> JsValue {
+        with_files(files, |files| output(&ffi::build_bundle(&files)))
+    }
 
-#[cfg(feature = "authoring")]
-#[wasm_bindgen(js_name = compileBundle)]
-pub fn compile_bundle(bundle_json: &str) -> String {
-    json_api::compile_bundle(bundle_json)
+    /// Every diagnostic of a store.
+    #[wasm_bindgen(js_name = checkStore, unchecked_return_type = "Outcome<Checked>")]
+    pub fn check_store(#[wasm_bindgen(unchecked_param_type = "Record<string, string>")] files: JsValue) -> JsValue {
+        with_files(files, |files| output(&ffi::check_store(&files)))
+    }
+
+    /// A bundle compiled for the runtime builds.
+    #[wasm_bindgen(js_name = compileBundle, unchecked_return_type = "Outcome<Compiled>")]
+    pub fn compile_bundle(#[wasm_bindgen(unchecked_param_type = "string | Bundle")] document: JsValue) -> JsValue {
+        match input(document, Code::BundleInvalid, "the bundle") {
+            Ok(document) => output(&ffi::compile_bundle(document)),
+            Err(e) => output::<Outcome<()>>(&Failure::from(e).into()),
+        }
+    }
+
+    /// Diagnostics printed like a compiler's, with source lines from `files`.
+    #[wasm_bindgen(js_name = renderDiagnostics, unchecked_return_type = "Outcome<Text>")]
+    pub fn render_diagnostics(
+        #[wasm_bindgen(unchecked_param_type = "Error[]")] diagnostics: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "Record<string, string>")] files: JsValue,
+    ) -> JsValue {
+        let list: Result<Vec<Error>, Error> = typed(diagnostics, Code::InternalError, "the diagnostics");
+        let files: Result<crate::store::StoreFiles, Error> = typed(files, Code::StoreInvalid, "the files");
+        match (list, files) {
+            (Ok(list), Ok(files)) => output(&ffi::render_diagnostics(&list, &files)),
+            (Err(e), _) | (_, Err(e)) => output::<Outcome<()>>(&Failure::from(e).into()),
+        }
+    }
+
+    /// A test report as text.
+    #[wasm_bindgen(js_name = renderTestReport, unchecked_return_type = "Outcome<Text>")]
+    pub fn render_test_report(#[wasm_bindgen(unchecked_param_type = "TestReport")] report: JsValue) -> JsValue {
+        match typed(report, Code::TestsInvalid, "the test report") {
+            Ok(report) => output(&ffi::render_test_report(&report)),
+            Err(e) => output::<Outcome<()>>(&Failure::from(e).into()),
+        }
+    }
+
+    /// A bundle document as JSON text with every number exact (64-bit longs included).
+    #[wasm_bindgen(js_name = bundleText, unchecked_return_type = "Outcome<Text>")]
+    pub fn bundle_text(
+        #[wasm_bindgen(unchecked_param_type = "Bundle | CompiledBundle")] document: JsValue,
+        pretty: bool,
+    ) -> JsValue {
+        match input(document, Code::BundleInvalid, "the bundle") {
+            Ok(document) => output(&ffi::bundle_text(&document, pretty)),
+            Err(e) => output::<Outcome<()>>(&Failure::from(e).into()),
+        }
+    }
 }

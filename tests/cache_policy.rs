@@ -4,8 +4,8 @@
 
 mod common;
 
-use cedar_authorizer::http::CachePolicy;
-use cedar_authorizer::{iam, Authorizer, Decision};
+use cedar_authorizer::authorizer::cache_policy::{self as iam, CachePolicy};
+use cedar_authorizer::{Authorizer, Decision};
 use common::*;
 use jsonwebtoken::Algorithm;
 use serde_json::{json, Value};
@@ -74,7 +74,8 @@ fn random_path(rng: &mut Rng) -> String {
     let mut path = String::new();
     for _ in 0..depth {
         path.push('/');
-        path.push_str(*rng.pick(&SEGMENTS));
+        let segment = rng.pick(&SEGMENTS).to_owned();
+        path.push_str(segment);
     }
     if path.is_empty() || rng.next() % 6 == 0 {
         path.push('/');

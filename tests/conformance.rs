@@ -86,19 +86,17 @@ fn run_test(root: &Path, file: &Path, counts: &mut Counts) {
     counts.tests += 1;
     // Strict validation agrees with `shouldValidate`.
     let should_validate = test["shouldValidate"].as_bool().expect("shouldValidate");
-    let diagnostics = store::check(&files_with("STRICT"));
+    let diagnostics = cedar_authorizer::authoring::check(&files_with("STRICT"));
     let validates = !diagnostics.iter().any(|d| d.code == "policy.validation");
-    let other_errors: Vec<_> = diagnostics
-        .iter()
-        .filter(|d| d.severity == cedar_authorizer::diagnostics::Severity::Error && d.code != "policy.validation")
-        .collect();
+    let other_errors: Vec<_> =
+        diagnostics.iter().filter(|d| !d.is_warning() && d.code != "policy.validation").collect();
     counts.validation_checked += 1;
     if validates != should_validate || !other_errors.is_empty() {
         counts.mismatches.push(format!(
             "{name}: validates={validates}, shouldValidate={should_validate}, other errors {other_errors:?}"
         ));
     }
-    let bundle = match cedar_authorizer::bundle::build(&files_with("OFF")).bundle {
+    let bundle = match cedar_authorizer::authoring::build_bundle(&files_with("OFF")).bundle {
         Some(bundle) => bundle,
         None => {
             counts.mismatches.push(format!("{name}: does not bundle"));
@@ -113,13 +111,14 @@ fn run_test(root: &Path, file: &Path, counts: &mut Counts) {
         }
     };
     // The same store as a compiled bundle (policy set and schema JSON, no text parsing) must agree.
-    let compiled = match cedar_authorizer::compiled::compile(&bundle).and_then(|c| Authorizer::from_compiled(&c)) {
-        Ok(a) => a,
-        Err(e) => {
-            counts.mismatches.push(format!("{name}: the compiled bundle does not load: {e}"));
-            return;
-        }
-    };
+    let compiled =
+        match cedar_authorizer::authoring::compile_bundle(&bundle).and_then(|c| Authorizer::from_compiled(&c)) {
+            Ok(a) => a,
+            Err(e) => {
+                counts.mismatches.push(format!("{name}: the compiled bundle does not load: {e}"));
+                return;
+            }
+        };
     // Our ids are `policy.<index>`; the corpus's `policy<index>`.
     let corpus_id = |ours: &str| -> String {
         let index = authorizer.manifest().iter().position(|e| e.id == ours).unwrap_or(usize::MAX);

@@ -106,7 +106,7 @@ fn routes_that_name_missing_actions_fail_the_bundle() {
         "\"path\": \"/unicorns\" },\n    { \"method\": \"DELETE\", \"path\": \"/unicorns/{id}\" }",
     );
     files.insert("authorizer.json".into(), config);
-    let diagnostics = cedar_authorizer::store::check(&files);
+    let diagnostics = cedar_authorizer::authoring::check(&files);
     let error = diagnostics.iter().find(|d| d.code == "config.routes").expect("route error");
-    assert!(error.message.contains("delete /unicorns/{id}"), "{}", error.message);
+    assert!(error.error_description.contains("delete /unicorns/{id}"), "{}", error.error_description);
 }

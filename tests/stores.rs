@@ -5,7 +5,7 @@ mod common;
 use std::fs;
 use std::path::Path;
 
-use cedar_authorizer::policy_tests;
+use cedar_authorizer::authoring::policy_tests;
 use cedar_authorizer::Authorizer;
 use common::read_store;
 

@@ -61,8 +61,8 @@ fn minted_tokens_of_every_algorithm_decide() {
         assert_eq!(answer.decision, Decision::Allow, "{alg:?}: {answer:?}");
         assert_eq!(answer.policy_ids(), ["admin-all-routes"]);
         assert_eq!(
-            answer.principal,
-            Some(json!({"entityType": "Rides::CognitoUser", "entityId": format!("{POOL}|admin-sub")}))
+            answer.principal.as_ref().map(|p| (p.entity_type.as_str(), p.entity_id.clone())),
+            Some(("Rides::CognitoUser", format!("{POOL}|admin-sub")))
         );
     }
 }
@@ -437,7 +437,7 @@ fn openid_connect_sources_check_audiences_and_token_selection() {
         match expected {
             Ok(principal) => {
                 assert!(answer.errors.is_empty(), "{name}: {answer:?}");
-                assert_eq!(answer.principal.as_ref().and_then(|p| p["entityId"].as_str()), Some(principal), "{name}");
+                assert_eq!(answer.principal.as_ref().map(|p| p.entity_id.as_str()), Some(principal), "{name}");
                 assert_eq!(answer.decision, Decision::Allow, "{name}: member of its issuer's `platform` team");
             }
             Err(code) => assert_eq!(answer.errors.first().map(|e| e.code.as_str()), Some(code), "{name}: {answer:?}"),

@@ -4,7 +4,6 @@
 const fs = require('node:fs');
 const path = require('node:path');
 const api = require('../lib/node.cjs');
-const { stringify } = require('../lib/api.cjs');
 
 const USAGE = `usage: cedar-authorizer <command> <store> [options]
 
@@ -71,7 +70,10 @@ function table(rows) {
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => String(r[i]).length)));
   return rows
     .map((r, n) => {
-      const line = r.map((c, i) => String(c).padEnd(widths[i])).join('  ').trimEnd();
+      const line = r
+        .map((c, i) => String(c).padEnd(widths[i]))
+        .join('  ')
+        .trimEnd();
       return n === 0 ? `${line}\n${widths.map((w) => '-'.repeat(w)).join('  ')}` : line;
     })
     .join('\n');
@@ -104,13 +106,22 @@ const commands = {
       return 1;
     }
     const output = args.compiled ? api.compileBundle(bundle) : bundle;
-    const text = stringify(output, 2) + '\n';
+    const text = api.bundleText(output, { pretty: true }) + '\n';
     if (args.output) {
       fs.mkdirSync(path.dirname(path.resolve(args.output)), { recursive: true });
       fs.writeFileSync(args.output, text);
-      const summary = { ok: true, output: args.output, hash: output.hash, policies: bundle.policies.length, bytes: Buffer.byteLength(text) };
+      const summary = {
+        ok: true,
+        output: args.output,
+        hash: output.hash,
+        policies: bundle.policies.length,
+        bytes: Buffer.byteLength(text),
+      };
       if (args.json) out(JSON.stringify(summary, null, 2));
-      else out(`wrote ${args.output}: ${args.compiled ? 'compiled, ' : ''}${summary.policies} policies, ${summary.bytes} bytes, ${output.hash}`);
+      else
+        out(
+          `wrote ${args.output}: ${args.compiled ? 'compiled, ' : ''}${summary.policies} policies, ${summary.bytes} bytes, ${output.hash}`,
+        );
     } else {
       out(text.trimEnd());
     }
@@ -146,7 +157,9 @@ const commands = {
         r.routeKey === '$default' ? '$default' : r.path,
         `${r.action.type}::${JSON.stringify(r.action.id)}`,
         `${r.resource.type}::${JSON.stringify(r.resource.id)}`,
-        Object.entries(r.context).map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`).join(' ') || '-',
+        Object.entries(r.context)
+          .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
+          .join(' ') || '-',
       ]);
     }
     out(table(rows));
@@ -156,7 +169,7 @@ const commands = {
   package(args, out, err) {
     const dir = args.positional[0];
     const files = readStore(dir);
-    if (!args.jwks) throw new UsageError('missing --jwks <file>: the edge zip carries the identity source\'s keys');
+    if (!args.jwks) throw new UsageError("missing --jwks <file>: the edge zip carries the identity source's keys");
     let jwks;
     try {
       jwks = JSON.parse(fs.readFileSync(args.jwks, 'utf8'));

@@ -1,5 +1,7 @@
 'use strict';
 
+const { AuthorizerLoadError } = require('./errors.cjs');
+
 /**
  * Issuers' key sets, fetched and cached. All I/O of token verification lives here; the checks themselves
  * run inside the wasm module.
@@ -86,6 +88,7 @@ class JwksCache {
    * @param {boolean} [options.allowFetch] false: only static key sets
    */
   constructor(options = {}) {
+    this.hints = options.hints ?? new Map();
     this.fetch = options.fetch ?? globalThis.fetch;
     this.clock = options.clock ?? Date.now;
     this.timeoutMs = options.timeoutMs ?? DEFAULTS.timeoutMs;
@@ -104,7 +107,16 @@ class JwksCache {
   entry(issuer) {
     let entry = this.entries.get(issuer);
     if (!entry) {
-      entry = { jwks: undefined, version: 0, static: false, fetchedAt: -Infinity, expiresAt: -Infinity, lastAttempt: -Infinity, inFlight: null, error: undefined };
+      entry = {
+        jwks: undefined,
+        version: 0,
+        static: false,
+        fetchedAt: -Infinity,
+        expiresAt: -Infinity,
+        lastAttempt: -Infinity,
+        inFlight: null,
+        error: undefined,
+      };
       this.entries.set(issuer, entry);
     }
     return entry;
@@ -115,7 +127,8 @@ class JwksCache {
    * store. With `refresh` (an unknown `kid`), refetches unless the last attempt was within the cooldown.
    * Throws JwksError('jwks.unavailable') when there is no usable key set.
    */
-  async keys(issuer, hint = {}, { refresh = false } = {}) {
+  async keys(issuer, { refresh = false } = {}) {
+    const hint = this.hints.get(issuer) ?? {};
     const entry = this.entry(issuer);
     const now = this.clock();
     if (entry.static || !this.allowFetch) return this.current(issuer, entry);
@@ -144,6 +157,12 @@ class JwksCache {
     return this.current(issuer, entry);
   }
 
+  /** Whether every one of `issuers` has a fresh key set: answers are reused only then. */
+  allFresh(issuers) {
+    for (const issuer of issuers) if (this.status(issuer) !== 'fresh') return false;
+    return true;
+  }
+
   /** `fresh`, `stale` (past max-age, usable), `dead` (past the stale limit) or `none`. */
   status(issuer) {
     const entry = this.entries.get(issuer);
@@ -158,7 +177,11 @@ class JwksCache {
     if (entry.jwks && (entry.static || now - entry.fetchedAt <= this.maxStaleMs)) {
       return { jwks: entry.jwks, version: entry.version, stale: now >= entry.expiresAt, error: entry.error };
     }
-    const why = entry.error ? entry.error.message : this.allowFetch ? 'not fetched yet (retrying after the cooldown)' : 'fetching is off and no key set was given';
+    const why = entry.error
+      ? entry.error.message
+      : this.allowFetch
+        ? 'not fetched yet (retrying after the cooldown)'
+        : 'fetching is off and no key set was given';
     throw new JwksError('jwks.unavailable', `no keys for issuer \`${issuer}\`: ${why}`);
   }
 
@@ -169,14 +192,20 @@ class JwksCache {
       // OpenID Connect Discovery 1.0, section 4.3: the document's `issuer` must be the issuer it was
       // fetched for, exactly; and the keys must come over TLS.
       if (!discovery || typeof discovery !== 'object' || discovery.issuer !== issuer) {
-        const found = discovery && typeof discovery === 'object' && 'issuer' in discovery ? `is for issuer \`${discovery.issuer}\`` : 'names no `issuer`';
+        const found =
+          discovery && typeof discovery === 'object' && 'issuer' in discovery
+            ? `is for issuer \`${discovery.issuer}\``
+            : 'names no `issuer`';
         throw new JwksError('jwks.invalid', `${hint.discoveryUri} ${found}, not \`${issuer}\`: its keys are not used`);
       }
       if (typeof discovery.jwks_uri !== 'string') {
         throw new JwksError('jwks.invalid', `${hint.discoveryUri} has no \`jwks_uri\``);
       }
       if (!discovery.jwks_uri.startsWith('https://')) {
-        throw new JwksError('jwks.invalid', `${hint.discoveryUri} names \`jwks_uri\` \`${discovery.jwks_uri}\`, which is not https: its keys are not used`);
+        throw new JwksError(
+          'jwks.invalid',
+          `${hint.discoveryUri} names \`jwks_uri\` \`${discovery.jwks_uri}\`, which is not https: its keys are not used`,
+        );
       }
       url = discovery.jwks_uri;
       this.jwksUris[issuer] = url;
@@ -199,7 +228,10 @@ class JwksCache {
       }, this.timeoutMs);
     });
     try {
-      const response = await Promise.race([this.fetch(url, { signal: controller.signal, headers: { accept: 'application/json' } }), timeout]);
+      const response = await Promise.race([
+        this.fetch(url, { signal: controller.signal, headers: { accept: 'application/json' } }),
+        timeout,
+      ]);
       if (!response.ok) throw new JwksError('jwks.http_error', `${url} answered ${response.status}`);
       const text = await Promise.race([readLimited(response, url, DEFAULTS.maxBytes, controller), timeout]);
       let body;
@@ -218,4 +250,34 @@ class JwksCache {
   }
 }
 
-module.exports = { JwksCache, JwksError, JWKS_DEFAULTS: DEFAULTS };
+/**
+ * Key sets given up front, by issuer. `jwks` is `{ "<issuer>": { keys } }`, or one plain key set (`{ keys }`,
+ * what `make package` writes and the CLI's `--jwks` takes) for a store with exactly one issuer. Throws a
+ * `config.invalid` error that says what to fix for anything else.
+ */
+function keySetsByIssuer(jwks, issuers) {
+  if (jwks === undefined || jwks === null) return {};
+  if (typeof jwks !== 'object' || Array.isArray(jwks)) {
+    throw new AuthorizerLoadError('config.invalid', 'options.jwks must be a key set ({ keys: [...] }) or an object of issuer to key set');
+  }
+  if (Array.isArray(jwks.keys)) {
+    if (issuers.length === 1) return { [issuers[0]]: jwks };
+    throw new AuthorizerLoadError(
+      'config.invalid',
+      issuers.length === 0
+        ? 'a key set was given, but the store has no identity source'
+        : `a plain key set was given, but the store has ${issuers.length} issuers (${issuers.join(', ')}): give { "<issuer>": { keys: [...] } } for each`,
+    );
+  }
+  for (const issuer of Object.keys(jwks)) {
+    if (!issuers.includes(issuer)) {
+      throw new AuthorizerLoadError(
+        'config.invalid',
+        `a key set was given for \`${issuer}\`, which is not an issuer of the store's identity sources (${issuers.join(', ') || 'none'})`,
+      );
+    }
+  }
+  return jwks;
+}
+
+module.exports = { JwksCache, JwksError, keySetsByIssuer, JWKS_DEFAULTS: DEFAULTS };

@@ -1,7 +1,9 @@
-// The browser build: the same API as in Node, over the web target of the wasm module. Call
-// `await initialize()` once (or just `await Authorizer.load(...)`, which does it) before the synchronous
-// helpers (`buildBundle`, `checkStore`).
-import init, * as wasm from '../wasm/web/cedar_authorizer.js';
+// The browser build: the same API as in Node, over the full module. Call `await initialize()` once (or just
+// `await Authorizer.load(...)`, which does it) before the synchronous functions (`buildBundle`,
+// `checkStore`, `Authorizer.loadSync`). The module is fetched from `cedar_authorizer_bg.wasm` beside this
+// file (`new URL(..., import.meta.url)`, which bundlers such as esbuild and Vite follow), or from what
+// `initialize(source)` is given.
+import glue from '../wasm/full/cedar_authorizer.cjs';
 import apiModule from './api.cjs';
 import errors from './errors.cjs';
 
@@ -12,7 +14,7 @@ let initialized = false;
 /** Compiles and instantiates the wasm module once. `source` defaults to the .wasm file beside this one. */
 export async function initialize(source) {
   if (!ready) {
-    ready = init({ module_or_path: source ?? new URL('./cedar_authorizer_bg.wasm', import.meta.url) }).then(() => {
+    ready = glue.default({ module_or_path: source ?? new URL('./cedar_authorizer_bg.wasm', import.meta.url) }).then(() => {
       initialized = true;
     });
   }
@@ -20,7 +22,8 @@ export async function initialize(source) {
 }
 
 function resolveSync(source) {
-  if (!initialized) throw new errors.AuthorizerLoadError('store.invalid', 'call `await initialize()` first, or use `await Authorizer.load(...)`');
+  if (!initialized)
+    throw new errors.AuthorizerLoadError('store.invalid', 'call `await initialize()` first, or use `await Authorizer.load(...)`');
   const inMemory = resolveObject(source);
   if (inMemory) return inMemory;
   throw new errors.AuthorizerLoadError('store.invalid', 'in the browser pass a bundle object, bundle JSON text, { files } or a bundle URL');
@@ -32,12 +35,18 @@ async function resolve(source) {
   if (source instanceof URL) {
     const response = await fetch(source);
     if (!response.ok) throw new errors.AuthorizerLoadError('store.not_found', `fetching ${source} answered ${response.status}`);
-    return { bundle: await response.json() };
+    // As text: the module reads it, 64-bit longs exact.
+    return { bundle: await response.text() };
   }
   return resolveSync(source);
 }
 
-const api = createApi(wasm, { resolve, resolveSync, fetch: (...args) => globalThis.fetch(...args) });
+const api = createApi({
+  resolve,
+  resolveSync,
+  load: (kind) => (kind === 'full' && initialized ? glue : null),
+  fetch: (...args) => globalThis.fetch(...args),
+});
 
-export const { Authorizer, AuthorizerLoadError, buildBundle, compileBundle, checkStore, renderDiagnostics, BUNDLE_FORMAT, COMPILED_FORMAT } = api;
+export const { Authorizer, AuthorizerLoadError, buildBundle, compileBundle, checkStore, renderDiagnostics, bundleText, constants } = api;
 export default api;

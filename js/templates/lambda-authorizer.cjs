@@ -14,7 +14,7 @@ function jwksUris() {
   try {
     return JSON.parse(process.env.JWKS_URIS);
   } catch (e) {
-    throw new Error(`JWKS_URIS must be a JSON object of issuer to URL: ${e.message}`);
+    throw new Error(`JWKS_URIS must be a JSON object of issuer to URL: ${e.message}`, { cause: e });
   }
 }
 

@@ -25,7 +25,9 @@ export class BatchPanel {
 
   /** Loads test files (`{ 'tests/x.json': text }`), replacing the table. */
   load(testFiles) {
-    this.groups = Object.entries(testFiles).map(([file, text]) => parseGroup(file, text)).sort(byFile);
+    this.groups = Object.entries(testFiles)
+      .map(([file, text]) => parseGroup(file, text))
+      .sort(byFile);
     this.#forgetResults();
   }
 
@@ -90,8 +92,13 @@ export class BatchPanel {
     this.render();
     const total = report.cases.length;
     const state = report.failed === 0 && this.#diagnostics.length === 0 ? 'pass' : 'fail';
-    const problems = this.#diagnostics.length ? `, ${this.#diagnostics.length} test file problem${this.#diagnostics.length === 1 ? '' : 's'}` : '';
-    this.#setSummary(state, `${report.passed} of ${total} passed${report.failed ? `, ${report.failed} failed` : ''}${problems} (${ms.toFixed(1)} ms)`);
+    const problems = this.#diagnostics.length
+      ? `, ${this.#diagnostics.length} test file problem${this.#diagnostics.length === 1 ? '' : 's'}`
+      : '';
+    this.#setSummary(
+      state,
+      `${report.passed} of ${total} passed${report.failed ? `, ${report.failed} failed` : ''}${problems} (${ms.toFixed(1)} ms)`,
+    );
   }
 
   #forgetResults() {
@@ -99,7 +106,10 @@ export class BatchPanel {
     this.#diagnostics = [];
     this.render();
     const count = this.groups.reduce((n, g) => n + g.cases.length, 0);
-    this.#setSummary('idle', count ? `${count} request${count === 1 ? '' : 's'}: not run yet` : 'No requests: add one from the request builder.');
+    this.#setSummary(
+      'idle',
+      count ? `${count} request${count === 1 ? '' : 's'}: not run yet` : 'No requests: add one from the request builder.',
+    );
   }
 
   #setSummary(state, text) {
@@ -115,55 +125,132 @@ export class BatchPanel {
       group.cases.forEach((testCase, index) => rows.push(...this.#caseRows(group, testCase, index, results[index])));
     }
     for (const diagnostic of this.#diagnostics) {
-      rows.push(h('tr', { class: 'diagnostic-row' }, h('td', { colspan: 8, dataset: { testid: 'batch-diagnostic' } },
-        `${diagnostic.file ?? ''}${diagnostic.start ? `:${diagnostic.start.line}` : ''}: ${diagnostic.message}`)));
+      rows.push(
+        h(
+          'tr',
+          { class: 'diagnostic-row' },
+          h(
+            'td',
+            { colspan: 8, dataset: { testid: 'batch-diagnostic' } },
+            `${diagnostic.file ?? ''}${diagnostic.start ? `:${diagnostic.start.line}` : ''}: ${diagnostic.errorDescription}`,
+          ),
+        ),
+      );
     }
     replaceChildren(this.body, rows);
   }
 
   #groupRow(group) {
-    return h('tr', { class: 'group-row' }, h('th', { colspan: 8, scope: 'colgroup' },
-      h('div', { class: 'group-head' },
-        h('span', { class: 'group-file' }, group.file),
-        group.description ? h('span', { class: 'hint' }, group.description) : null,
-        group.error ? h('span', { class: 'problem' }, group.error) : null,
-        h('span', { class: 'spacer' }),
-        h('button', {
-          type: 'button', class: 'link-button', dataset: { testid: 'batch-export', file: group.file },
-          onclick: () => download(group.file.split('/').pop(), serializeGroup(group)),
-        }, 'Export as test file'))));
+    return h(
+      'tr',
+      { class: 'group-row' },
+      h(
+        'th',
+        { colspan: 8, scope: 'colgroup' },
+        h(
+          'div',
+          { class: 'group-head' },
+          h('span', { class: 'group-file' }, group.file),
+          group.description ? h('span', { class: 'hint' }, group.description) : null,
+          group.error ? h('span', { class: 'problem' }, group.error) : null,
+          h('span', { class: 'spacer' }),
+          h(
+            'button',
+            {
+              type: 'button',
+              class: 'link-button',
+              dataset: { testid: 'batch-export', file: group.file },
+              onclick: () => download(group.file.split('/').pop(), serializeGroup(group)),
+            },
+            'Export as test file',
+          ),
+        ),
+      ),
+    );
   }
 
   #caseRows(group, testCase, index, result) {
     const status = result ? (result.passed ? 'pass' : 'fail') : 'pending';
     const expected = testCase.expect?.decision ?? 'ALLOW';
-    const row = h('tr', { class: `case-row ${status}`, dataset: { testid: 'batch-row', status, file: group.file, index: String(index) } },
-      h('td', {}, h('input', {
-        type: 'text', value: testCase.name ?? '', 'aria-label': 'Name', spellcheck: 'false',
-        title: testCase.name ?? '',
-        onchange: (event) => {
-          testCase.name = event.target.value;
-          event.target.title = event.target.value;
-        },
-      })),
+    const row = h(
+      'tr',
+      { class: `case-row ${status}`, dataset: { testid: 'batch-row', status, file: group.file, index: String(index) } },
+      h(
+        'td',
+        {},
+        h('input', {
+          type: 'text',
+          value: testCase.name ?? '',
+          'aria-label': 'Name',
+          spellcheck: 'false',
+          title: testCase.name ?? '',
+          onchange: (event) => {
+            testCase.name = event.target.value;
+            event.target.title = event.target.value;
+          },
+        }),
+      ),
       h('td', { class: 'mono' }, principalText(testCase)),
       h('td', { class: 'mono' }, referenceParts(testCase.action).id),
       h('td', { class: 'mono' }, testCase.resource ? entityText(testCase.resource) : ''),
-      h('td', {}, h('select', {
-        'aria-label': `Expected decision for ${testCase.name ?? `row ${index + 1}`}`, dataset: { testid: 'batch-expected' },
-        onchange: (event) => this.#setExpected(group, testCase, event.target.value),
-      }, ['ALLOW', 'DENY'].map((d) => h('option', { value: d, selected: d === expected }, d)))),
+      h(
+        'td',
+        {},
+        h(
+          'select',
+          {
+            'aria-label': `Expected decision for ${testCase.name ?? `row ${index + 1}`}`,
+            dataset: { testid: 'batch-expected' },
+            onchange: (event) => this.#setExpected(group, testCase, event.target.value),
+          },
+          ['ALLOW', 'DENY'].map((d) => h('option', { value: d, selected: d === expected }, d)),
+        ),
+      ),
       h('td', { dataset: { testid: 'batch-actual' } }, result ? actualText(result.actual) : ''),
-      h('td', {}, h('span', { class: `badge ${status}`, dataset: { testid: 'batch-status' } },
-        { pass: 'PASS', fail: 'FAIL', pending: '–' }[status])),
-      h('td', { class: 'row-actions' },
-        testCase.principal ? h('button', {
-          type: 'button', class: 'link-button', title: 'Load this request into the request builder and run it', onclick: () => this.onOpen(testCase, group),
-        }, 'Open') : null,
-        h('button', { type: 'button', class: 'link-button', title: 'Remove this row', onclick: () => this.#remove(group, index) }, 'Remove')));
+      h(
+        'td',
+        {},
+        h('span', { class: `badge ${status}`, dataset: { testid: 'batch-status' } }, { pass: 'PASS', fail: 'FAIL', pending: '–' }[status]),
+      ),
+      h(
+        'td',
+        { class: 'row-actions' },
+        testCase.principal
+          ? h(
+              'button',
+              {
+                type: 'button',
+                class: 'link-button',
+                title: 'Load this request into the request builder and run it',
+                onclick: () => this.onOpen(testCase, group),
+              },
+              'Open',
+            )
+          : null,
+        h(
+          'button',
+          { type: 'button', class: 'link-button', title: 'Remove this row', onclick: () => this.#remove(group, index) },
+          'Remove',
+        ),
+      ),
+    );
     if (!result || result.passed) return [row];
-    return [row, h('tr', { class: 'differences-row' }, h('td', { colspan: 8 },
-      h('ul', { class: 'plain', dataset: { testid: 'batch-differences' } }, result.differences.map((d) => h('li', {}, d)))))];
+    return [
+      row,
+      h(
+        'tr',
+        { class: 'differences-row' },
+        h(
+          'td',
+          { colspan: 8 },
+          h(
+            'ul',
+            { class: 'plain', dataset: { testid: 'batch-differences' } },
+            result.differences.map((d) => h('li', {}, d)),
+          ),
+        ),
+      ),
+    ];
   }
 
   /** A changed decision drops the finer expectations (policies, error codes): they were about the old one. */
@@ -234,6 +321,10 @@ function principalText(testCase) {
 
 function actualText(actual) {
   const detail = actual.determiningPolicies.map((p) => p.policyId).join(', ') || actual.errors.map((e) => e.code).join(', ');
-  return h('span', {}, h('strong', { class: actual.decision === 'ALLOW' ? 'allow-text' : 'deny-text' }, actual.decision),
-    detail ? h('span', { class: 'hint' }, ` ${detail}`) : null);
+  return h(
+    'span',
+    {},
+    h('strong', { class: actual.decision === 'ALLOW' ? 'allow-text' : 'deny-text' }, actual.decision),
+    detail ? h('span', { class: 'hint' }, ` ${detail}`) : null,
+  );
 }

@@ -9,8 +9,18 @@ const SCOPE_VARIABLES = new Set(['principal', 'action', 'resource', 'context']);
 const SCHEMA_DEFINERS = new Set(['namespace', 'entity', 'action', 'type']);
 const SCHEMA_KEYWORDS = new Set(['in', 'appliesTo', 'tags', 'enum', 'principal', 'resource', 'context']);
 const SCHEMA_BUILTIN_TYPES = new Set([
-  'String', 'Long', 'Bool', 'Boolean', 'Set', 'Record', 'Entity', 'Extension',
-  'ipaddr', 'decimal', 'datetime', 'duration',
+  'String',
+  'Long',
+  'Bool',
+  'Boolean',
+  'Set',
+  'Record',
+  'Entity',
+  'Extension',
+  'ipaddr',
+  'decimal',
+  'datetime',
+  'duration',
 ]);
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*/;
 const OPENERS = '{[(';

@@ -33,7 +33,10 @@ export class DiagnosticsPanel {
       replaceChildren(this.list, h('li', { class: 'no-problems' }, 'No problems: the store validates strictly against its schema.'));
       return;
     }
-    replaceChildren(this.list, diagnostics.map((d) => this.#item(d)));
+    replaceChildren(
+      this.list,
+      diagnostics.map((d) => this.#item(d)),
+    );
   }
 
   #item(diagnostic) {
@@ -42,9 +45,13 @@ export class DiagnosticsPanel {
       : 'store';
     const canJump = Boolean(diagnostic.file && this.storeEditor.viewOf(diagnostic.file));
     const content = [
-      h('span', { class: `severity ${diagnostic.severity}`, 'aria-label': diagnostic.severity }, diagnostic.severity === 'warning' ? '!' : '×'),
+      h(
+        'span',
+        { class: `severity ${diagnostic.severity}`, 'aria-label': diagnostic.severity },
+        diagnostic.severity === 'warning' ? '!' : '×',
+      ),
       h('span', { class: 'where' }, where),
-      h('span', { class: 'message' }, diagnostic.message),
+      h('span', { class: 'message' }, diagnostic.errorDescription),
       diagnostic.help ? h('span', { class: 'help' }, `help: ${diagnostic.help}`) : null,
       h('span', { class: 'code' }, diagnostic.code),
     ];
@@ -60,11 +67,19 @@ export class DiagnosticsPanel {
       },
     };
     if (!canJump) return h('li', {}, h('div', attributes, content));
-    return h('li', {}, h('button', {
-      ...attributes,
-      type: 'button',
-      title: 'Go to this problem',
-      onclick: () => this.storeEditor.reveal(diagnostic.file, diagnostic.start?.line ?? 1, diagnostic.start?.column ?? 1),
-    }, content));
+    return h(
+      'li',
+      {},
+      h(
+        'button',
+        {
+          ...attributes,
+          type: 'button',
+          title: 'Go to this problem',
+          onclick: () => this.storeEditor.reveal(diagnostic.file, diagnostic.start?.line ?? 1, diagnostic.start?.column ?? 1),
+        },
+        content,
+      ),
+    );
   }
 }

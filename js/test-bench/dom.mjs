@@ -79,6 +79,6 @@ export function parseJsonField(text, label, fallback) {
   try {
     return JSON.parse(text);
   } catch (e) {
-    throw new Error(`${label} is not valid JSON: ${e.message}`);
+    throw new Error(`${label} is not valid JSON: ${e.message}`, { cause: e });
   }
 }

@@ -83,7 +83,7 @@ export function lintDiagnosticsFor(doc, diagnostics) {
         to: Math.max(from, end),
         severity: d.severity === 'warning' ? 'warning' : 'error',
         source: d.code,
-        message: d.help ? `${d.message}\nhelp: ${d.help}` : d.message,
+        message: d.help ? `${d.errorDescription}\nhelp: ${d.help}` : d.errorDescription,
       };
     });
 }

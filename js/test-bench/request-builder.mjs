@@ -35,10 +35,18 @@ export class RequestBuilder {
     this.resourceType = byTestId('resource-type');
     this.resourceId = byTestId('resource-id');
     this.contextEditor = createEditor({
-      parent: byTestId('context-editor'), path: 'context.json', doc: DEFAULT_CONTEXT, label: 'Context, JSON', onRun,
+      parent: byTestId('context-editor'),
+      path: 'context.json',
+      doc: DEFAULT_CONTEXT,
+      label: 'Context, JSON',
+      onRun,
     });
     this.entitiesEditor = createEditor({
-      parent: byTestId('entities-editor'), path: 'entities.json', doc: DEFAULT_ENTITIES, label: 'Extra entities, JSON list', onRun,
+      parent: byTestId('entities-editor'),
+      path: 'entities.json',
+      doc: DEFAULT_ENTITIES,
+      label: 'Extra entities, JSON list',
+      onRun,
     });
 
     for (const input of this.sourceInputs) input.addEventListener('change', () => this.#showSource());
@@ -72,8 +80,8 @@ export class RequestBuilder {
     this.principalFields.hidden = fromToken;
     this.tokenNote.hidden = !fromToken;
     this.entitiesHint.textContent = fromToken
-      ? '(JSON list, added to the store\'s; not the principal or its groups: the token supplies those)'
-      : '(JSON list, added to the store\'s)';
+      ? "(JSON list, added to the store's; not the principal or its groups: the token supplies those)"
+      : "(JSON list, added to the store's)";
   }
 
   /** Back to the store's first action, with the first known ids. */
@@ -101,9 +109,24 @@ export class RequestBuilder {
       if (!byType.has(action.type)) byType.set(action.type, []);
       byType.get(action.type).push(action);
     }
-    replaceChildren(this.action, [...byType].map(([type, actions]) => h('optgroup', { label: type }, actions.map((action) => h('option', {
-      value: actionKey(action.type, action.id),
-    }, action.appliesTo ? action.id : `${action.id} (group: applies to nothing)`)))));
+    replaceChildren(
+      this.action,
+      [...byType].map(([type, actions]) =>
+        h(
+          'optgroup',
+          { label: type },
+          actions.map((action) =>
+            h(
+              'option',
+              {
+                value: actionKey(action.type, action.id),
+              },
+              action.appliesTo ? action.id : `${action.id} (group: applies to nothing)`,
+            ),
+          ),
+        ),
+      ),
+    );
     if (current) selectValue(this.action, current, current.split('\u0000')[1]);
     this.#fillTypes();
   }
@@ -116,10 +139,16 @@ export class RequestBuilder {
   #fillTypes() {
     const action = this.#actionInfo();
     const allTypes = this.#schema.entityTypes.map((entity) => entity.name);
-    for (const [select, types] of [[this.principalType, action?.principalTypes], [this.resourceType, action?.resourceTypes]]) {
+    for (const [select, types] of [
+      [this.principalType, action?.principalTypes],
+      [this.resourceType, action?.resourceTypes],
+    ]) {
       const current = select.value;
       const offered = types?.length ? types : allTypes;
-      replaceChildren(select, offered.map((type) => h('option', { value: type }, type)));
+      replaceChildren(
+        select,
+        offered.map((type) => h('option', { value: type }, type)),
+      );
       if (current) selectValue(select, current, `${current} (not offered by this action)`);
     }
     this.#fillIds(this.principalType, this.principalId, 'principal-ids');
@@ -133,7 +162,10 @@ export class RequestBuilder {
   }
 
   #fillIds(typeSelect, idInput, listId) {
-    replaceChildren(document.getElementById(listId), this.#suggestions(typeSelect.value).map((id) => h('option', { value: id })));
+    replaceChildren(
+      document.getElementById(listId),
+      this.#suggestions(typeSelect.value).map((id) => h('option', { value: id })),
+    );
   }
 
   /** The request as Verified Permissions' IsAuthorized input (no principal in token mode). Throws on bad JSON. */
@@ -171,9 +203,11 @@ export class RequestBuilder {
    */
   setState(state) {
     this.#refreshSchema();
-    if (state.action?.type) selectValue(this.action, actionKey(state.action.type, state.action.id), `${state.action.id} (not in the schema)`);
+    if (state.action?.type)
+      selectValue(this.action, actionKey(state.action.type, state.action.id), `${state.action.id} (not in the schema)`);
     this.#fillTypes();
-    if (state.principal?.type) selectValue(this.principalType, state.principal.type, `${state.principal.type} (not offered by this action)`);
+    if (state.principal?.type)
+      selectValue(this.principalType, state.principal.type, `${state.principal.type} (not offered by this action)`);
     if (state.resource?.type) selectValue(this.resourceType, state.resource.type, `${state.resource.type} (not offered by this action)`);
     this.principalId.value = state.principal?.id ?? '';
     this.resourceId.value = state.resource?.id ?? '';

@@ -38,7 +38,7 @@ export async function decodeState(encoded) {
   try {
     state = JSON.parse(await decompress(fromBase64Url(encoded)));
   } catch (e) {
-    throw new Error(`the link's state could not be read (was it cut short?): ${e.message}`);
+    throw new Error(`the link's state could not be read (was it cut short?): ${e.message}`, { cause: e });
   }
   if (state?.v !== STATE_VERSION) throw new Error(`the link's state is version ${state?.v}; this page reads version ${STATE_VERSION}`);
   return state;

@@ -3,7 +3,7 @@
 import { EditorView } from '@codemirror/view';
 import { byTestId, h, replaceChildren } from './dom.mjs';
 import { compareStorePaths, emptyJsonFile, fileKind, freshPolicyFileName, OPTIONAL_JSON_FILES } from './store-files.mjs';
-import { createEditor, diagnosticsSpec, moveCursor, replaceText, setPolicyMarks } from './editor-setup.mjs';
+import { createEditor, diagnosticsSpec, moveCursor, setPolicyMarks } from './editor-setup.mjs';
 
 const KIND_LABELS = {
   schema: 'Schema: entity types, actions and what they apply to',
@@ -66,12 +66,28 @@ export class StoreEditor {
 
   #createEditor(path) {
     const id = `file-${this.#editors.size}-${path.replace(/[^A-Za-z0-9]/g, '-')}`;
-    const tab = h('button', {
-      type: 'button', role: 'tab', id: `${id}-tab`, class: 'tab', 'aria-selected': 'false', 'aria-controls': `${id}-panel`,
-      tabindex: '-1', dataset: { testid: 'file-tab', file: path }, onclick: () => this.showFile(path),
-    }, h('span', { class: 'tab-name' }, path), h('span', { class: 'tab-badge', dataset: { testid: 'file-tab-badge' }, hidden: true }));
+    const tab = h(
+      'button',
+      {
+        type: 'button',
+        role: 'tab',
+        id: `${id}-tab`,
+        class: 'tab',
+        'aria-selected': 'false',
+        'aria-controls': `${id}-panel`,
+        tabindex: '-1',
+        dataset: { testid: 'file-tab', file: path },
+        onclick: () => this.showFile(path),
+      },
+      h('span', { class: 'tab-name' }, path),
+      h('span', { class: 'tab-badge', dataset: { testid: 'file-tab-badge' }, hidden: true }),
+    );
     const panel = h('div', {
-      role: 'tabpanel', id: `${id}-panel`, class: 'editor-panel', 'aria-labelledby': `${id}-tab`, hidden: true,
+      role: 'tabpanel',
+      id: `${id}-panel`,
+      class: 'editor-panel',
+      'aria-labelledby': `${id}-tab`,
+      hidden: true,
       dataset: { testid: 'editor', file: path },
     });
     const view = createEditor({
@@ -165,9 +181,20 @@ export class StoreEditor {
 
   #refreshAddMenu() {
     const missing = OPTIONAL_JSON_FILES.filter((p) => !(p in this.workspace.files));
-    replaceChildren(this.addJsonButtons, missing.map((path) => h('button', {
-      type: 'button', dataset: { testid: 'add-json-file', file: path }, onclick: () => this.#addFile(path, emptyJsonFile(path)),
-    }, path)));
+    replaceChildren(
+      this.addJsonButtons,
+      missing.map((path) =>
+        h(
+          'button',
+          {
+            type: 'button',
+            dataset: { testid: 'add-json-file', file: path },
+            onclick: () => this.#addFile(path, emptyJsonFile(path)),
+          },
+          path,
+        ),
+      ),
+    );
   }
 
   // ---- diagnostics and marks ------------------------------------------------------------------------
@@ -196,7 +223,9 @@ export class StoreEditor {
     const byFile = new Map([...this.#editors.keys()].map((path) => [path, []]));
     for (const entry of entries) {
       if (!entry.start || !entry.end) continue;
-      byFile.get(entry.file)?.push({ id: entry.id, effect: entry.effect, role: entry.role, startLine: entry.start.line, endLine: entry.end.line });
+      byFile
+        .get(entry.file)
+        ?.push({ id: entry.id, effect: entry.effect, role: entry.role, startLine: entry.start.line, endLine: entry.end.line });
     }
     for (const [path, ranges] of byFile) {
       const { view, tab } = this.#editors.get(path);

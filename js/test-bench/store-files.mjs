@@ -57,7 +57,8 @@ export function filesFromBundle(bundle) {
   for (const policyFile of bundle.policyFiles ?? []) files[policyFile.file] = policyFile.text;
   if (bundle.links?.length) files['links.json'] = `${JSON.stringify(bundle.links, null, 2)}\n`;
   if (bundle.entities?.length) files['entities.json'] = `${JSON.stringify(bundle.entities, null, 2)}\n`;
-  if (bundle.authorizer && Object.keys(bundle.authorizer).length) files['authorizer.json'] = `${JSON.stringify(bundle.authorizer, null, 2)}\n`;
+  if (bundle.authorizer && Object.keys(bundle.authorizer).length)
+    files['authorizer.json'] = `${JSON.stringify(bundle.authorizer, null, 2)}\n`;
   return files;
 }
 

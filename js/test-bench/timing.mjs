@@ -10,7 +10,7 @@ export function pageClock(search) {
     const ms = Number(fixed) * 1000;
     return { now: () => ms, fixed: true, label: `Clock fixed at ${new Date(ms).toISOString()} (?now=${fixed})` };
   }
-  return { now: () => Date.now(), fixed: false, label: 'Token times are checked against this computer\'s clock' };
+  return { now: () => Date.now(), fixed: false, label: "Token times are checked against this computer's clock" };
 }
 
 /**

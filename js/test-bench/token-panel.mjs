@@ -53,9 +53,12 @@ export class TokenPanel {
     if (!this.workspace.authorizer && this.issuerSelect.options.length) return;
     const before = this.issuerSelect.value;
     const issuers = this.workspace.issuers;
-    replaceChildren(this.issuerSelect, issuers.length
-      ? issuers.map((issuer) => h('option', { value: issuer }, issuer))
-      : h('option', { value: '' }, 'the store has no identity source'));
+    replaceChildren(
+      this.issuerSelect,
+      issuers.length
+        ? issuers.map((issuer) => h('option', { value: issuer }, issuer))
+        : h('option', { value: '' }, 'the store has no identity source'),
+    );
     if (issuers.includes(before)) this.issuerSelect.value = before;
     this.#selectTokenIssuer();
     if (this.issuerSelect.value !== before) this.jwksInput.value = this.workspace.keys.get(this.issuerSelect.value) ?? '';
@@ -85,13 +88,13 @@ export class TokenPanel {
     else if (result.type === 'success') {
       const skipped = result.skipped?.length ? `; skipped ${result.skipped.join(', ')}` : '';
       this.jwksStatus.textContent = `✓ ${result.keys.length} key${result.keys.length === 1 ? '' : 's'} imported (${result.keys.join(', ') || 'none'})${skipped}`;
-    } else this.jwksStatus.textContent = `✗ ${result.error}`;
+    } else this.jwksStatus.textContent = `✗ ${result.errors.map((e) => e.errorDescription).join('; ')}`;
   }
 
   /** Fetches the demo server's JWKS (only when the page is served by it; never needed offline). */
   async #fetchDemoKeys() {
     this.jwksStatus.dataset.state = 'pending';
-    this.jwksStatus.textContent = 'Fetching the demo issuer\'s keys…';
+    this.jwksStatus.textContent = "Fetching the demo issuer's keys…";
     try {
       const response = await fetch(new URL(DEMO_JWKS_PATH, location.origin), { cache: 'no-store' });
       if (!response.ok) throw new Error(`${DEMO_JWKS_PATH} answered ${response.status}: this page is not served by the demo server`);
@@ -149,50 +152,98 @@ function unverifiedIssuer(token) {
 function renderExplanation(explanation, kind) {
   const { verified, error, mapping, mappingError, header, claims, entities } = explanation;
   const status = verified
-    ? h('div', { class: 'token-status ok', dataset: { testid: 'token-status', verified: 'true' } },
-      h('strong', {}, '✓ Verified'), ` ${kind === 'access' ? 'access' : 'ID'} token: signature, issuer, audience, use and times all check out.`)
-    : h('div', { class: 'token-status bad', dataset: { testid: 'token-status', verified: 'false', code: error?.code ?? '' } },
-      h('strong', {}, `✗ Rejected: ${error?.code ?? 'unknown'}`), ` ${error?.message ?? ''}`);
+    ? h(
+        'div',
+        { class: 'token-status ok', dataset: { testid: 'token-status', verified: 'true' } },
+        h('strong', {}, '✓ Verified'),
+        ` ${kind === 'access' ? 'access' : 'ID'} token: signature, issuer, audience, use and times all check out.`,
+      )
+    : h(
+        'div',
+        { class: 'token-status bad', dataset: { testid: 'token-status', verified: 'false', code: error?.code ?? '' } },
+        h('strong', {}, `✗ Rejected: ${error?.code ?? 'unknown'}`),
+        ` ${error?.errorDescription ?? ''}`,
+      );
   return [
     status,
     mapping ? renderMapping(mapping, verified) : null,
-    mappingError ? h('div', { class: 'token-status bad', dataset: { testid: 'mapping-error', code: mappingError.code } },
-      h('strong', {}, `Maps to nothing: ${mappingError.code}`), ` ${mappingError.message}`) : null,
+    mappingError
+      ? h(
+          'div',
+          { class: 'token-status bad', dataset: { testid: 'mapping-error', code: mappingError.code } },
+          h('strong', {}, `Maps to nothing: ${mappingError.code}`),
+          ` ${mappingError.errorDescription}`,
+        )
+      : null,
     section('Header', h('pre', { dataset: { testid: 'token-header' } }, pretty(header))),
     section('Claims', h('pre', { dataset: { testid: 'token-claims' } }, pretty(claims)), timeTable(claims)),
-    entities ? section('Entities it adds to the request', h('pre', { dataset: { testid: 'token-entities' } }, pretty(entities)), null, true) : null,
+    entities
+      ? section('Entities it adds to the request', h('pre', { dataset: { testid: 'token-entities' } }, pretty(entities)), null, true)
+      : null,
   ];
 }
 
 function renderMapping(mapping, verified) {
   const rows = [
     ['Principal', h('code', { dataset: { testid: 'token-principal' } }, entityText(mapping.principal))],
-    ['Parents', mapping.groups.length
-      ? h('ul', { class: 'plain' }, mapping.groups.map((g) => h('li', {}, h('code', { dataset: { testid: 'token-parent' } }, entityText(g)))))
-      : h('span', { class: 'hint' }, 'none')],
-    ['Attributes', Object.keys(mapping.attributes).length
-      ? h('pre', { dataset: { testid: 'token-attributes' } }, pretty(mapping.attributes))
-      : h('span', { class: 'hint' }, 'none')],
+    [
+      'Parents',
+      mapping.groups.length
+        ? h(
+            'ul',
+            { class: 'plain' },
+            mapping.groups.map((g) => h('li', {}, h('code', { dataset: { testid: 'token-parent' } }, entityText(g)))),
+          )
+        : h('span', { class: 'hint' }, 'none'),
+    ],
+    [
+      'Attributes',
+      Object.keys(mapping.attributes).length
+        ? h('pre', { dataset: { testid: 'token-attributes' } }, pretty(mapping.attributes))
+        : h('span', { class: 'hint' }, 'none'),
+    ],
   ];
   if (mapping.accessClaims) {
-    rows.push(['Context', h('div', {}, h('pre', { dataset: { testid: 'token-context' } }, pretty({ token: mapping.accessClaims })),
-      h('p', { class: 'hint' }, 'Claims an access token offers as context.token: those the action\'s context declares are kept.'))]);
+    rows.push([
+      'Context',
+      h(
+        'div',
+        {},
+        h('pre', { dataset: { testid: 'token-context' } }, pretty({ token: mapping.accessClaims })),
+        h('p', { class: 'hint' }, "Claims an access token offers as context.token: those the action's context declares are kept."),
+      ),
+    ]);
   }
   if (mapping.skipped.length) {
-    rows.push(['Left out', h('ul', { class: 'plain skipped' }, mapping.skipped.map((s) => h('li', { class: s.mismatch ? 'mismatch' : '' },
-      h('code', {}, s.claim), `: ${s.reason}`)))]);
+    rows.push([
+      'Left out',
+      h(
+        'ul',
+        { class: 'plain skipped' },
+        mapping.skipped.map((s) => h('li', { class: s.mismatch ? 'mismatch' : '' }, h('code', {}, s.claim), `: ${s.reason}`)),
+      ),
+    ]);
   }
-  return h('div', { class: 'mapping' },
+  return h(
+    'div',
+    { class: 'mapping' },
     h('h3', {}, verified ? 'Maps to' : 'Would map to (if it verified)'),
-    h('dl', { class: 'facts' }, rows.map(([term, value]) => [h('dt', {}, term), h('dd', {}, value)])));
+    h(
+      'dl',
+      { class: 'facts' },
+      rows.map(([term, value]) => [h('dt', {}, term), h('dd', {}, value)]),
+    ),
+  );
 }
 
 function timeTable(claims) {
   const times = TIME_CLAIMS.filter((name) => typeof claims?.[name] === 'number');
   if (!times.length) return null;
-  return h('dl', { class: 'facts times' }, times.map((name) => [
-    h('dt', {}, name), h('dd', {}, new Date(claims[name] * 1000).toISOString()),
-  ]));
+  return h(
+    'dl',
+    { class: 'facts times' },
+    times.map((name) => [h('dt', {}, name), h('dd', {}, new Date(claims[name] * 1000).toISOString())]),
+  );
 }
 
 function section(title, body, extra = null, collapsed = false) {

@@ -1,6 +1,6 @@
 // The top bar: load an example store, open a folder or a bundle from disk, export the store as a bundle.
-import { buildBundle } from '../dist/web.mjs';
-import { byTestId, download, h, pretty, replaceChildren } from './dom.mjs';
+import { buildBundle, bundleText } from '../dist/web.mjs';
+import { byTestId, download, h, replaceChildren } from './dom.mjs';
 import { filesFromBundle, filesFromFolder, folderName } from './store-files.mjs';
 
 const CUSTOM = '';
@@ -20,9 +20,11 @@ export class Toolbar {
     this.bundleInput = byTestId('bundle-input');
     this.exportButton = byTestId('export-bundle');
 
-    replaceChildren(this.exampleSelect,
+    replaceChildren(
+      this.exampleSelect,
       h('option', { value: CUSTOM, disabled: true }, 'your store'),
-      Object.keys(examples).map((name) => h('option', { value: name }, `policies/${name}`)));
+      Object.keys(examples).map((name) => h('option', { value: name }, `policies/${name}`)),
+    );
     this.exampleSelect.addEventListener('change', () => this.loadExample(this.exampleSelect.value));
     byTestId('open-folder').addEventListener('click', () => this.folderInput.click());
     byTestId('open-bundle').addEventListener('click', () => this.bundleInput.click());
@@ -31,7 +33,9 @@ export class Toolbar {
     this.exportButton.addEventListener('click', () => this.#exportBundle());
     workspace.addEventListener('validated', () => {
       this.exportButton.disabled = !workspace.authorizer;
-      this.exportButton.title = workspace.authorizer ? 'Download the validated store as one bundle file' : 'The store has errors: fix them to export';
+      this.exportButton.title = workspace.authorizer
+        ? 'Download the validated store as one bundle file'
+        : 'The store has errors: fix them to export';
     });
   }
 
@@ -77,7 +81,7 @@ export class Toolbar {
       this.banner.show(`The store has ${diagnostics.length} problem${diagnostics.length === 1 ? '' : 's'}: fix them to export a bundle.`);
       return;
     }
-    download(`${this.workspace.name}.bundle.json`, `${pretty(bundle)}\n`);
+    download(`${this.workspace.name}.bundle.json`, `${bundleText(bundle, { pretty: true })}\n`);
   }
 }
 
@@ -86,9 +90,22 @@ export function createBanner() {
   const element = byTestId('banner');
   return {
     show(message) {
-      replaceChildren(element, h('span', {}, message), h('button', {
-        type: 'button', class: 'link-button', 'aria-label': 'Dismiss', onclick: () => { element.hidden = true; },
-      }, 'Dismiss'));
+      replaceChildren(
+        element,
+        h('span', {}, message),
+        h(
+          'button',
+          {
+            type: 'button',
+            class: 'link-button',
+            'aria-label': 'Dismiss',
+            onclick: () => {
+              element.hidden = true;
+            },
+          },
+          'Dismiss',
+        ),
+      );
       element.hidden = false;
     },
     hide() {

@@ -75,14 +75,16 @@ export class Workspace extends EventTarget {
     try {
       diagnostics = checkStore(this.files);
     } catch (e) {
-      diagnostics = [{ severity: 'error', code: 'internal.error', message: `validation failed: ${e.message}` }];
+      diagnostics = [{ severity: 'error', code: 'internal.error', errorDescription: `validation failed: ${e.message}` }];
     }
     let authorizer = null;
     if (!diagnostics.some((d) => d.severity === 'error')) {
       try {
         authorizer = Authorizer.loadSync({ files: this.files }, { fetchKeys: false, clock: this.clock });
       } catch (e) {
-        diagnostics = e.diagnostics?.length ? e.diagnostics : [{ severity: 'error', code: e.code ?? 'store.invalid', message: e.message }];
+        diagnostics = e.diagnostics?.length
+          ? e.diagnostics
+          : [{ severity: 'error', code: e.code ?? 'store.invalid', errorDescription: e.message }];
       }
     }
     this.validationMs = performance.now() - started;
@@ -107,18 +109,18 @@ export class Workspace extends EventTarget {
 
   #importKeys(issuer, text) {
     if (!this.authorizer) {
-      this.keyResults.set(issuer, { type: 'failure', error: 'the store has errors: fix them to use keys' });
+      this.keyResults.set(issuer, failure('the store has errors: fix them to use keys'));
       return;
     }
     if (!this.authorizer.issuers.some((source) => source.issuer === issuer)) {
-      this.keyResults.set(issuer, { type: 'failure', error: `\`${issuer}\` is not an issuer of the store's identity sources` });
+      this.keyResults.set(issuer, failure(`\`${issuer}\` is not an issuer of the store's identity sources`));
       return;
     }
     let result;
     try {
       result = this.authorizer.setJwks(issuer, text.trim() ? text : { keys: [] });
     } catch (e) {
-      result = { type: 'failure', error: e.message };
+      result = failure(e.message);
     }
     if (text.trim()) this.keyResults.set(issuer, result);
     else this.keyResults.delete(issuer);
@@ -128,4 +130,9 @@ export class Workspace extends EventTarget {
   get issuers() {
     return this.authorizer ? this.authorizer.issuers.map((source) => source.issuer) : [];
   }
+}
+
+/** A key import's failure, in the module's shape. */
+function failure(description) {
+  return { type: 'failure', errors: [{ code: 'jwks.invalid', errorDescription: description }] };
 }

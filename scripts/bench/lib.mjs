@@ -55,12 +55,23 @@ export function coldRuns(script, { runs, cwd }) {
 }
 
 export function markdownTable(rows) {
-  return [`| ${rows[0].join(' | ')} |`, `|${rows[0].map(() => '---').join('|')}|`, ...rows.slice(1).map((r) => `| ${r.join(' | ')} |`)].join('\n');
+  return [
+    `| ${rows[0].join(' | ')} |`,
+    `|${rows[0].map(() => '---').join('|')}|`,
+    ...rows.slice(1).map((r) => `| ${r.join(' | ')} |`),
+  ].join('\n');
 }
 
 export function textTable(rows) {
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => String(r[i]).length)));
-  return rows.map((r) => r.map((c, i) => String(c).padEnd(widths[i])).join('  ').trimEnd()).join('\n');
+  return rows
+    .map((r) =>
+      r
+        .map((c, i) => String(c).padEnd(widths[i]))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }
 
 /** A log-log line chart of series `{ name, color, points: [[x, y], ...] }`, as SVG text. */
@@ -82,7 +93,9 @@ export function lineChart({ title, xLabel, yLabel, series }) {
   for (let e = ly0; e <= ly1; e += 1) {
     const y = py(10 ** e);
     out.push(`<line x1="${margin.left}" x2="${width - margin.right}" y1="${y}" y2="${y}" stroke="#ddd"/>`);
-    out.push(`<text x="${margin.left - 8}" y="${y + 4}" text-anchor="end">${10 ** e >= 1000 ? `${10 ** e / 1000} ms` : `${10 ** e} µs`}</text>`);
+    out.push(
+      `<text x="${margin.left - 8}" y="${y + 4}" text-anchor="end">${10 ** e >= 1000 ? `${10 ** e / 1000} ms` : `${10 ** e} µs`}</text>`,
+    );
   }
   for (let e = lx0; e <= lx1; e += 1) {
     const x = px(10 ** e);

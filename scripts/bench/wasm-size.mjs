@@ -14,7 +14,15 @@ function reader(bytes) {
       shift += 7;
     }
   };
-  return { u32, get pos() { return pos; }, set pos(p) { pos = p; } };
+  return {
+    u32,
+    get pos() {
+      return pos;
+    },
+    set pos(p) {
+      pos = p;
+    },
+  };
 }
 
 /** `_ZN17cedar_policy_core6parser...E` to its path components (legacy Rust mangling); others as they are. */
@@ -36,7 +44,10 @@ const CORE_MODULES = ['parser', 'validator', 'evaluator', 'entities', 'ast', 'ex
 
 /** The owner of a function: its crate, with Cedar's core split by module, found in trait-impl names too. */
 function owner(name) {
-  const text = components(name).join('::').replace(/\$LT\$|\$GT\$|\$u20\$|\$RF\$|\$C\$|\$LP\$|\$RP\$/g, ' ').replace(/\.\./g, '::');
+  const text = components(name)
+    .join('::')
+    .replace(/\$LT\$|\$GT\$|\$u20\$|\$RF\$|\$C\$|\$LP\$|\$RP\$/g, ' ')
+    .replace(/\.\./g, '::');
   // Generic code (`<alloc::vec::Vec<T> as core::ops::Drop>::drop`) belongs to the first crate other than the
   // standard library that its name mentions; the standard library counts only when nothing else is named.
   const crates = [...text.matchAll(/(?:^|[^:\w])([a-z_][a-z0-9_]*)::/g)].map((m) => m[1]);
@@ -68,10 +79,19 @@ export function sizeBreakdown(file) {
       for (let i = 0; i < count; i += 1) {
         for (let k = 0; k < 2; k += 1) r.pos += r.u32();
         const kind = bytes[r.pos++];
-        if (kind === 0) { r.u32(); imports += 1; }
-        else if (kind === 1) { r.pos += 1; const flags = r.u32(); r.u32(); if (flags & 1) r.u32(); }
-        else if (kind === 2) { const flags = r.u32(); r.u32(); if (flags & 1) r.u32(); }
-        else if (kind === 3) r.pos += 2;
+        if (kind === 0) {
+          r.u32();
+          imports += 1;
+        } else if (kind === 1) {
+          r.pos += 1;
+          const flags = r.u32();
+          r.u32();
+          if (flags & 1) r.u32();
+        } else if (kind === 2) {
+          const flags = r.u32();
+          r.u32();
+          if (flags & 1) r.u32();
+        } else if (kind === 3) r.pos += 2;
         else r.u32();
       }
     } else if (id === 10) {

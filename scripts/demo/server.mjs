@@ -18,11 +18,20 @@ const ACCOUNT_ARN = 'arn:aws:execute-api:us-east-1:123456789012:demoapi1/prod';
 /** The sample API behind the authorizer. */
 const API = {
   '/rider': () => ({ id: 'r-1', name: 'Rita', unicorn: 'Sparkle' }),
-  '/riders': () => [{ id: 'r-1', name: 'Rita' }, { id: 'r-2', name: 'Ravi' }],
+  '/riders': () => [
+    { id: 'r-1', name: 'Rita' },
+    { id: 'r-2', name: 'Ravi' },
+  ],
   '/trainer': () => ({ id: 't-1', name: 'Tess', unicorns: 3 }),
-  '/trainers': () => [{ id: 't-1', name: 'Tess' }, { id: 't-2', name: 'Theo' }],
+  '/trainers': () => [
+    { id: 't-1', name: 'Tess' },
+    { id: 't-2', name: 'Theo' },
+  ],
   '/unicorn': () => ({ id: 'u-1', name: 'Sparkle', color: 'iridescent' }),
-  '/unicorns': () => [{ id: 'u-1', name: 'Sparkle' }, { id: 'u-2', name: 'Glimmer' }],
+  '/unicorns': () => [
+    { id: 'u-1', name: 'Sparkle' },
+    { id: 'u-2', name: 'Glimmer' },
+  ],
 };
 
 const USERS = [
@@ -37,9 +46,17 @@ export function demoTokens(privateKey, now = Math.floor(Date.now() / 1000)) {
     USERS.map((u) => [
       u.name,
       sign(privateKey, {
-        sub: u.sub, iss: ISSUER, aud: 'ridesdemoclient', token_use: 'id', 'cognito:username': u.name,
-        email: `${u.name}@example.com`, email_verified: true, 'cognito:groups': [u.group],
-        auth_time: now, iat: now, exp: now + 12 * 3600,
+        sub: u.sub,
+        iss: ISSUER,
+        aud: 'ridesdemoclient',
+        token_use: 'id',
+        'cognito:username': u.name,
+        email: `${u.name}@example.com`,
+        email_verified: true,
+        'cognito:groups': [u.group],
+        auth_time: now,
+        iat: now,
+        exp: now + 12 * 3600,
       }),
     ]),
   );
@@ -47,7 +64,12 @@ export function demoTokens(privateKey, now = Math.floor(Date.now() / 1000)) {
 
 /** `*` in an execute-api ARN matches anything, as in IAM. */
 function arnMatches(pattern, arn) {
-  const re = new RegExp(`^${pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+  const re = new RegExp(
+    `^${pattern
+      .split('*')
+      .map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+      .join('.*')}$`,
+  );
   return re.test(arn);
 }
 
@@ -69,7 +91,14 @@ function restEvent(req, url, sourceIp) {
     headers: Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, String(v)])),
     queryStringParameters: Object.fromEntries(url.searchParams),
     pathParameters: {},
-    requestContext: { accountId: '123456789012', apiId: 'demoapi1', stage: 'prod', httpMethod: req.method, path: url.pathname, identity: { sourceIp } },
+    requestContext: {
+      accountId: '123456789012',
+      apiId: 'demoapi1',
+      stage: 'prod',
+      httpMethod: req.method,
+      path: url.pathname,
+      identity: { sourceIp },
+    },
   };
 }
 
@@ -85,7 +114,13 @@ function httpApiEvent(req, url, sourceIp) {
     rawQueryString: url.search.slice(1),
     headers: Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, String(v)])),
     queryStringParameters: Object.fromEntries(url.searchParams),
-    requestContext: { accountId: '123456789012', apiId: 'demoapi1', stage: '$default', routeKey, http: { method: req.method, path: url.pathname, sourceIp, protocol: 'HTTP/1.1', userAgent: req.headers['user-agent'] ?? '' } },
+    requestContext: {
+      accountId: '123456789012',
+      apiId: 'demoapi1',
+      stage: '$default',
+      routeKey,
+      http: { method: req.method, path: url.pathname, sourceIp, protocol: 'HTTP/1.1', userAgent: req.headers['user-agent'] ?? '' },
+    },
   };
 }
 
@@ -94,7 +129,16 @@ function send(res, status, body, headers = {}) {
   res.end(typeof body === 'string' ? body : JSON.stringify(body, null, 2) + '\n');
 }
 
-const MIME = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.mjs': 'text/javascript', '.css': 'text/css', '.wasm': 'application/wasm', '.json': 'application/json', '.svg': 'image/svg+xml', '.map': 'application/json' };
+const MIME = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript',
+  '.mjs': 'text/javascript',
+  '.css': 'text/css',
+  '.wasm': 'application/wasm',
+  '.json': 'application/json',
+  '.svg': 'image/svg+xml',
+  '.map': 'application/json',
+};
 
 function serveStatic(res, dir, rel) {
   const file = path.resolve(dir, rel || 'index.html');
@@ -108,7 +152,14 @@ function serveStatic(res, dir, rel) {
  * Starts the demo. `api`: 'rest' or 'http'. Returns `{ url, tokens, close }`. `log` receives one line per
  * request.
  */
-export async function startDemoServer({ port = 8080, host = '127.0.0.1', api = 'rest', zip = path.join(root, 'dist/lambda-authorizer.zip'), demoDir = path.join(root, 'build/demo'), log = console.log } = {}) {
+export async function startDemoServer({
+  port = 8080,
+  host = '127.0.0.1',
+  api = 'rest',
+  zip = path.join(root, 'dist/lambda-authorizer.zip'),
+  demoDir = path.join(root, 'build/demo'),
+  log = console.log,
+} = {}) {
   if (!['rest', 'http'].includes(api)) throw new Error(`api must be rest or http, not ${api}`);
   if (!fs.existsSync(zip)) throw new Error(`${zip} is missing: run \`make package\``);
   const { privateKey, jwks } = demoKey(demoDir);

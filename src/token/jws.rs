@@ -7,7 +7,7 @@ use base64::Engine;
 use serde_json::{Map, Value};
 
 use super::keys::{Alg, KeySet};
-use super::TokenError;
+use crate::errors::{Code, Error};
 
 /// A token split and decoded, not yet verified.
 #[derive(Debug, Clone)]
@@ -26,33 +26,32 @@ pub struct UnverifiedToken<'t> {
 /// a token that carries any of them is refused outright.
 const REFUSED_HEADERS: [&str; 6] = ["crit", "jwk", "jku", "x5u", "x5c", "b64"];
 
-fn decode_part(part: &str, what: &str) -> Result<Vec<u8>, TokenError> {
+fn decode_part(part: &str, what: &str) -> Result<Vec<u8>, Error> {
     URL_SAFE_NO_PAD
         .decode(part)
-        .map_err(|_| TokenError::new(super::codes::MALFORMED, format!("the token's {what} is not base64url")))
+        .map_err(|_| Error::new(Code::TokenMalformed, format!("the token's {what} is not base64url")))
 }
 
-fn json_object(bytes: &[u8], what: &str) -> Result<Map<String, Value>, TokenError> {
+fn json_object(bytes: &[u8], what: &str) -> Result<Map<String, Value>, Error> {
     match serde_json::from_slice::<Value>(bytes) {
         Ok(Value::Object(map)) => Ok(map),
-        Ok(_) => Err(TokenError::new(super::codes::MALFORMED, format!("the token's {what} is not a JSON object"))),
-        Err(_) => Err(TokenError::new(super::codes::MALFORMED, format!("the token's {what} is not JSON"))),
+        Ok(_) => Err(Error::new(Code::TokenMalformed, format!("the token's {what} is not a JSON object"))),
+        Err(_) => Err(Error::new(Code::TokenMalformed, format!("the token's {what} is not JSON"))),
     }
 }
 
 impl UnverifiedToken<'_> {
     /// The payload as a JWT claims set (a JSON object).
-    pub fn claims(&self) -> Result<Map<String, Value>, TokenError> {
+    pub fn claims(&self) -> Result<Map<String, Value>, Error> {
         json_object(&self.payload, "payload")
     }
 
     /// Checks the signature with the issuer's keys: the key the token names (by `kid`, or the only key for
     /// its algorithm), which must allow the token's algorithm.
-    pub fn verify_signature(&self, keys: &KeySet) -> Result<(), TokenError> {
-        use super::codes;
+    pub fn verify_signature(&self, keys: &KeySet) -> Result<(), Error> {
         let key = keys.find(self.kid.as_deref(), self.alg).ok_or_else(|| {
-            TokenError::new(
-                codes::NO_MATCHING_KEY,
+            Error::new(
+                Code::JwksNoMatchingKey,
                 match &self.kid {
                     Some(kid) => format!("no key `{kid}` among the issuer's keys"),
                     None => format!("the token has no `kid` and the issuer has no single {} key", self.alg.name()),
@@ -60,42 +59,41 @@ impl UnverifiedToken<'_> {
             )
         })?;
         if !key.allows(self.alg) {
-            return Err(TokenError::new(
-                codes::ALGORITHM_MISMATCH,
+            return Err(Error::new(
+                Code::TokenAlgorithmMismatch,
                 format!("key `{}` is not for `{}`", key.kid.as_deref().unwrap_or("-"), self.alg.name()),
             ));
         }
         if !key.verify(self.alg, self.signing_input.as_bytes(), &self.signature) {
-            return Err(TokenError::new(codes::BAD_SIGNATURE, "the token's signature does not verify"));
+            return Err(Error::new(Code::TokenBadSignature, "the token's signature does not verify"));
         }
         Ok(())
     }
 }
 
 /// Splits and decodes a compact JWS, refusing anything that is not a plain signed JWT.
-pub fn parse(token: &str, max_bytes: usize) -> Result<UnverifiedToken<'_>, TokenError> {
-    use super::codes;
+pub fn parse(token: &str, max_bytes: usize) -> Result<UnverifiedToken<'_>, Error> {
     if token.len() > max_bytes {
-        return Err(TokenError::new(
-            codes::TOO_LARGE,
+        return Err(Error::new(
+            Code::TokenTooLarge,
             format!("the token is {} bytes, over the limit of {max_bytes}", token.len()),
         ));
     }
     if token.is_empty() {
-        return Err(TokenError::new(codes::MISSING, "no token"));
+        return Err(Error::new(Code::TokenMissing, "no token"));
     }
     let parts: Vec<&str> = token.split('.').collect();
     match parts.len() {
         3 => {}
         5 => {
-            return Err(TokenError::new(
-                codes::ENCRYPTED,
+            return Err(Error::new(
+                Code::TokenEncrypted,
                 "the token is encrypted (JWE): only signed tokens are accepted",
             ))
         }
         n => {
-            return Err(TokenError::new(
-                codes::MALFORMED,
+            return Err(Error::new(
+                Code::TokenMalformed,
                 format!("a JWT has three dot-separated parts, this token has {n}"),
             ))
         }
@@ -105,29 +103,29 @@ pub fn parse(token: &str, max_bytes: usize) -> Result<UnverifiedToken<'_>, Token
     let alg = match Alg::from_name(alg_name) {
         Some(alg) => alg,
         None if alg_name.eq_ignore_ascii_case("none") => {
-            return Err(TokenError::new(codes::UNSUPPORTED_ALGORITHM, "unsigned tokens (`alg: none`) are refused"))
+            return Err(Error::new(Code::TokenUnsupportedAlgorithm, "unsigned tokens (`alg: none`) are refused"))
         }
         None if alg_name.starts_with("HS") => {
-            return Err(TokenError::new(
-                codes::UNSUPPORTED_ALGORITHM,
+            return Err(Error::new(
+                Code::TokenUnsupportedAlgorithm,
                 format!("`{alg_name}` is a shared-secret algorithm: only public-key signatures are accepted"),
             ))
         }
         None => {
-            return Err(TokenError::new(
-                codes::UNSUPPORTED_ALGORITHM,
+            return Err(Error::new(
+                Code::TokenUnsupportedAlgorithm,
                 format!("unsupported signing algorithm `{alg_name}`"),
             ))
         }
     };
     if let Some(refused) = REFUSED_HEADERS.iter().find(|h| header.contains_key(**h)) {
-        let code = if *refused == "crit" || *refused == "b64" { codes::CRIT_HEADER } else { codes::EMBEDDED_KEY };
-        return Err(TokenError::new(code, format!("tokens with a `{refused}` header are refused")));
+        let code = if *refused == "crit" || *refused == "b64" { Code::TokenCritHeader } else { Code::TokenEmbeddedKey };
+        return Err(Error::new(code, format!("tokens with a `{refused}` header are refused")));
     }
     let kid = match header.get("kid") {
         None => None,
         Some(Value::String(kid)) => Some(kid.clone()),
-        Some(_) => return Err(TokenError::new(codes::MALFORMED, "the token's `kid` is not a string")),
+        Some(_) => return Err(Error::new(Code::TokenMalformed, "the token's `kid` is not a string")),
     };
     let payload = decode_part(parts[1], "payload")?;
     let signature = decode_part(parts[2], "signature")?;

@@ -17,12 +17,14 @@ use serde::Serialize;
 use serde_json::{json, Map, Value};
 
 use super::sources::{Provider, Source, VerifiedToken};
-use super::{codes, TokenError, TokenKind};
-use crate::entity_ref::EntityRef;
-use crate::schema_types::{CedarType, RecordType, SchemaTypes};
+use super::TokenKind;
+use crate::errors::{Code, Error};
+use crate::request::entity_ref::EntityRef;
+use crate::store::schema_types::{CedarType, RecordType, SchemaTypes};
 
 /// A claim left out of the mapping, and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(hashmap_as_object))]
 pub struct SkippedClaim {
     pub claim: String,
     pub reason: String,
@@ -33,14 +35,17 @@ pub struct SkippedClaim {
 
 /// What one or two tokens of the same user map to.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(hashmap_as_object))]
 #[serde(rename_all = "camelCase")]
 pub struct MappedIdentity {
     pub principal: EntityRef,
     pub groups: Vec<EntityRef>,
     /// Principal attributes (from an ID token), in Cedar JSON.
+    #[cfg_attr(target_arch = "wasm32", tsify(type = "Record<string, Value>"))]
     pub attributes: Map<String, Value>,
     /// Claims of the access token, raw; typed into `context.token` per action by [`context_token`].
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(target_arch = "wasm32", tsify(type = "Record<string, Value> | null"))]
     pub access_claims: Option<Map<String, Value>>,
     pub skipped: Vec<SkippedClaim>,
 }
@@ -68,11 +73,11 @@ fn prefixed(prefix: Option<&str>, id: &str) -> String {
     }
 }
 
-fn groups_of(source: &Source, claims: &Map<String, Value>) -> Result<Vec<String>, TokenError> {
+fn groups_of(source: &Source, claims: &Map<String, Value>) -> Result<Vec<String>, Error> {
     let Some(claim) = source.group_claim.as_deref() else {
         return Ok(Vec::new());
     };
-    let invalid = |what: &str| TokenError::new(codes::MAPPING_INVALID, format!("the `{claim}` claim is {what}"));
+    let invalid = |what: &str| Error::new(Code::MappingInvalid, format!("the `{claim}` claim is {what}"));
     let strict_list = matches!(source.provider, Provider::Cognito { .. });
     match claims.get(claim) {
         None => Ok(Vec::new()),
@@ -88,23 +93,19 @@ fn groups_of(source: &Source, claims: &Map<String, Value>) -> Result<Vec<String>
     }
 }
 
-fn principal_id(source: &Source, claims: &Map<String, Value>) -> Result<String, TokenError> {
+fn principal_id(source: &Source, claims: &Map<String, Value>) -> Result<String, Error> {
     let claim = &source.principal_id_claim;
     match claims.get(claim) {
         Some(Value::String(s)) if !s.is_empty() => Ok(prefixed(source.id_prefix.as_deref(), s)),
         Some(Value::String(_)) | None => {
-            Err(TokenError::new(codes::MISSING_CLAIM, format!("the token has no `{claim}` to name the principal")))
+            Err(Error::new(Code::MappingMissingClaim, format!("the token has no `{claim}` to name the principal")))
         }
-        Some(_) => Err(TokenError::new(codes::MAPPING_INVALID, format!("the `{claim}` claim is not a string"))),
+        Some(_) => Err(Error::new(Code::MappingInvalid, format!("the `{claim}` claim is not a string"))),
     }
 }
 
 /// Maps an ID token, an access token, or both (which must name the same principal).
-pub fn map_identity(
-    source: &Source,
-    tokens: &[&VerifiedToken],
-    types: &SchemaTypes,
-) -> Result<MappedIdentity, TokenError> {
+pub fn map_identity(source: &Source, tokens: &[&VerifiedToken], types: &SchemaTypes) -> Result<MappedIdentity, Error> {
     let mut principal: Option<String> = None;
     let mut groups: Vec<String> = Vec::new();
     let mut attributes = Map::new();
@@ -114,8 +115,8 @@ pub fn map_identity(
         let id = principal_id(source, &token.claims)?;
         match &principal {
             Some(existing) if *existing != id => {
-                return Err(TokenError::new(
-                    codes::PRINCIPAL_MISMATCH,
+                return Err(Error::new(
+                    Code::TokenPrincipalMismatch,
                     "the ID token and the access token are for different users",
                 ))
             }
@@ -135,13 +136,13 @@ pub fn map_identity(
         match token.kind {
             TokenKind::Identity => {
                 let shape = types.entity_shape(&source.principal_type).ok_or_else(|| {
-                    TokenError::new(
-                        codes::MAPPING_INVALID,
+                    Error::new(
+                        Code::MappingInvalid,
                         format!("the schema has no entity type `{}`", source.principal_type),
                     )
                 })?;
                 let (attrs, mut skips) = fill_record(&own_claims, shape, "").map_err(|m| {
-                    TokenError::new(codes::MISSING_CLAIM, format!("principal `{}`: {m}", source.principal_type))
+                    Error::new(Code::MappingMissingClaim, format!("principal `{}`: {m}", source.principal_type))
                 })?;
                 attributes = attrs;
                 skipped.append(&mut skips);
@@ -149,15 +150,15 @@ pub fn map_identity(
             TokenKind::Access => access_claims = Some(own_claims),
         }
     }
-    let principal = principal.ok_or_else(|| TokenError::new(codes::MISSING, "no token"))?;
+    let principal = principal.ok_or_else(|| Error::new(Code::TokenMissing, "no token"))?;
     if !tokens.iter().any(|t| t.kind == TokenKind::Identity) {
         let required: Vec<&str> = types
             .entity_shape(&source.principal_type)
             .map(|shape| shape.iter().filter(|(_, (_, req))| *req).map(|(n, _)| n.as_str()).collect())
             .unwrap_or_default();
         if !required.is_empty() {
-            return Err(TokenError::new(
-                codes::MISSING_CLAIM,
+            return Err(Error::new(
+                Code::MappingMissingClaim,
                 format!(
                     "`{}` requires attributes ({}) that only an ID token provides; make them optional in the schema or pass an ID token",
                     source.principal_type,
@@ -188,14 +189,14 @@ pub fn context_token(
     access_claims: &Map<String, Value>,
     types: &SchemaTypes,
     action_uid: &str,
-) -> Result<Option<(Value, Vec<SkippedClaim>)>, TokenError> {
+) -> Result<Option<(Value, Vec<SkippedClaim>)>, Error> {
     let Some(context) = types.action_context(action_uid) else {
         return Ok(None);
     };
     match context.get("token") {
         Some((CedarType::Record(record), _)) => {
             let (value, skipped) = fill_record(access_claims, record, "token.")
-                .map_err(|m| TokenError::new(codes::MISSING_CLAIM, format!("`context.token`: {m}")))?;
+                .map_err(|m| Error::new(Code::MappingMissingClaim, format!("`context.token`: {m}")))?;
             Ok(Some((Value::Object(value), skipped)))
         }
         _ => Ok(None),

@@ -7,8 +7,9 @@ use serde_json::{Map, Value};
 
 use super::jws;
 use super::keys::KeySet;
-use super::{codes, TokenError, TokenKind};
-use crate::config::{AuthorizerConfig, IdentitySource, TokenValidation};
+use super::TokenKind;
+use crate::errors::{Code, Error};
+use crate::store::config::{AuthorizerConfig, IdentitySource, TokenValidation};
 
 /// What kind of identity provider a source is, with its audience rules.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -222,7 +223,7 @@ pub fn warnings(sources: &[Source]) -> Vec<String> {
 
 /// Checks identity sources against the schema: their entity types exist and principals may be members
 /// of their groups. Returns one message per problem, naming the field to fix.
-pub fn check_against_schema(config: &AuthorizerConfig, types: &crate::schema_types::SchemaTypes) -> Vec<String> {
+pub fn check_against_schema(config: &AuthorizerConfig, types: &crate::store::schema_types::SchemaTypes) -> Vec<String> {
     let sources = match resolve(config) {
         Ok(sources) => sources,
         Err(errors) => return errors,
@@ -269,29 +270,29 @@ pub struct Issuers {
     pub limits: TokenValidation,
 }
 
-fn numeric_claim(claims: &Map<String, Value>, name: &str) -> Result<Option<u64>, TokenError> {
+fn numeric_claim(claims: &Map<String, Value>, name: &str) -> Result<Option<u64>, Error> {
     match claims.get(name) {
         None => Ok(None),
         Some(Value::Number(n)) => {
             match n.as_u64().or_else(|| n.as_f64().filter(|f| *f >= 0.0 && f.is_finite()).map(|f| f as u64)) {
                 Some(v) => Ok(Some(v)),
-                None => Err(TokenError::new(codes::INVALID_CLAIM, format!("`{name}` is not a time in seconds"))),
+                None => Err(Error::new(Code::TokenInvalidClaim, format!("`{name}` is not a time in seconds"))),
             }
         }
-        Some(_) => Err(TokenError::new(codes::INVALID_CLAIM, format!("`{name}` is not a number"))),
+        Some(_) => Err(Error::new(Code::TokenInvalidClaim, format!("`{name}` is not a number"))),
     }
 }
 
-fn string_claim<'a>(claims: &'a Map<String, Value>, name: &str) -> Result<Option<&'a str>, TokenError> {
+fn string_claim<'a>(claims: &'a Map<String, Value>, name: &str) -> Result<Option<&'a str>, Error> {
     match claims.get(name) {
         None => Ok(None),
         Some(Value::String(s)) => Ok(Some(s)),
-        Some(_) => Err(TokenError::new(codes::INVALID_CLAIM, format!("`{name}` is not a string"))),
+        Some(_) => Err(Error::new(Code::TokenInvalidClaim, format!("`{name}` is not a string"))),
     }
 }
 
 /// `aud` as a list: a string or a list of strings.
-fn audiences(claims: &Map<String, Value>) -> Result<Vec<&str>, TokenError> {
+fn audiences(claims: &Map<String, Value>) -> Result<Vec<&str>, Error> {
     match claims.get("aud") {
         None => Ok(Vec::new()),
         Some(Value::String(s)) => Ok(vec![s]),
@@ -299,10 +300,10 @@ fn audiences(claims: &Map<String, Value>) -> Result<Vec<&str>, TokenError> {
             .iter()
             .map(|v| {
                 v.as_str()
-                    .ok_or_else(|| TokenError::new(codes::INVALID_CLAIM, "`aud` is not a string or a list of strings"))
+                    .ok_or_else(|| Error::new(Code::TokenInvalidClaim, "`aud` is not a string or a list of strings"))
             })
             .collect(),
-        Some(_) => Err(TokenError::new(codes::INVALID_CLAIM, "`aud` is not a string or a list of strings")),
+        Some(_) => Err(Error::new(Code::TokenInvalidClaim, "`aud` is not a string or a list of strings")),
     }
 }
 
@@ -332,41 +333,40 @@ impl Issuers {
     /// Which kind a bearer token is, for adapters that get one token and no say: a Cognito token's
     /// `token_use`, or the one kind an OIDC source accepts. Read from the unverified token, it only picks
     /// the checks: verification then requires the token to be exactly that kind.
-    pub fn kind_of(&self, token: &str) -> Result<TokenKind, TokenError> {
+    pub fn kind_of(&self, token: &str) -> Result<TokenKind, Error> {
         let parsed = jws::parse(token, self.limits.max_token_bytes)?;
         let claims = parsed.claims()?;
         let issuer = string_claim(&claims, "iss")?
-            .ok_or_else(|| TokenError::new(codes::WRONG_ISSUER, "the token has no `iss`"))?;
+            .ok_or_else(|| Error::new(Code::TokenWrongIssuer, "the token has no `iss`"))?;
         let source = self.sources.iter().find(|s| s.issuer == issuer).ok_or_else(|| {
-            TokenError::new(codes::WRONG_ISSUER, format!("issuer `{issuer}` is not a configured identity source"))
+            Error::new(Code::TokenWrongIssuer, format!("issuer `{issuer}` is not a configured identity source"))
         })?;
         match (&source.provider, string_claim(&claims, "token_use")?) {
             (Provider::Oidc { kind, .. }, _) => Ok(*kind),
             (Provider::Cognito { .. }, Some("id")) => Ok(TokenKind::Identity),
             (Provider::Cognito { .. }, Some("access")) => Ok(TokenKind::Access),
             (Provider::Cognito { .. }, _) => {
-                Err(TokenError::new(codes::WRONG_USE, "a Cognito token needs `token_use` `id` or `access`"))
+                Err(Error::new(Code::TokenWrongUse, "a Cognito token needs `token_use` `id` or `access`"))
             }
         }
     }
 
     /// Checks a token's signature and claims. `now` is seconds since the epoch.
-    pub fn verify(&self, token: &str, kind: TokenKind, now: u64) -> Result<VerifiedToken, TokenError> {
+    pub fn verify(&self, token: &str, kind: TokenKind, now: u64) -> Result<VerifiedToken, Error> {
         let parsed = jws::parse(token, self.limits.max_token_bytes)?;
         let claims = parsed.claims()?;
         let claims = &claims;
         // The unverified `iss` only chooses whose keys to try; the signature then has to prove it.
-        let issuer = string_claim(claims, "iss")?
-            .ok_or_else(|| TokenError::new(codes::WRONG_ISSUER, "the token has no `iss`"))?;
+        let issuer =
+            string_claim(claims, "iss")?.ok_or_else(|| Error::new(Code::TokenWrongIssuer, "the token has no `iss`"))?;
         let (index, source) = self.sources.iter().enumerate().find(|(_, s)| s.issuer == issuer).ok_or_else(|| {
-            TokenError::new(codes::WRONG_ISSUER, format!("issuer `{issuer}` is not a configured identity source"))
+            Error::new(Code::TokenWrongIssuer, format!("issuer `{issuer}` is not a configured identity source"))
         })?;
         let keys = self.keys.get(issuer).filter(|set| !set.keys.is_empty()).ok_or_else(|| {
-            TokenError::new(codes::JWKS_UNAVAILABLE, format!("no keys are loaded for issuer `{issuer}`"))
-                .for_issuer(issuer)
+            Error::new(Code::JwksUnavailable, format!("no keys are loaded for issuer `{issuer}`")).for_issuer(issuer)
         })?;
         parsed.verify_signature(keys).map_err(|e| {
-            if e.code == codes::NO_MATCHING_KEY {
+            if e.code == Code::JwksNoMatchingKey {
                 e.for_issuer(issuer)
             } else {
                 e
@@ -374,22 +374,22 @@ impl Issuers {
         })?;
         let leeway = self.limits.clock_skew_seconds;
         let exp = numeric_claim(claims, "exp")?
-            .ok_or_else(|| TokenError::new(codes::INVALID_CLAIM, "the token has no `exp`"))?;
+            .ok_or_else(|| Error::new(Code::TokenInvalidClaim, "the token has no `exp`"))?;
         if now > exp.saturating_add(leeway) {
-            return Err(TokenError::new(codes::EXPIRED, format!("the token expired at {exp}; it is now {now}")));
+            return Err(Error::new(Code::TokenExpired, format!("the token expired at {exp}; it is now {now}")));
         }
         if let Some(nbf) = numeric_claim(claims, "nbf")? {
             if now.saturating_add(leeway) < nbf {
-                return Err(TokenError::new(
-                    codes::NOT_YET_VALID,
+                return Err(Error::new(
+                    Code::TokenNotYetValid,
                     format!("the token is not valid before {nbf}; it is now {now}"),
                 ));
             }
         }
         if let Some(iat) = numeric_claim(claims, "iat")? {
             if iat > now.saturating_add(leeway) {
-                return Err(TokenError::new(
-                    codes::ISSUED_IN_FUTURE,
+                return Err(Error::new(
+                    Code::TokenIssuedInFuture,
                     format!("the token was issued at {iat}, in the future; it is now {now}"),
                 ));
             }
@@ -399,11 +399,11 @@ impl Issuers {
     }
 }
 
-fn check_use_and_audience(source: &Source, claims: &Map<String, Value>, kind: TokenKind) -> Result<(), TokenError> {
+fn check_use_and_audience(source: &Source, claims: &Map<String, Value>, kind: TokenKind) -> Result<(), Error> {
     let token_use = string_claim(claims, "token_use")?;
     let wrong_use = |found: &str| {
-        TokenError::new(
-            codes::WRONG_USE,
+        Error::new(
+            Code::TokenWrongUse,
             format!(
                 "an {} was required, the token is {found}",
                 if kind == TokenKind::Identity { "ID token" } else { "access token" }
@@ -424,12 +424,12 @@ fn check_use_and_audience(source: &Source, claims: &Map<String, Value>, kind: To
             };
             let field = if kind == TokenKind::Identity { "aud" } else { "client_id" };
             if presented.is_empty() {
-                Err(TokenError::new(codes::WRONG_AUDIENCE, format!("the token has no `{field}`")))
+                Err(Error::new(Code::TokenWrongAudience, format!("the token has no `{field}`")))
             } else if client_ids.is_empty() || presented.iter().any(|c| client_ids.contains(c)) {
                 Ok(())
             } else {
-                Err(TokenError::new(
-                    codes::WRONG_AUDIENCE,
+                Err(Error::new(
+                    Code::TokenWrongAudience,
                     format!(
                         "`{field}` {} is not one of the accepted client ids",
                         presented.iter().map(|c| format!("`{c}`")).collect::<Vec<_>>().join(", ")
@@ -461,10 +461,10 @@ fn check_use_and_audience(source: &Source, claims: &Map<String, Value>, kind: To
             if accepted_audiences.is_empty() || presented.iter().any(|a| accepted_audiences.contains(a)) {
                 Ok(())
             } else if presented.is_empty() {
-                Err(TokenError::new(codes::WRONG_AUDIENCE, "the token has no `aud`"))
+                Err(Error::new(Code::TokenWrongAudience, "the token has no `aud`"))
             } else {
-                Err(TokenError::new(
-                    codes::WRONG_AUDIENCE,
+                Err(Error::new(
+                    Code::TokenWrongAudience,
                     format!(
                         "audience {:?} is not one of the accepted {}",
                         presented,

@@ -8,8 +8,14 @@ import { chromium } from 'playwright-core';
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 const ARGS = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
-  '--disable-quic', '--disable-component-update', '--disable-sync',
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-quic',
+  '--disable-component-update',
+  '--disable-sync',
 ];
 
 /**
@@ -73,7 +79,7 @@ export async function waitForAttribute(page, selector, name, value, timeout = 10
     await page.waitForSelector(`${selector}[${name}="${value}"]`, { timeout });
   } catch (e) {
     const actual = await page.getAttribute(selector, name).catch(() => '(no such element)');
-    throw new Error(`${selector} never had ${name}="${value}" (it has ${JSON.stringify(actual)}): ${e.message}`);
+    throw new Error(`${selector} never had ${name}="${value}" (it has ${JSON.stringify(actual)}): ${e.message}`, { cause: e });
   }
 }
 

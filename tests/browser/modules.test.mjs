@@ -16,15 +16,24 @@ const store = (name) => readStoreFolder(path.join(root, 'policies', name));
 
 test('the schema reader finds the entity types and actions of every example schema', () => {
   const rides = readSchema(store('rides'));
-  assert.deepEqual(rides.entityTypes.map((e) => e.name), ['Rides::CognitoUserGroup', 'Rides::CognitoUser', 'Rides::Application']);
+  assert.deepEqual(
+    rides.entityTypes.map((e) => e.name),
+    ['Rides::CognitoUserGroup', 'Rides::CognitoUser', 'Rides::Application'],
+  );
   assert.deepEqual(rides.entityTypes[1].memberOf, ['Rides::CognitoUserGroup']);
-  assert.deepEqual(rides.actions.map((a) => a.id), ['get /rider', 'get /riders', 'get /trainer', 'get /trainers', 'get /unicorn', 'get /unicorns']);
+  assert.deepEqual(
+    rides.actions.map((a) => a.id),
+    ['get /rider', 'get /riders', 'get /trainer', 'get /trainers', 'get /unicorn', 'get /unicorns'],
+  );
   for (const action of rides.actions) {
     assert.equal(action.type, 'Rides::Action');
     assert.deepEqual([action.principalTypes, action.resourceTypes], [['Rides::CognitoUser'], ['Rides::Application']]);
   }
   const saas = readSchema(store('saas-tenants'));
-  assert.deepEqual(saas.actions.map((a) => a.id), ['document:read', 'document:write', 'document:delete']);
+  assert.deepEqual(
+    saas.actions.map((a) => a.id),
+    ['document:read', 'document:write', 'document:delete'],
+  );
   assert.deepEqual(saas.entityTypes.find((e) => e.name === 'SaaS::Role').memberOf, ['SaaS::Role']);
   for (const name of fs.readdirSync(path.join(root, 'policies'))) {
     const schema = readSchema(store(name));
@@ -43,24 +52,43 @@ test('the schema reader handles both formats, enums, groups, and text the engine
       action all;
     }`;
   const schema = readSchema({ 'schema.cedarschema': text });
-  assert.deepEqual(schema.entityTypes.map((e) => [e.name, e.memberOf]), [
-    ['Team', []], ['User', ['Team']], ['Color', []], ['App::Core::Doc', ['Team']],
-  ]);
+  assert.deepEqual(
+    schema.entityTypes.map((e) => [e.name, e.memberOf]),
+    [
+      ['Team', []],
+      ['User', ['Team']],
+      ['Color', []],
+      ['App::Core::Doc', ['Team']],
+    ],
+  );
   assert.deepEqual(schema.entityTypes[2].enumIds, ['red', 'green']);
-  assert.deepEqual(schema.actions.map((a) => [a.type, a.id, a.appliesTo, a.principalTypes, a.resourceTypes]), [
-    ['App::Core::Action', 'read', true, ['User', 'Other::Admin'], ['App::Core::Doc']],
-    ['App::Core::Action', 'write', true, ['User', 'Other::Admin'], ['App::Core::Doc']],
-    ['App::Core::Action', 'all', false, [], []],
-  ]);
+  assert.deepEqual(
+    schema.actions.map((a) => [a.type, a.id, a.appliesTo, a.principalTypes, a.resourceTypes]),
+    [
+      ['App::Core::Action', 'read', true, ['User', 'Other::Admin'], ['App::Core::Doc']],
+      ['App::Core::Action', 'write', true, ['User', 'Other::Admin'], ['App::Core::Doc']],
+      ['App::Core::Action', 'all', false, [], []],
+    ],
+  );
   const json = readSchema({
-    'schema.cedarschema.json': JSON.stringify({ App: { entityTypes: { User: { memberOfTypes: ['Team'] }, Team: {} }, actions: { view: { appliesTo: { principalTypes: ['User'], resourceTypes: ['Team'] } } } } }),
+    'schema.cedarschema.json': JSON.stringify({
+      App: {
+        entityTypes: { User: { memberOfTypes: ['Team'] }, Team: {} },
+        actions: { view: { appliesTo: { principalTypes: ['User'], resourceTypes: ['Team'] } } },
+      },
+    }),
   });
-  assert.deepEqual(json.actions, [{ type: 'App::Action', id: 'view', appliesTo: true, principalTypes: ['App::User'], resourceTypes: ['App::Team'] }]);
+  assert.deepEqual(json.actions, [
+    { type: 'App::Action', id: 'view', appliesTo: true, principalTypes: ['App::User'], resourceTypes: ['App::Team'] },
+  ]);
   for (const broken of ['namespace A { entity X { a: ', 'action "unterminated', '}}}} ;;; entity', '', '{not json']) {
     assert.doesNotThrow(() => readSchema({ 'schema.cedarschema': broken }));
     assert.doesNotThrow(() => readSchema({ 'schema.cedarschema.json': broken }));
   }
-  assert.deepEqual(readSchema({ 'schema.cedarschema': 'namespace A { entity X; action "oops" appliesTo { principal: [X' }).entityTypes.map((e) => e.name), ['A::X']);
+  assert.deepEqual(
+    readSchema({ 'schema.cedarschema': 'namespace A { entity X; action "oops" appliesTo { principal: [X' }).entityTypes.map((e) => e.name),
+    ['A::X'],
+  );
 });
 
 test('entity ids are suggested from entity lists in both forms', () => {
@@ -81,7 +109,8 @@ test('entity references in every accepted form', () => {
     { type: expected.type, id: expected.id },
     { __entity: { type: expected.type, id: expected.id } },
     `${expected.type}::${JSON.stringify(expected.id)}`,
-  ]) assert.deepEqual(referenceParts(reference), expected);
+  ])
+    assert.deepEqual(referenceParts(reference), expected);
   assert.deepEqual(referenceParts({ actionType: 'Rides::Action', actionId: 'get /riders' }), { type: 'Rides::Action', id: 'get /riders' });
   assert.equal(entityText({ entityType: 'A::B', entityId: 'x' }), 'A::B::"x"');
 });
@@ -99,13 +128,25 @@ test('a bundle opened back into files builds the same bundle, for every example'
 
 test('store files are ordered schema first and new policy files never overwrite one', () => {
   const paths = ['authorizer.json', 'b.cedar', 'links.json', 'schema.cedarschema', 'a.cedar', 'entities.json'];
-  assert.deepEqual(paths.sort(compareStorePaths), ['schema.cedarschema', 'a.cedar', 'b.cedar', 'links.json', 'entities.json', 'authorizer.json']);
+  assert.deepEqual(paths.sort(compareStorePaths), [
+    'schema.cedarschema',
+    'a.cedar',
+    'b.cedar',
+    'links.json',
+    'entities.json',
+    'authorizer.json',
+  ]);
   assert.equal(freshPolicyFileName({ 'policies.cedar': '' }, 'policies'), 'policies-2.cedar');
   assert.equal(freshPolicyFileName({}, 'admin'), 'admin.cedar');
 });
 
 test('share links round-trip the state, compressed, and refuse damaged ones', async () => {
-  const state = { name: 'rides', files: store('rides'), request: { action: { type: 'Rides::Action', id: 'get /riders' } }, note: 'ünïcødé ✓' };
+  const state = {
+    name: 'rides',
+    files: store('rides'),
+    request: { action: { type: 'Rides::Action', id: 'get /riders' } },
+    note: 'ünïcødé ✓',
+  };
   const encoded = await encodeState(state);
   assert.match(encoded, /^[A-Za-z0-9_-]+$/);
   assert.ok(encoded.length < JSON.stringify(state).length / 2, `${encoded.length} characters`);

@@ -41,10 +41,11 @@ export async function serveStatic(dir, { prefix = '/', extra = {} } = {}) {
   return {
     url: `http://127.0.0.1:${port}${prefix}`,
     requests,
-    close: () => new Promise((resolve) => {
-      server.closeAllConnections();
-      server.close(resolve);
-    }),
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(resolve);
+      }),
   };
 }
 

@@ -36,8 +36,16 @@ function mint(key, claims) {
 const key = rsaKey('bench-key-1');
 const jwks = { keys: [key.jwk] };
 const claims = {
-  sub: 'rita-sub', iss: ISSUER, aud: 'ridesdemoclient', token_use: 'id', 'cognito:username': 'rita',
-  email: 'rita@example.com', 'cognito:groups': ['Riders'], auth_time: NOW - 60, iat: NOW - 60, exp: NOW + 3600,
+  sub: 'rita-sub',
+  iss: ISSUER,
+  aud: 'ridesdemoclient',
+  token_use: 'id',
+  'cognito:username': 'rita',
+  email: 'rita@example.com',
+  'cognito:groups': ['Riders'],
+  auth_time: NOW - 60,
+  iat: NOW - 60,
+  exp: NOW + 3600,
 };
 const idToken = mint(key, claims);
 const forgedToken = mint({ ...rsaKey('bench-key-1') }, claims);
@@ -52,7 +60,7 @@ let step = 0;
 const shot = (name) => screenshot(page, artifacts, `${String(++step).padStart(2, '0')}-${name}`);
 
 before(async () => {
-  execFileSync(process.execPath, [path.join(root, 'scripts/build-test-bench.mjs')], { cwd: root, stdio: 'pipe' });
+  execFileSync(process.execPath, [path.join(root, 'scripts/build/test-bench.mjs')], { cwd: root, stdio: 'pipe' });
   fs.rmSync(artifacts, { recursive: true, force: true });
   fs.mkdirSync(artifacts, { recursive: true });
   server = await serveStatic(path.join(root, 'build/test-bench'), {
@@ -169,20 +177,30 @@ test('loads the rides example from the embedded policies/', async () => {
       return span ? getComputedStyle(span).color : 'not a token';
     };
     return {
-      permit: colourOf('rides.cedar', 'permit'), principal: colourOf('rides.cedar', 'principal'),
-      type: colourOf('rides.cedar', 'CognitoUserGroup'), string: colourOf('rides.cedar', '"us-east-1_DemoPool1|Admin"'),
-      entity: colourOf('schema.cedarschema', 'entity'), builtin: colourOf('schema.cedarschema', 'String'),
+      permit: colourOf('rides.cedar', 'permit'),
+      principal: colourOf('rides.cedar', 'principal'),
+      type: colourOf('rides.cedar', 'CognitoUserGroup'),
+      string: colourOf('rides.cedar', '"us-east-1_DemoPool1|Admin"'),
+      entity: colourOf('schema.cedarschema', 'entity'),
+      builtin: colourOf('schema.cedarschema', 'String'),
     };
   });
   assert.deepEqual(colours, {
-    permit: 'rgb(124, 31, 163)', principal: 'rgb(163, 54, 28)', type: 'rgb(15, 95, 140)',
-    string: 'rgb(24, 112, 15)', entity: 'rgb(124, 31, 163)', builtin: 'rgb(15, 107, 91)',
+    permit: 'rgb(124, 31, 163)',
+    principal: 'rgb(163, 54, 28)',
+    type: 'rgb(15, 95, 140)',
+    string: 'rgb(24, 112, 15)',
+    entity: 'rgb(124, 31, 163)',
+    builtin: 'rgb(15, 107, 91)',
   });
   assert.equal(await page.textContent(sel('store-name')), 'policies/rides');
   const bundle = await downloadedJson(page, () => page.click(sel('export-bundle')));
   assert.equal(bundle.name, 'rides.bundle.json');
   assert.equal(bundle.json.format, 'cedar-authorizer/bundle');
-  assert.deepEqual(bundle.json.policies.map((p) => p.id), ['admin-all-routes', 'riders-rider-routes', 'trainers-trainer-routes']);
+  assert.deepEqual(
+    bundle.json.policies.map((p) => p.id),
+    ['admin-all-routes', 'riders-rider-routes', 'trainers-trainer-routes'],
+  );
   await shot('rides-loaded');
 });
 
@@ -194,7 +212,10 @@ test('an allowed request: ALLOW, with its determining policy marked in the edito
   assert.match(await page.textContent(sel('decision-time')), /\d+(\.\d+)? (µs|ms)/);
   assert.equal(await page.getAttribute(`${sel('file-tab')}[aria-selected="true"]`, 'data-file'), 'rides.cedar');
   const marked = await markedPolicies();
-  assert.deepEqual(marked.map((m) => m.id), ['riders-rider-routes']);
+  assert.deepEqual(
+    marked.map((m) => m.id),
+    ['riders-rider-routes'],
+  );
   assert.equal(marked[0].firstLine, '@id("riders-rider-routes")');
   await shot('allowed-request');
 });
@@ -250,7 +271,12 @@ test('a second policy file: a forbid in it decides and is marked there; removing
   assert.equal(await run(), 'DENY');
   assert.deepEqual(await page.$$eval(sel('determining-policy'), (c) => c.map((e) => e.dataset.policyId)), ['riders-list-closed']);
   assert.equal(await page.getAttribute(`${sel('file-tab')}[aria-selected="true"]`, 'data-file'), 'blocks.cedar');
-  assert.deepEqual(await markedPolicies(), [{ id: 'riders-list-closed', firstLine: '@id("riders-list-closed") forbid (principal, action == Rides::Action::"get /riders", resource);' }]);
+  assert.deepEqual(await markedPolicies(), [
+    {
+      id: 'riders-list-closed',
+      firstLine: '@id("riders-list-closed") forbid (principal, action == Rides::Action::"get /riders", resource);',
+    },
+  ]);
   assert.ok(await page.$(`${sel('editor')}[data-file="blocks.cedar"] .cm-line.cm-determining-forbid`));
   await shot('forbid-in-second-file');
 
@@ -268,7 +294,9 @@ test('a pasted token: decoded, verified against the pasted JWKS, mapped to its p
   await waitForAttribute(page, sel('jwks-status'), 'data-state', 'success');
   await waitForAttribute(page, sel('token-status'), 'data-verified', 'true');
   assert.equal(await page.textContent(sel('token-principal')), `Rides::CognitoUser::"${POOL}|rita-sub"`);
-  assert.deepEqual(await page.$$eval(sel('token-parent'), (p) => p.map((e) => e.textContent)), [`Rides::CognitoUserGroup::"${POOL}|Riders"`]);
+  assert.deepEqual(await page.$$eval(sel('token-parent'), (p) => p.map((e) => e.textContent)), [
+    `Rides::CognitoUserGroup::"${POOL}|Riders"`,
+  ]);
   assert.deepEqual(JSON.parse(await page.textContent(sel('token-claims'))), claims);
   assert.equal(JSON.parse(await page.textContent(sel('token-attributes'))).email, 'rita@example.com');
 
@@ -278,7 +306,10 @@ test('a pasted token: decoded, verified against the pasted JWKS, mapped to its p
   await page.selectOption(sel('action-select'), { label: 'get /riders' });
   assert.equal(await run(), 'ALLOW');
   assert.equal(await page.textContent(sel('result-principal')), `Rides::CognitoUser::"${POOL}|rita-sub"`);
-  assert.deepEqual((await markedPolicies()).map((m) => m.id), ['riders-rider-routes']);
+  assert.deepEqual(
+    (await markedPolicies()).map((m) => m.id),
+    ['riders-rider-routes'],
+  );
   await shot('token-verified');
 
   await page.fill(sel('token-input'), forgedToken);
@@ -297,7 +328,8 @@ test('a pasted token: decoded, verified against the pasted JWKS, mapped to its p
 });
 
 test('the batch: the example requests load, all pass, and a token case is added and exported', async () => {
-  const expected = fs.readdirSync(path.join(rides, 'tests'))
+  const expected = fs
+    .readdirSync(path.join(rides, 'tests'))
     .map((file) => JSON.parse(fs.readFileSync(path.join(rides, 'tests', file), 'utf8')).cases.length)
     .reduce((a, b) => a + b, 0);
   assert.equal(await page.$$eval(sel('batch-row'), (rows) => rows.length), expected);

@@ -48,7 +48,7 @@ test('compiled bundles run on the runtime module and answer exactly as text bund
         if (!file.startsWith('tests/')) continue;
         const suite = JSON.parse(content);
         for (const c of suite.cases.filter((x) => x.principal)) {
-          const { expect, name: _, ...request } = c;
+          const { expect: _expect, name: _name, ...request } = c;
           const input = { ...request, entities: { entityList: [...(suite.entities || []), ...(c.entities || [])] } };
           assert.deepEqual(fast.isAuthorized(input), text.isAuthorized(input), `${name} ${file}: ${c.name}`);
           cases += 1;
@@ -69,7 +69,10 @@ test('compiled bundles run on the runtime module and answer exactly as text bund
   assert.equal(mentioned.stats.module, 'full');
   // A broken compiled bundle fails as such, whichever module reads it.
   const broken = { ...compileBundle(buildBundle(readStoreFolder(store('rides'))).bundle), hash: 'sha256:00' };
-  assert.throws(() => Authorizer.loadSync(broken), (e) => e instanceof AuthorizerLoadError && /hash/.test(e.message));
+  assert.throws(
+    () => Authorizer.loadSync(broken),
+    (e) => e instanceof AuthorizerLoadError && /hash/.test(e.message),
+  );
 });
 
 test('answers in Verified Permissions shape', () => {
@@ -93,14 +96,35 @@ test('answers in Verified Permissions shape', () => {
 
 test('accepts Cedar JSON context and entities as well as typed values', async () => {
   const saas = await Authorizer.load(store('saas-tenants'));
-  const user = { uid: { type: 'SaaS::User', id: 'u' }, attrs: { tenant: { __entity: { type: 'SaaS::Tenant', id: 'acme' } } }, parents: [{ type: 'SaaS::Role', id: 'platform-admin' }] };
-  const doc = { uid: { type: 'SaaS::Document', id: 'd' }, attrs: { tenant: { __entity: { type: 'SaaS::Tenant', id: 'globex' } }, owner: { __entity: { type: 'SaaS::User', id: 'u' } }, classification: 'internal' }, parents: [] };
-  const base = { principal: { type: 'SaaS::User', id: 'u' }, action: 'SaaS::Action::"document:read"', resource: { type: 'SaaS::Document', id: 'd' }, entities: [user, doc] };
+  const user = {
+    uid: { type: 'SaaS::User', id: 'u' },
+    attrs: { tenant: { __entity: { type: 'SaaS::Tenant', id: 'acme' } } },
+    parents: [{ type: 'SaaS::Role', id: 'platform-admin' }],
+  };
+  const doc = {
+    uid: { type: 'SaaS::Document', id: 'd' },
+    attrs: {
+      tenant: { __entity: { type: 'SaaS::Tenant', id: 'globex' } },
+      owner: { __entity: { type: 'SaaS::User', id: 'u' } },
+      classification: 'internal',
+    },
+    parents: [],
+  };
+  const base = {
+    principal: { type: 'SaaS::User', id: 'u' },
+    action: 'SaaS::Action::"document:read"',
+    resource: { type: 'SaaS::Document', id: 'd' },
+    entities: [user, doc],
+  };
   const inside = saas.isAuthorized({ ...base, context: { sourceIp: '10.20.0.9' } });
   assert.equal(inside.decision, 'ALLOW');
   const typed = saas.isAuthorized({ ...base, context: { contextMap: { sourceIp: { ipaddr: '10.20.0.9' } } } });
   assert.deepEqual(typed, inside);
-  const cedarJson = saas.isAuthorized({ ...base, context: { cedarJson: JSON.stringify({ sourceIp: { __extn: { fn: 'ip', arg: '8.8.8.8' } } }) }, entities: { cedarJson: JSON.stringify([user, doc]) } });
+  const cedarJson = saas.isAuthorized({
+    ...base,
+    context: { cedarJson: JSON.stringify({ sourceIp: { __extn: { fn: 'ip', arg: '8.8.8.8' } } }) },
+    entities: { cedarJson: JSON.stringify([user, doc]) },
+  });
   assert.deepEqual(cedarJson.determiningPolicies, [{ policyId: 'platform-admin-network' }]);
   assert.equal(cedarJson.decision, 'DENY');
 });
@@ -119,13 +143,44 @@ test('batchIsAuthorized answers every request, beyond 30, echoing each', () => {
 
 test('invalid requests are a DENY with a code that names the problem, never a throw', () => {
   const cases = [
-    [{ principal: { entityType: 'Rides::Nope', entityId: 'x' }, action: rides.action('get /riders'), resource: rides.app }, 'request.invalid', /Rides::Nope/],
+    [
+      { principal: { entityType: 'Rides::Nope', entityId: 'x' }, action: rides.action('get /riders'), resource: rides.app },
+      'request.invalid',
+      /Rides::Nope/,
+    ],
     [{ principal: rides.user('a'), action: rides.action('get /nope'), resource: rides.app }, 'request.invalid', /get \/nope/],
-    [{ principal: rides.user('a'), action: rides.action('get /riders'), resource: rides.app, context: { contextMap: { token: { string: 'x' } } } }, 'request.invalid_context', /token/],
-    [{ principal: rides.user('a'), action: rides.action('get /riders'), resource: rides.app, context: { contextMap: { token: 'untyped' } } }, 'request.invalid_context', /typed value/],
+    [
+      {
+        principal: rides.user('a'),
+        action: rides.action('get /riders'),
+        resource: rides.app,
+        context: { contextMap: { token: { string: 'x' } } },
+      },
+      'request.invalid_context',
+      /token/,
+    ],
+    [
+      {
+        principal: rides.user('a'),
+        action: rides.action('get /riders'),
+        resource: rides.app,
+        context: { contextMap: { token: 'untyped' } },
+      },
+      'request.invalid_context',
+      /typed value/,
+    ],
     [{ principal: rides.user('a'), action: rides.action('get /riders') }, 'request.malformed', /resource/],
     [{ action: rides.action('get /riders'), resource: rides.app }, 'request.malformed', /principal/],
-    [{ principal: rides.user('a'), action: rides.action('get /riders'), resource: rides.app, entities: { entityList: [{ identifier: rides.user('a'), attributes: { email: { long: 1 } } }] } }, 'request.invalid_entities', /email/],
+    [
+      {
+        principal: rides.user('a'),
+        action: rides.action('get /riders'),
+        resource: rides.app,
+        entities: { entityList: [{ identifier: rides.user('a'), attributes: { email: { long: 1 } } }] },
+      },
+      'request.invalid_entities',
+      /email/,
+    ],
     [null, 'request.malformed', /object/],
     ['a string', 'request.malformed', /object/],
   ];
@@ -145,7 +200,9 @@ test('invalid requests are a DENY with a code that names the problem, never a th
 test('a request may not redefine a static entity', async () => {
   const saas = await Authorizer.load(store('saas-tenants'));
   const answer = saas.isAuthorized({
-    principal: { type: 'SaaS::User', id: 'u' }, action: 'SaaS::Action::"document:read"', resource: { type: 'SaaS::Document', id: 'd' },
+    principal: { type: 'SaaS::User', id: 'u' },
+    action: 'SaaS::Action::"document:read"',
+    resource: { type: 'SaaS::Document', id: 'd' },
     context: { sourceIp: '10.0.0.1' },
     entities: [{ uid: { type: 'SaaS::Role', id: 'member' }, attrs: {}, parents: [{ type: 'SaaS::Role', id: 'platform-admin' }] }],
   });
@@ -168,7 +225,7 @@ test('bad stores and bundles fail at load with every problem located', async () 
   const { bundle } = buildBundle(readStoreFolder(store('photos')));
   const tampered = { ...bundle, policyFiles: bundle.policyFiles.map((f) => ({ ...f, text: f.text.replace('permit', 'forbid') })) };
   await assert.rejects(Authorizer.load(tampered), { name: 'AuthorizerLoadError', code: 'bundle.hash_mismatch' });
-  await assert.rejects(Authorizer.load({ format: 'something-else' }), { code: 'store.invalid' });
+  await assert.rejects(Authorizer.load({ format: 'something-else' }), { code: 'bundle.format', message: /not a cedar-authorizer bundle/ });
   await assert.rejects(Authorizer.load('/nonexistent/store'), { code: 'store.not_found', message: /does not exist/ });
   const notJson = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'ca-')), 'b.json');
   fs.writeFileSync(notJson, '{ nope');
@@ -182,7 +239,7 @@ test('checkStore reports strict validation errors with line and column', () => {
   const error = diagnostics.find((d) => d.severity === 'error');
   assert.equal(error.file, 'rides.cedar');
   assert.ok(error.start.line > 40, JSON.stringify(error));
-  assert.match(error.message, /get \/ridres/);
+  assert.match(error.errorDescription, /get \/ridres/);
 });
 
 test('policies lists ids, kinds and places', async () => {

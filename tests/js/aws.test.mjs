@@ -11,7 +11,13 @@ import { store, shared, signingKey, mint, idClaims, accessClaims, NOW, COGNITO_I
 
 const events = path.join(shared, 'corpora/aws-events');
 const fixture = (rel) => JSON.parse(fs.readFileSync(path.join(events, rel), 'utf8'));
-const jsonc = (rel) => JSON.parse(fs.readFileSync(path.join(events, rel), 'utf8').replace(/\/\/[^\n"]*$/gm, '').replace(/true\/false/g, 'true'));
+const jsonc = (rel) =>
+  JSON.parse(
+    fs
+      .readFileSync(path.join(events, rel), 'utf8')
+      .replace(/\/\/[^\n"]*$/gm, '')
+      .replace(/true\/false/g, 'true'),
+  );
 
 const key = signingKey('k1');
 const logs = [];
@@ -26,7 +32,12 @@ const rest = createRestApiAuthorizer(options);
 const restAll = createRestApiAuthorizer({ ...options, policyScope: 'all-routes' });
 const httpApi = createHttpApiAuthorizer(options);
 const httpIam = createHttpApiAuthorizer({ ...options, responseType: 'iam' });
-const edge = createEdgeViewerRequestHandler({ ...options, principalHeader: 'x-principal', stripAuthorization: true, tokenCookie: 'id_token' });
+const edge = createEdgeViewerRequestHandler({
+  ...options,
+  principalHeader: 'x-principal',
+  stripAuthorization: true,
+  tokenCookie: 'id_token',
+});
 
 const groups = { Admin: 6, Riders: 4, Trainers: 4 };
 const routes = ['/rider', '/riders', '/trainer', '/trainers', '/unicorn', '/unicorns'];
@@ -41,7 +52,8 @@ function assertShape(actual, template, where = 'response') {
     actual.forEach((item) => assertShape(item, template[0], `${where}[]`));
   } else if (template && typeof template === 'object' && where.endsWith('context')) {
     // The documented context keys are examples; what is fixed is that values are strings, numbers or booleans.
-    for (const [k, v] of Object.entries(actual)) assert.ok(['string', 'number', 'boolean'].includes(typeof v), `${where}.${k} is ${typeof v}`);
+    for (const [k, v] of Object.entries(actual))
+      assert.ok(['string', 'number', 'boolean'].includes(typeof v), `${where}.${k} is ${typeof v}`);
   } else if (template && typeof template === 'object') {
     for (const k of Object.keys(template)) {
       if (k === 'usageIdentifierKey') continue; // optional: only with API keys
@@ -69,8 +81,16 @@ function assertIamPolicy(response, effect, arn) {
 
 test('REST TOKEN and REQUEST fixtures: 401 as they come, documented policy shapes with a token', async () => {
   const token = mint(key, idClaims('admin', ['Admin']));
-  const tokenEvents = ['awsdocs/apigw-rest-token-authorizer-input.json', 'aws-lambda-go/apigw-custom-auth-request.json', 'aws-lambda-rust-runtime/fixtures/example-apigw-custom-auth-request.json'];
-  const requestEvents = ['awsdocs/apigw-rest-request-authorizer-input.json', 'aws-lambda-go/apigw-custom-auth-request-type-request.json', 'aws-lambda-rust-runtime/fixtures/example-apigw-custom-auth-request-type-request.json'];
+  const tokenEvents = [
+    'awsdocs/apigw-rest-token-authorizer-input.json',
+    'aws-lambda-go/apigw-custom-auth-request.json',
+    'aws-lambda-rust-runtime/fixtures/example-apigw-custom-auth-request.json',
+  ];
+  const requestEvents = [
+    'awsdocs/apigw-rest-request-authorizer-input.json',
+    'aws-lambda-go/apigw-custom-auth-request-type-request.json',
+    'aws-lambda-rust-runtime/fixtures/example-apigw-custom-auth-request-type-request.json',
+  ];
   for (const rel of [...tokenEvents, ...requestEvents]) {
     const event = fixture(rel);
     await assert.rejects(rest(event), unauthorized, `${rel} carries no JWT`);
@@ -93,7 +113,12 @@ test('REST TOKEN and REQUEST fixtures: 401 as they come, documented policy shape
 
 test('HTTP API fixtures: payload 2.0 simple responses and payload 1.0 IAM policies, documented shapes', async () => {
   const token = mint(key, accessClaims('rider', ['Riders']));
-  const v2 = ['aws-lambda-go/apigw-v2-custom-authorizer-v2-request.json', 'aws-lambda-rust-runtime/fixtures/example-apigw-v2-custom-authorizer-v2-request.json', 'aws-lambda-rust-runtime/fixtures/example-apigw-v2-custom-authorizer-v2-request-without-cookies.json', 'aws-lambda-rust-runtime/fixtures/example-apigw-v2-custom-authorizer-v2-request-without-identity-source.json'];
+  const v2 = [
+    'aws-lambda-go/apigw-v2-custom-authorizer-v2-request.json',
+    'aws-lambda-rust-runtime/fixtures/example-apigw-v2-custom-authorizer-v2-request.json',
+    'aws-lambda-rust-runtime/fixtures/example-apigw-v2-custom-authorizer-v2-request-without-cookies.json',
+    'aws-lambda-rust-runtime/fixtures/example-apigw-v2-custom-authorizer-v2-request-without-identity-source.json',
+  ];
   for (const rel of v2) {
     const event = fixture(rel);
     await assert.rejects(httpApi(event), unauthorized, rel);
@@ -101,14 +126,22 @@ test('HTTP API fixtures: payload 2.0 simple responses and payload 1.0 IAM polici
     const denied = await httpApi(withToken);
     assertShape(denied, simpleTemplate);
     assert.equal(denied.isAuthorized, false, rel);
-    const allowed = { ...withToken, routeKey: 'GET /riders', rawPath: '/riders', requestContext: { ...withToken.requestContext, http: { ...withToken.requestContext.http, method: 'GET', path: '/riders' } } };
+    const allowed = {
+      ...withToken,
+      routeKey: 'GET /riders',
+      rawPath: '/riders',
+      requestContext: { ...withToken.requestContext, http: { ...withToken.requestContext.http, method: 'GET', path: '/riders' } },
+    };
     const ok = await httpApi(allowed);
     assert.equal(ok.isAuthorized, true, `${rel}: ${JSON.stringify(ok)}`);
     assert.equal(ok.context.principalId, 'us-east-1_DemoPool1|rider');
     const iam = await httpIam({ ...allowed, routeArn: arnFor('/riders') });
     assertIamPolicy(iam, 'Allow', arnFor('/riders'));
   }
-  for (const rel of ['aws-lambda-go/apigw-v2-custom-authorizer-v1-request.json', 'aws-lambda-rust-runtime/fixtures/example-apigw-v2-custom-authorizer-v1-request.json']) {
+  for (const rel of [
+    'aws-lambda-go/apigw-v2-custom-authorizer-v1-request.json',
+    'aws-lambda-rust-runtime/fixtures/example-apigw-v2-custom-authorizer-v1-request.json',
+  ]) {
     const event = fixture(rel);
     await assert.rejects(httpApi(event), unauthorized, rel);
     const withToken = { ...structuredClone(event), identitySource: `Bearer ${token}`, headers: {} };
@@ -121,7 +154,10 @@ test('HTTP API fixtures: payload 2.0 simple responses and payload 1.0 IAM polici
 
 test('CloudFront viewer-request fixtures: 401 without a token, the request forwarded with one', async () => {
   const token = mint(key, idClaims('trainer', ['Trainers']));
-  for (const rel of ['awsdocs/cloudfront-lambda-edge-viewer-request-current-doc.json', 'awsdocs/cloudfront-lambda-edge-request-event-legacy-doc.json']) {
+  for (const rel of [
+    'awsdocs/cloudfront-lambda-edge-viewer-request-current-doc.json',
+    'awsdocs/cloudfront-lambda-edge-request-event-legacy-doc.json',
+  ]) {
     const event = fixture(rel);
     const challenge = await edge(structuredClone(event));
     assert.equal(challenge.status, '401', rel);
@@ -139,7 +175,9 @@ test('CloudFront viewer-request fixtures: 401 without a token, the request forwa
     cf.headers['x-principal'] = [{ key: 'X-Principal', value: 'spoofed' }];
     const forwarded = await edge(request);
     assert.equal(forwarded.uri, '/trainers', JSON.stringify(forwarded));
-    assert.deepEqual(forwarded.headers['x-principal'], [{ key: 'x-principal', value: 'Rides::CognitoUser::"us-east-1_DemoPool1|trainer"' }]);
+    assert.deepEqual(forwarded.headers['x-principal'], [
+      { key: 'x-principal', value: 'Rides::CognitoUser::"us-east-1_DemoPool1|trainer"' },
+    ]);
     assert.equal(forwarded.headers.authorization, undefined, 'stripped');
     cf.uri = '/riders';
     cf.headers.authorization = [{ key: 'Authorization', value: `Bearer ${token}` }];
@@ -157,9 +195,32 @@ test('the rides store end to end: six routes for each group through every handle
     for (const p of routes) {
       const r = await rest({ type: 'TOKEN', authorizationToken: `Bearer ${token}`, methodArn: arnFor(p) });
       if (r.policyDocument.Statement[0].Effect === 'Allow') restAllowed += 1;
-      const h = await httpApi({ version: '2.0', type: 'REQUEST', routeKey: `GET ${p}`, rawPath: p, identitySource: [token], headers: {}, requestContext: { http: { method: 'GET', path: p, sourceIp: '203.0.113.1' } } });
+      const h = await httpApi({
+        version: '2.0',
+        type: 'REQUEST',
+        routeKey: `GET ${p}`,
+        rawPath: p,
+        identitySource: [token],
+        headers: {},
+        requestContext: { http: { method: 'GET', path: p, sourceIp: '203.0.113.1' } },
+      });
       if (h.isAuthorized) httpAllowed += 1;
-      const e = await edge({ Records: [{ cf: { config: {}, request: { clientIp: '203.0.113.1', method: 'GET', uri: p, querystring: '', headers: { cookie: [{ key: 'Cookie', value: `theme=dark; id_token=${token}` }] } } } }] });
+      const e = await edge({
+        Records: [
+          {
+            cf: {
+              config: {},
+              request: {
+                clientIp: '203.0.113.1',
+                method: 'GET',
+                uri: p,
+                querystring: '',
+                headers: { cookie: [{ key: 'Cookie', value: `theme=dark; id_token=${token}` }] },
+              },
+            },
+          },
+        ],
+      });
       if (e.uri === p) edgeAllowed += 1;
     }
     assert.deepEqual([restAllowed, httpAllowed, edgeAllowed], [count, count, count], group);
@@ -181,7 +242,19 @@ test('bad input is a 401 or a 403, never an Allow and never an unhandled excepti
   const expired = mint(key, idClaims('admin', ['Admin'], { exp: NOW - 3600 }));
   const cases = [
     ['missing headers', () => rest({ type: 'REQUEST', methodArn: arnFor('/riders'), httpMethod: 'GET', path: '/riders' }), 401],
-    ['token in the wrong header', () => rest({ type: 'REQUEST', methodArn: arnFor('/riders'), httpMethod: 'GET', path: '/riders', resource: '/riders', headers: { 'X-Token': `Bearer ${token}` } }), 401],
+    [
+      'token in the wrong header',
+      () =>
+        rest({
+          type: 'REQUEST',
+          methodArn: arnFor('/riders'),
+          httpMethod: 'GET',
+          path: '/riders',
+          resource: '/riders',
+          headers: { 'X-Token': `Bearer ${token}` },
+        }),
+      401,
+    ],
     ['expired token', () => rest({ type: 'TOKEN', authorizationToken: `Bearer ${expired}`, methodArn: arnFor('/riders') }), 401],
     ['garbage token', () => rest({ type: 'TOKEN', authorizationToken: 'Bearer abc.def.ghi', methodArn: arnFor('/riders') }), 401],
     ['method ARN that does not parse', () => rest({ type: 'TOKEN', authorizationToken: token, methodArn: 'not-an-arn' }), 403],
@@ -190,11 +263,45 @@ test('bad input is a 401 or a 403, never an Allow and never an unhandled excepti
     ['event of the wrong type', () => rest({ type: 'WEBSOCKET', authorizationToken: token }), 401],
     ['not an event', () => rest(null), 401],
     ['an HTTP API event to the REST handler', () => rest(fixture('aws-lambda-go/apigw-v2-custom-authorizer-v2-request.json')), 401],
-    ['a REST event to the HTTP API handler', () => httpApi({ type: 'TOKEN', authorizationToken: token, methodArn: arnFor('/riders') }), 401],
+    [
+      'a REST event to the HTTP API handler',
+      () => httpApi({ type: 'TOKEN', authorizationToken: token, methodArn: arnFor('/riders') }),
+      401,
+    ],
     ['an HTTP API event without a route', () => httpApi({ version: '2.0', identitySource: [token] }), 403],
     ['a CloudFront event without a request', () => edge({ Records: [] }), 403],
-    ['a CloudFront event with a garbage token', () => edge({ Records: [{ cf: { request: { uri: '/riders', method: 'GET', headers: { authorization: [{ key: 'Authorization', value: 'Bearer x.y.z' }] } } } }] }), 401],
-    ['a CloudFront event on an unknown route', () => edge({ Records: [{ cf: { request: { uri: '/stables', method: 'GET', headers: { authorization: [{ key: 'Authorization', value: `Bearer ${token}` }] } } } }] }), 403],
+    [
+      'a CloudFront event with a garbage token',
+      () =>
+        edge({
+          Records: [
+            {
+              cf: {
+                request: { uri: '/riders', method: 'GET', headers: { authorization: [{ key: 'Authorization', value: 'Bearer x.y.z' }] } },
+              },
+            },
+          ],
+        }),
+      401,
+    ],
+    [
+      'a CloudFront event on an unknown route',
+      () =>
+        edge({
+          Records: [
+            {
+              cf: {
+                request: {
+                  uri: '/stables',
+                  method: 'GET',
+                  headers: { authorization: [{ key: 'Authorization', value: `Bearer ${token}` }] },
+                },
+              },
+            },
+          ],
+        }),
+      403,
+    ],
   ];
   for (const [name, call, expected] of cases) {
     let outcome;
@@ -232,7 +339,10 @@ test('one JSON log line per decision, never the token; repeated requests hit the
   await assert.rejects(handler({ type: 'TOKEN', authorizationToken: tampered, methodArn: arnFor('/riders') }), unauthorized);
   assert.equal(lines.length, 6);
   const parsed = lines.map((l) => JSON.parse(l));
-  assert.deepEqual(parsed.map((l) => l.cacheHit), [false, true, true, true, true, false]);
+  assert.deepEqual(
+    parsed.map((l) => l.cacheHit),
+    [false, true, true, true, true, false],
+  );
   assert.equal(parsed[0].decision, 'ALLOW');
   assert.equal(parsed[0].action, 'Rides::Action::"get /riders"');
   assert.equal(parsed[0].resource, 'Rides::Application::"Rides"');
@@ -241,5 +351,6 @@ test('one JSON log line per decision, never the token; repeated requests hit the
   assert.deepEqual(parsed[5].errors, ['token.bad_signature']);
   assert.ok(typeof parsed[0].micros === 'number');
   const signature = token.split('.')[2];
-  for (const line of [...lines, ...logs]) assert.ok(!line.includes(signature) && !line.includes(token.split('.')[1]), 'a log line holds the token');
+  for (const line of [...lines, ...logs])
+    assert.ok(!line.includes(signature) && !line.includes(token.split('.')[1]), 'a log line holds the token');
 });

@@ -36,7 +36,8 @@ function iamMatches(pattern, text) {
   return can[t.length];
 }
 function iamAllows(policyDocument, arn) {
-  const resources = (effect) => policyDocument.Statement.filter((s) => s.Effect === effect && s.Action === 'execute-api:Invoke').flatMap((s) => [].concat(s.Resource));
+  const resources = (effect) =>
+    policyDocument.Statement.filter((s) => s.Effect === effect && s.Action === 'execute-api:Invoke').flatMap((s) => [].concat(s.Resource));
   if (resources('Deny').some((r) => iamMatches(r, arn))) return false;
   return resources('Allow').some((r) => iamMatches(r, arn));
 }
@@ -49,7 +50,12 @@ test('the IAM matcher follows the documented rules', () => {
   assert.ok(!iamMatches('a?c', 'ac'));
   assert.ok(!iamMatches('GET/x', 'get/x'));
   assert.ok(iamMatches('a.b', 'a.b') && !iamMatches('a.b', 'axb'));
-  const doc = { Statement: [{ Action: 'execute-api:Invoke', Effect: 'Allow', Resource: ['x/*'] }, { Action: 'execute-api:Invoke', Effect: 'Deny', Resource: 'x/admin*' }] };
+  const doc = {
+    Statement: [
+      { Action: 'execute-api:Invoke', Effect: 'Allow', Resource: ['x/*'] },
+      { Action: 'execute-api:Invoke', Effect: 'Deny', Resource: 'x/admin*' },
+    ],
+  };
   assert.ok(iamAllows(doc, 'x/riders') && !iamAllows(doc, 'x/admin/1') && !iamAllows(doc, 'y/riders'));
 });
 
@@ -61,7 +67,14 @@ config.routes = config.routes.filter((r) => !JSON.stringify(r.context ?? {}).inc
 files['authorizer.json'] = JSON.stringify(config);
 
 const key = signingKey('k1');
-const options = { bundle: { files }, jwks: { [COGNITO_ISSUER]: { keys: [key.jwk] } }, fetchKeys: false, clock: () => NOW * 1000, logger: false, decisionCache: false };
+const options = {
+  bundle: { files },
+  jwks: { [COGNITO_ISSUER]: { keys: [key.jwk] } },
+  fetchKeys: false,
+  clock: () => NOW * 1000,
+  logger: false,
+  decisionCache: false,
+};
 const authorizer = Authorizer.loadSync({ files }, options);
 const handlers = {
   'REST TOKEN': createRestApiAuthorizer({ ...options, policyScope: 'all-routes' }),
@@ -74,7 +87,30 @@ const groups = fc.subarray(['Admin', 'Riders', 'Guests', 'Readers'], { maxLength
 const method = fc.constantFrom('GET', 'GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'HEAD', 'OPTIONS', 'get', 'PROPFIND');
 const segment = fc.oneof(
   { weight: 6, arbitrary: fc.constantFrom('riders', 'riders', 'me', '7', 'payments', 'admin', 'x', 'docs', 'public', 'secret') },
-  { weight: 3, arbitrary: fc.constantFrom('', '.', '..', '%2e', '%2E%2e', '%61dmin', 'a%2Fb', 'RIDERS', 'me;x', 'a%20b', '%', '%zz', '*', '?', '$x', 'a\\b', '%00', 'café', 'pay%6Dents') },
+  {
+    weight: 3,
+    arbitrary: fc.constantFrom(
+      '',
+      '.',
+      '..',
+      '%2e',
+      '%2E%2e',
+      '%61dmin',
+      'a%2Fb',
+      'RIDERS',
+      'me;x',
+      'a%20b',
+      '%',
+      '%zz',
+      '*',
+      '?',
+      '$x',
+      'a\\b',
+      '%00',
+      'café',
+      'pay%6Dents',
+    ),
+  },
   { weight: 1, arbitrary: fc.string({ maxLength: 4 }).filter((s) => !s.includes('/')) },
 );
 const requestPath = fc.tuple(fc.array(segment, { maxLength: 5 }), fc.boolean()).map(([parts, trailing]) => {
@@ -82,7 +118,19 @@ const requestPath = fc.tuple(fc.array(segment, { maxLength: 5 }), fc.boolean()).
   return p === '' || trailing ? `${p}/` : p;
 });
 const ownRequest = fc.oneof(
-  fc.constantFrom(['GET', '/riders'], ['GET', '/riders/me'], ['GET', '/riders/7'], ['POST', '/riders'], ['PUT', '/riders/7/payments'], ['DELETE', '/riders/7/payments'], ['GET', '/admin/a/b'], ['GET', '/docs/public'], ['GET', '/docs/secret'], ['GET', '/anything'], ['GET', '/']),
+  fc.constantFrom(
+    ['GET', '/riders'],
+    ['GET', '/riders/me'],
+    ['GET', '/riders/7'],
+    ['POST', '/riders'],
+    ['PUT', '/riders/7/payments'],
+    ['DELETE', '/riders/7/payments'],
+    ['GET', '/admin/a/b'],
+    ['GET', '/docs/public'],
+    ['GET', '/docs/secret'],
+    ['GET', '/anything'],
+    ['GET', '/'],
+  ),
   fc.tuple(method, requestPath),
 );
 
@@ -90,7 +138,15 @@ function event(kind, token, m, p) {
   const methodArn = `${BASE}/${m}${p}`;
   if (kind === 'REST TOKEN') return { type: 'TOKEN', authorizationToken: `Bearer ${token}`, methodArn };
   if (kind === 'REST REQUEST') return { type: 'REQUEST', methodArn, httpMethod: m, path: p, headers: { Authorization: `Bearer ${token}` } };
-  return { version: '2.0', type: 'REQUEST', routeArn: methodArn, rawPath: p, identitySource: [`Bearer ${token}`], headers: {}, requestContext: { http: { method: m, path: p } } };
+  return {
+    version: '2.0',
+    type: 'REQUEST',
+    routeArn: methodArn,
+    rawPath: p,
+    identitySource: [`Bearer ${token}`],
+    headers: {},
+    requestContext: { http: { method: m, path: p } },
+  };
 }
 
 for (const [kind, handler] of Object.entries(handlers)) {
@@ -99,34 +155,48 @@ for (const [kind, handler] of Object.entries(handlers)) {
     let allowed = 0;
     let own = 0;
     await fc.assert(
-      fc.asyncProperty(groups, ownRequest, fc.array(fc.tuple(method, requestPath), { minLength: PER_RUN, maxLength: PER_RUN }), async (g, [m, p], later) => {
-        const token = mint(key, idClaims(`u-${g.join('-')}`, g));
-        let response;
-        try {
-          response = await handler(event(kind, token, m, p));
-        } catch (e) {
-          assert.equal(e.message, 'Unauthorized');
-          return;
-        }
-        const direct = await authorizer.authorizeHttp({ token, http: { method: m, path: p } });
-        // The request's own ARN is in the policy unless its path holds a character IAM reads as a wildcard
-        // or a variable (`*`, `?`, `$`): no exact pattern exists for it.
-        if (direct.decision === 'ALLOW' && !/[*?$]/.test(p)) {
-          own += 1;
-          assert.ok(iamAllows(response.policyDocument, `${BASE}/${m}${p}`), `${kind} ${m} ${p}: the request itself is not allowed by ${JSON.stringify(response.policyDocument)}`);
-        }
-        for (const [m2, p2] of later) {
-          checked += 1;
-          const arn2 = `${BASE}/${m2}${p2}`;
-          if (!iamAllows(response.policyDocument, arn2)) continue;
-          allowed += 1;
-          const answer = await authorizer.authorizeHttp({ token, http: { method: m2, path: p2 } });
-          assert.equal(answer.decision, 'ALLOW', `${kind}: the policy cached for ${g} on ${m} ${p} allows ${m2} ${p2}, which a direct decision denies (${JSON.stringify(answer.errors)})\n${JSON.stringify(response.policyDocument, null, 1)}`);
-        }
-      }),
+      fc.asyncProperty(
+        groups,
+        ownRequest,
+        fc.array(fc.tuple(method, requestPath), { minLength: PER_RUN, maxLength: PER_RUN }),
+        async (g, [m, p], later) => {
+          const token = mint(key, idClaims(`u-${g.join('-')}`, g));
+          let response;
+          try {
+            response = await handler(event(kind, token, m, p));
+          } catch (e) {
+            assert.equal(e.message, 'Unauthorized');
+            return;
+          }
+          const direct = await authorizer.authorizeHttp({ token, http: { method: m, path: p } });
+          // The request's own ARN is in the policy unless its path holds a character IAM reads as a wildcard
+          // or a variable (`*`, `?`, `$`): no exact pattern exists for it.
+          if (direct.decision === 'ALLOW' && !/[*?$]/.test(p)) {
+            own += 1;
+            assert.ok(
+              iamAllows(response.policyDocument, `${BASE}/${m}${p}`),
+              `${kind} ${m} ${p}: the request itself is not allowed by ${JSON.stringify(response.policyDocument)}`,
+            );
+          }
+          for (const [m2, p2] of later) {
+            checked += 1;
+            const arn2 = `${BASE}/${m2}${p2}`;
+            if (!iamAllows(response.policyDocument, arn2)) continue;
+            allowed += 1;
+            const answer = await authorizer.authorizeHttp({ token, http: { method: m2, path: p2 } });
+            assert.equal(
+              answer.decision,
+              'ALLOW',
+              `${kind}: the policy cached for ${g} on ${m} ${p} allows ${m2} ${p2}, which a direct decision denies (${JSON.stringify(answer.errors)})\n${JSON.stringify(response.policyDocument, null, 1)}`,
+            );
+          }
+        },
+      ),
       { numRuns: RUNS },
     );
-    console.log(`cache policy (${kind}): ${RUNS} cached policies, ${checked} later requests, ${allowed} allowed from the cache and each allowed directly; ${own} first requests allowed`);
+    console.log(
+      `cache policy (${kind}): ${RUNS} cached policies, ${checked} later requests, ${allowed} allowed from the cache and each allowed directly; ${own} first requests allowed`,
+    );
     assert.ok(checked >= 10_000, `${checked} requests checked`);
     assert.ok(allowed > 500, `only ${allowed} requests were allowed from a cached policy: the property proves little`);
   });

@@ -27,7 +27,10 @@ test('validate passes the examples and prints compiler-style diagnostics for err
     assert.match(r.stdout, /ok, no diagnostics/);
   }
   const dir = copyStore('saas-tenants');
-  fs.appendFileSync(path.join(dir, 'tenancy.cedar'), '\npermit(principal, action, resource)\n  when { resource.tenat == principal.tenant };\n');
+  fs.appendFileSync(
+    path.join(dir, 'tenancy.cedar'),
+    '\npermit(principal, action, resource)\n  when { resource.tenat == principal.tenant };\n',
+  );
   const r = cli('validate', dir);
   assert.equal(r.status, 1);
   const lines = r.stderr.split('\n');
@@ -49,7 +52,10 @@ test('bundle writes a hashed bundle, stable across builds, and refuses a broken 
   cli('bundle', store('rides'), '-o', out);
   assert.equal(fs.readFileSync(out, 'utf8'), a);
   const bundle = JSON.parse(a);
-  assert.deepEqual(bundle.policies.map((p) => p.id), ['admin-all-routes', 'riders-rider-routes', 'trainers-trainer-routes']);
+  assert.deepEqual(
+    bundle.policies.map((p) => p.id),
+    ['admin-all-routes', 'riders-rider-routes', 'trainers-trainer-routes'],
+  );
   const dir = copyStore('photos');
   fs.writeFileSync(path.join(dir, 'links.json'), '[{"id": "x", "templateId": "missing", "principal": "Photos::UserGroup::\\"g\\""}]');
   const bad = cli('bundle', dir, '-o', path.join(dir, 'out.json'));
@@ -105,7 +111,13 @@ test('routes prints the route table; bundle --compiled writes a compiled bundle 
     principal: { entityType: 'Rides::CognitoUser', entityId: 'u' },
     action: { actionType: 'Rides::Action', actionId: 'get /trainers' },
     resource: { entityType: 'Rides::Application', entityId: 'Rides' },
-    entities: [{ uid: { type: 'Rides::CognitoUser', id: 'u' }, attrs: {}, parents: [{ type: 'Rides::CognitoUserGroup', id: 'us-east-1_DemoPool1|Trainers' }] }],
+    entities: [
+      {
+        uid: { type: 'Rides::CognitoUser', id: 'u' },
+        attrs: {},
+        parents: [{ type: 'Rides::CognitoUserGroup', id: 'us-east-1_DemoPool1|Trainers' }],
+      },
+    ],
   };
   assert.deepEqual(fromCompiled.isAuthorized(request), fromStore.isAuthorized(request));
   assert.equal(fromCompiled.isAuthorized(request).decision, 'ALLOW');
@@ -113,11 +125,21 @@ test('routes prints the route table; bundle --compiled writes a compiled bundle 
 
 test('bundles keep 64-bit longs exact, from the CLI and through JavaScript objects', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ca-longs-'));
-  fs.writeFileSync(path.join(dir, 'schema.cedarschema'), 'entity User { quota: Long }; entity Doc; action read appliesTo { principal: User, resource: Doc };');
+  fs.writeFileSync(
+    path.join(dir, 'schema.cedarschema'),
+    'entity User { quota: Long }; entity Doc; action read appliesTo { principal: User, resource: Doc };',
+  );
   fs.writeFileSync(path.join(dir, 'quota.cedar'), 'permit(principal, action, resource) when { principal.quota > 9007199254740993 };');
   // 2^63 - 1 and 2^53 + 3: neither survives a trip through a JavaScript number.
-  fs.writeFileSync(path.join(dir, 'entities.json'), '[{"uid":{"type":"User","id":"big"},"attrs":{"quota":9223372036854775807},"parents":[]},{"uid":{"type":"User","id":"edge"},"attrs":{"quota":9007199254740993},"parents":[]}]');
-  const request = (id) => ({ principal: { entityType: 'User', entityId: id }, action: { actionType: 'Action', actionId: 'read' }, resource: { entityType: 'Doc', entityId: 'd' } });
+  fs.writeFileSync(
+    path.join(dir, 'entities.json'),
+    '[{"uid":{"type":"User","id":"big"},"attrs":{"quota":9223372036854775807},"parents":[]},{"uid":{"type":"User","id":"edge"},"attrs":{"quota":9007199254740993},"parents":[]}]',
+  );
+  const request = (id) => ({
+    principal: { entityType: 'User', entityId: id },
+    action: { actionType: 'Action', actionId: 'read' },
+    resource: { entityType: 'Doc', entityId: 'd' },
+  });
   const { Authorizer, buildBundle, compileBundle, readStoreFolder } = await import('cedar-authorizer');
   for (const compiled of [false, true]) {
     const out = path.join(dir, compiled ? 'c.json' : 'b.json');

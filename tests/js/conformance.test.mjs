@@ -17,11 +17,18 @@ function testFiles() {
   const out = [];
   for (const group of ['decimal', 'example_use_cases', 'ip', 'multi']) {
     const dir = path.join(handRoot, 'tests', group);
-    for (const f of fs.readdirSync(dir).filter((f) => f.endsWith('.json')).sort()) out.push([handRoot, path.join(dir, f)]);
+    for (const f of fs
+      .readdirSync(dir)
+      .filter((f) => f.endsWith('.json'))
+      .sort())
+      out.push([handRoot, path.join(dir, f)]);
   }
   const dir = path.join(generatedRoot, 'corpus-tests');
   assert.ok(fs.existsSync(dir), `${dir} is missing: run \`make corpus\``);
-  for (const f of fs.readdirSync(dir).filter((f) => f.endsWith('.json') && !f.endsWith('.entities.json')).sort()) {
+  for (const f of fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith('.json') && !f.endsWith('.entities.json'))
+    .sort()) {
     out.push([generatedRoot, path.join(dir, f)]);
   }
   return out;

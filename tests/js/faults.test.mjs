@@ -17,7 +17,11 @@ const require = createRequire(import.meta.url);
 const TIMEOUT = 150;
 const COOLDOWN = 30_000;
 const key = signingKey('k1');
-const request = (token) => ({ identityToken: token, action: { actionType: 'Rides::Action', actionId: 'get /riders' }, resource: { entityType: 'Rides::Application', entityId: 'Rides' } });
+const request = (token) => ({
+  identityToken: token,
+  action: { actionType: 'Rides::Action', actionId: 'get /riders' },
+  resource: { entityType: 'Rides::Application', entityId: 'Rides' },
+});
 
 /** A fresh authorizer fetching from a loopback endpoint, with the clock in the test's hands. */
 async function setup(t, mode = 'ok', jwks = { keys: [key.jwk] }) {
@@ -26,11 +30,18 @@ async function setup(t, mode = 'ok', jwks = { keys: [key.jwk] }) {
   server.state.delayMs = 2000;
   t.after(server.close);
   const clock = { ms: NOW * 1000 };
-  const authorizer = await Authorizer.load(store('rides'), { jwksUris: { [COGNITO_ISSUER]: server.url }, clock: () => clock.ms, jwksTimeoutMs: TIMEOUT, jwksCooldownMs: COOLDOWN });
+  const authorizer = await Authorizer.load(store('rides'), {
+    jwksUris: { [COGNITO_ISSUER]: server.url },
+    clock: () => clock.ms,
+    jwksTimeoutMs: TIMEOUT,
+    jwksCooldownMs: COOLDOWN,
+  });
   let longest = 0;
   const ask = async (signer = key, sub = 'u') => {
     const started = performance.now();
-    const answer = await authorizer.isAuthorizedWithToken(request(mint(signer, idClaims(sub, ['Riders'], { iat: clock.ms / 1000 - 1, exp: clock.ms / 1000 + 3600 }))));
+    const answer = await authorizer.isAuthorizedWithToken(
+      request(mint(signer, idClaims(sub, ['Riders'], { iat: clock.ms / 1000 - 1, exp: clock.ms / 1000 + 3600 }))),
+    );
     longest = Math.max(longest, performance.now() - started);
     return answer;
   };
@@ -74,7 +85,12 @@ test('keys rotated between two requests: the new kid is fetched once, the old on
   f.clock.ms += COOLDOWN + 1;
   assert.equal((await f.ask(rotated)).decision, 'ALLOW');
   assert.equal((await f.ask(key)).errors[0].code, 'jwks.no_matching_key');
-  report('keys rotated between two requests', 'the new key verifies after one refetch; the old one is refused', f.server.state.requests, f.longest());
+  report(
+    'keys rotated between two requests',
+    'the new key verifies after one refetch; the old one is refused',
+    f.server.state.requests,
+    f.longest(),
+  );
   assert.equal(f.server.state.requests, 2);
 });
 
@@ -92,13 +108,27 @@ test('a storm of unknown kids: one refetch per cooldown, every token denied', as
 });
 
 test('a trap inside the wasm instance: that request is denied, the instance replaced, the next request decided', async () => {
-  const faultGlue = path.join(root, 'build/faults/cedar_authorizer.js');
-  assert.ok(fs.existsSync(faultGlue), 'run `make build/faults/cedar_authorizer.js`');
-  const { createApi } = require(path.join(root, 'js/lib/api.cjs'));
-  const { platformFor } = require(path.join(root, 'js/lib/node.cjs'));
-  const api = createApi(require(faultGlue), platformFor(faultGlue));
-  const authorizer = api.Authorizer.loadSync(store('rides'), { jwks: { [COGNITO_ISSUER]: { keys: [key.jwk] } }, fetchKeys: false, clock: () => NOW * 1000 });
-  const plain = { principal: { entityType: 'Rides::CognitoUser', entityId: 'x' }, action: { actionType: 'Rides::Action', actionId: 'get /riders' }, resource: { entityType: 'Rides::Application', entityId: 'Rides' }, entities: [{ uid: { type: 'Rides::CognitoUser', id: 'x' }, attrs: {}, parents: [{ type: 'Rides::CognitoUserGroup', id: 'us-east-1_DemoPool1|Riders' }] }] };
+  const faultBuild = path.join(root, 'build/faults');
+  assert.ok(fs.existsSync(path.join(faultBuild, 'cedar_authorizer.cjs')), 'run `make build/faults/.built`');
+  const { createApi, platformFor } = require(path.join(root, 'js/lib/node.cjs'));
+  const api = createApi(platformFor(faultBuild));
+  const authorizer = api.Authorizer.loadSync(store('rides'), {
+    jwks: { [COGNITO_ISSUER]: { keys: [key.jwk] } },
+    fetchKeys: false,
+    clock: () => NOW * 1000,
+  });
+  const plain = {
+    principal: { entityType: 'Rides::CognitoUser', entityId: 'x' },
+    action: { actionType: 'Rides::Action', actionId: 'get /riders' },
+    resource: { entityType: 'Rides::Application', entityId: 'Rides' },
+    entities: [
+      {
+        uid: { type: 'Rides::CognitoUser', id: 'x' },
+        attrs: {},
+        parents: [{ type: 'Rides::CognitoUserGroup', id: 'us-east-1_DemoPool1|Riders' }],
+      },
+    ],
+  };
   assert.equal(authorizer.isAuthorized(plain).decision, 'ALLOW');
   const trapped = authorizer.isAuthorized({ ...plain, context: { __fault__: 'trap' } });
   assert.equal(trapped.decision, 'DENY');
@@ -107,16 +137,32 @@ test('a trap inside the wasm instance: that request is denied, the instance repl
   assert.equal(authorizer.isAuthorized(plain).decision, 'ALLOW', 'a fresh instance decides the next request');
   // The token path: keys are imported again into the fresh instance.
   const token = mint(key, idClaims('t', ['Riders']));
-  assert.equal((await authorizer.isAuthorizedWithToken({ ...request(token), context: { __fault__: 'trap' } })).errors[0].code, 'internal.trap');
+  assert.equal(
+    (await authorizer.isAuthorizedWithToken({ ...request(token), context: { __fault__: 'trap' } })).errors[0].code,
+    'internal.trap',
+  );
   assert.equal((await authorizer.isAuthorizedWithToken(request(token))).decision, 'ALLOW');
   // Through a handler: the trapped request is a 401, the next one allowed.
   const handler = createRestApiAuthorizerFor(api, authorizer);
   const arn = 'arn:aws:execute-api:us-east-1:123456789012:a/prod/GET/riders';
-  await assert.rejects(handler({ type: 'REQUEST', methodArn: arn, httpMethod: 'GET', path: '/riders', resource: '/riders', headers: { authorization: `Bearer ${token}` }, queryStringParameters: { __fault__: 'trap' } }), { message: 'Unauthorized' });
+  await assert.rejects(
+    handler({
+      type: 'REQUEST',
+      methodArn: arn,
+      httpMethod: 'GET',
+      path: '/riders',
+      resource: '/riders',
+      headers: { authorization: `Bearer ${token}` },
+      queryStringParameters: { __fault__: 'trap' },
+    }),
+    { message: 'Unauthorized' },
+  );
   assert.equal(authorizer.stats.instancesReplaced, 3);
   const ok = await handler({ type: 'TOKEN', authorizationToken: token, methodArn: arn });
   assert.equal(ok.policyDocument.Statement[0].Effect, 'Allow');
-  console.log(`fault: a trap inside the wasm instance: denied with internal.trap; ${authorizer.stats.instancesReplaced} instances replaced; the next requests decided`);
+  console.log(
+    `fault: a trap inside the wasm instance: denied with internal.trap; ${authorizer.stats.instancesReplaced} instances replaced; the next requests decided`,
+  );
 });
 
 function createRestApiAuthorizerFor(api, authorizer) {
@@ -127,12 +173,23 @@ function createRestApiAuthorizerFor(api, authorizer) {
 test('a store or bundle that does not load fails at start-up, naming the file and line', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ca-broken-'));
   fs.cpSync(store('rides'), dir, { recursive: true });
-  fs.appendFileSync(path.join(dir, 'rides.cedar'), '\npermit(principal, action == Rides::Action::"get /riders", resource) when { principal.nope };\n');
+  fs.appendFileSync(
+    path.join(dir, 'rides.cedar'),
+    '\npermit(principal, action == Rides::Action::"get /riders", resource) when { principal.nope };\n',
+  );
   await assert.rejects(Authorizer.load(dir), (e) => e instanceof AuthorizerLoadError && /rides\.cedar:\d+:\d+/.test(e.message));
   const bundleFile = path.join(dir, 'bundle.json');
   fs.writeFileSync(bundleFile, '{\n  "format": "cedar-authorizer/bundle",\n  "hash": oops\n}\n');
-  await assert.rejects(Authorizer.load(bundleFile), (e) => e.code === 'bundle.invalid' && e.message.includes(bundleFile) && /line 3/.test(e.message));
-  assert.throws(() => createRestApiAuthorizer({ bundle: bundleFile }), (e) => e.code === 'bundle.invalid' && e.message.includes(bundleFile));
+  await assert.rejects(
+    Authorizer.load(bundleFile),
+    (e) => e.code === 'bundle.invalid' && e.message.includes(bundleFile) && /line 3/.test(e.message),
+  );
+  assert.throws(
+    () => createRestApiAuthorizer({ bundle: bundleFile }),
+    (e) => e.code === 'bundle.invalid' && e.message.includes(bundleFile),
+  );
   assert.throws(() => createRestApiAuthorizer({ bundle: dir }), { name: 'AuthorizerLoadError' });
-  console.log('fault: a store or bundle that does not load: AuthorizerLoadError at start-up naming the file and line; no handler is created');
+  console.log(
+    'fault: a store or bundle that does not load: AuthorizerLoadError at start-up naming the file and line; no handler is created',
+  );
 });

@@ -28,9 +28,7 @@ const b64url = (data) => Buffer.from(typeof data === 'string' ? data : JSON.stri
 /** A signing key and its public JWK. `kind`: 'rsa' (RS256) or 'ec' (ES256). */
 export function signingKey(kid, kind = 'rsa') {
   const { privateKey, publicKey } =
-    kind === 'rsa'
-      ? crypto.generateKeyPairSync('rsa', { modulusLength: 2048 })
-      : crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    kind === 'rsa' ? crypto.generateKeyPairSync('rsa', { modulusLength: 2048 }) : crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const alg = kind === 'rsa' ? 'RS256' : 'ES256';
   const jwk = { ...publicKey.export({ format: 'jwk' }), kid, alg, use: 'sig' };
   return { kid, alg, privateKey, jwk };
@@ -41,21 +39,41 @@ export function mint(key, claims, header = {}) {
   const head = b64url({ alg: key.alg, kid: key.kid, typ: 'JWT', ...header });
   const body = b64url(claims);
   const input = `${head}.${body}`;
-  const signature = crypto.sign('sha256', Buffer.from(input), key.alg === 'ES256' ? { key: key.privateKey, dsaEncoding: 'ieee-p1363' } : key.privateKey);
+  const signature = crypto.sign(
+    'sha256',
+    Buffer.from(input),
+    key.alg === 'ES256' ? { key: key.privateKey, dsaEncoding: 'ieee-p1363' } : key.privateKey,
+  );
   return `${input}.${signature.toString('base64url')}`;
 }
 
 export function idClaims(sub, groups, extra = {}) {
   return {
-    sub, iss: COGNITO_ISSUER, aud: 'ridesdemoclient', token_use: 'id', 'cognito:username': sub,
-    email: `${sub}@example.com`, 'cognito:groups': groups, iat: NOW - 60, exp: NOW + 3600, ...extra,
+    sub,
+    iss: COGNITO_ISSUER,
+    aud: 'ridesdemoclient',
+    token_use: 'id',
+    'cognito:username': sub,
+    email: `${sub}@example.com`,
+    'cognito:groups': groups,
+    iat: NOW - 60,
+    exp: NOW + 3600,
+    ...extra,
   };
 }
 
 export function accessClaims(sub, groups, extra = {}) {
   return {
-    sub, iss: COGNITO_ISSUER, client_id: 'ridesdemoclient', token_use: 'access', username: sub,
-    scope: 'openid rides/read', 'cognito:groups': groups, iat: NOW - 60, exp: NOW + 3600, ...extra,
+    sub,
+    iss: COGNITO_ISSUER,
+    client_id: 'ridesdemoclient',
+    token_use: 'access',
+    username: sub,
+    scope: 'openid rides/read',
+    'cognito:groups': groups,
+    iat: NOW - 60,
+    exp: NOW + 3600,
+    ...extra,
   };
 }
 
@@ -86,4 +104,3 @@ export async function jwksServer(jwks) {
   const url = `http://127.0.0.1:${server.address().port}/.well-known/jwks.json`;
   return { state, url, close: () => new Promise((r) => server.close(r)) };
 }
-

@@ -20,7 +20,11 @@ const tokens = demoTokens(privateKey);
 const out = fs.mkdtempSync(path.join(os.tmpdir(), 'ca-dist-'));
 
 function packageStore() {
-  const r = spawnSync(bin, ['package', store('rides'), '--jwks', path.join(demoDir, 'jwks.json'), '-o', out, '--principal-header', 'x-cedar-principal'], { encoding: 'utf8' });
+  const r = spawnSync(
+    bin,
+    ['package', store('rides'), '--jwks', path.join(demoDir, 'jwks.json'), '-o', out, '--principal-header', 'x-cedar-principal'],
+    { encoding: 'utf8' },
+  );
   assert.equal(r.status, 0, r.stdout + r.stderr);
   return r.stdout;
 }
@@ -47,7 +51,9 @@ test('the edge zip, unpacked, decides CloudFront events with its own module, bun
   assert.ok(!fs.existsSync(path.join(dir, 'node_modules/cedar-authorizer/wasm/node')), 'only the edge module ships');
   assert.equal(JSON.parse(fs.readFileSync(path.join(dir, 'bundle.json'))).format, 'cedar-authorizer/compiled-bundle');
   const { handler } = createRequire(path.join(dir, 'index.js'))(path.join(dir, 'index.js'));
-  const event = JSON.parse(fs.readFileSync(path.join(shared, 'corpora/aws-events/awsdocs/cloudfront-lambda-edge-viewer-request-current-doc.json')));
+  const event = JSON.parse(
+    fs.readFileSync(path.join(shared, 'corpora/aws-events/awsdocs/cloudfront-lambda-edge-viewer-request-current-doc.json')),
+  );
   const withToken = (token, uri) => {
     const e = structuredClone(event);
     e.Records[0].cf.request.uri = uri;
@@ -74,14 +80,22 @@ test('the Lambda zip, unpacked, serves REST and HTTP API events', async () => {
   const { Authorizer } = createRequire(path.join(dir, 'index.js'))('cedar-authorizer');
   const compiled = JSON.parse(fs.readFileSync(path.join(dir, 'bundle.json')));
   assert.equal(Authorizer.loadSync(compiled).stats.module, 'runtime');
-  assert.throws(() => Authorizer.loadSync({ files: { 'schema.cedarschema': 'entity User;' } }), /compiled bundles: load a bundle made by `cedar-authorizer bundle --compiled`/);
-  process.env.JWKS_URIS = JSON.stringify({ 'https://cognito-idp.us-east-1.amazonaws.com/us-east-1_DemoPool1': 'http://127.0.0.1:9/unused' });
+  assert.throws(
+    () => Authorizer.loadSync({ files: { 'schema.cedarschema': 'entity User;' } }),
+    /compiled bundles: load a bundle made by `cedar-authorizer bundle --compiled`/,
+  );
+  process.env.JWKS_URIS = JSON.stringify({
+    'https://cognito-idp.us-east-1.amazonaws.com/us-east-1_DemoPool1': 'http://127.0.0.1:9/unused',
+  });
   const lambda = createRequire(path.join(dir, 'index.js'))(path.join(dir, 'index.js'));
   delete process.env.JWKS_URIS;
   assert.equal(typeof lambda.restHandler, 'function');
   assert.equal(typeof lambda.httpApiHandler, 'function');
   // No keys can be fetched from that address: a token is then unverifiable, a 401, never an Allow.
-  await assert.rejects(lambda.restHandler({ type: 'TOKEN', authorizationToken: tokens.admin, methodArn: 'arn:aws:execute-api:us-east-1:1:a/prod/GET/riders' }), { message: 'Unauthorized' });
+  await assert.rejects(
+    lambda.restHandler({ type: 'TOKEN', authorizationToken: tokens.admin, methodArn: 'arn:aws:execute-api:us-east-1:1:a/prod/GET/riders' }),
+    { message: 'Unauthorized' },
+  );
 });
 
 test('the demo server: real HTTP requests through the packaged handler, REST and HTTP API', async () => {

@@ -10,7 +10,13 @@ import { store, signingKey, mint, idClaims, NOW, COGNITO_ISSUER } from './helper
 
 const RUNS = Number(process.env.PROPERTY_RUNS ?? 1500);
 const key = signingKey('k1');
-const options = { bundle: store('rides'), jwks: { [COGNITO_ISSUER]: { keys: [key.jwk] } }, fetchKeys: false, clock: () => NOW * 1000, logger: false };
+const options = {
+  bundle: store('rides'),
+  jwks: { [COGNITO_ISSUER]: { keys: [key.jwk] } },
+  fetchKeys: false,
+  clock: () => NOW * 1000,
+  logger: false,
+};
 const rest = createRestApiAuthorizer(options);
 const httpApi = createHttpApiAuthorizer(options);
 const edge = createEdgeViewerRequestHandler(options);
@@ -35,10 +41,65 @@ async function outcome(call) {
 }
 
 // JSON-like values with the keys handlers look at, so the generator reaches deep into the adapters.
-const keys = ['type', 'methodArn', 'authorizationToken', 'headers', 'multiValueHeaders', 'httpMethod', 'path', 'resource', 'pathParameters', 'queryStringParameters', 'requestContext', 'version', 'routeKey', 'rawPath', 'identitySource', 'routeArn', 'http', 'method', 'sourceIp', 'stage', 'Records', 'cf', 'request', 'uri', 'querystring', 'clientIp', 'authorization', 'Authorization', 'cookie', 'value', 'key'];
-const scalar = fc.oneof(fc.string(), fc.constantFrom('TOKEN', 'REQUEST', '2.0', '1.0', 'GET', '/riders', 'arn:aws:execute-api:us-east-1:1:a/prod/GET/riders', `Bearer ${good}`, good, '$default', 'GET /riders'), fc.integer(), fc.boolean(), fc.constant(null));
+const keys = [
+  'type',
+  'methodArn',
+  'authorizationToken',
+  'headers',
+  'multiValueHeaders',
+  'httpMethod',
+  'path',
+  'resource',
+  'pathParameters',
+  'queryStringParameters',
+  'requestContext',
+  'version',
+  'routeKey',
+  'rawPath',
+  'identitySource',
+  'routeArn',
+  'http',
+  'method',
+  'sourceIp',
+  'stage',
+  'Records',
+  'cf',
+  'request',
+  'uri',
+  'querystring',
+  'clientIp',
+  'authorization',
+  'Authorization',
+  'cookie',
+  'value',
+  'key',
+];
+const scalar = fc.oneof(
+  fc.string(),
+  fc.constantFrom(
+    'TOKEN',
+    'REQUEST',
+    '2.0',
+    '1.0',
+    'GET',
+    '/riders',
+    'arn:aws:execute-api:us-east-1:1:a/prod/GET/riders',
+    `Bearer ${good}`,
+    good,
+    '$default',
+    'GET /riders',
+  ),
+  fc.integer(),
+  fc.boolean(),
+  fc.constant(null),
+);
 const { value: anyValue } = fc.letrec((tie) => ({
-  value: fc.oneof({ depthSize: 'small' }, scalar, fc.array(tie('value'), { maxLength: 3 }), fc.dictionary(fc.constantFrom(...keys), tie('value'), { maxKeys: 6 })),
+  value: fc.oneof(
+    { depthSize: 'small' },
+    scalar,
+    fc.array(tie('value'), { maxLength: 3 }),
+    fc.dictionary(fc.constantFrom(...keys), tie('value'), { maxKeys: 6 }),
+  ),
 }));
 
 // Events that are nearly right: real shapes with each field drawn from good and bad values.
@@ -47,21 +108,45 @@ const nearlyRight = fc.oneof(
   fc.record({
     type: fc.constantFrom('TOKEN', 'REQUEST', 'token', ''),
     authorizationToken: fc.oneof(fc.constant(`Bearer ${good}`), fc.constant(good), fc.string()),
-    methodArn: fc.oneof(routesOrNot.map((p) => `arn:aws:execute-api:us-east-1:123456789012:a/prod/GET${p}`), fc.string()),
-    headers: fc.option(fc.dictionary(fc.constantFrom('Authorization', 'authorization', 'X-Token'), fc.oneof(fc.constant(`Bearer ${good}`), fc.string()))),
+    methodArn: fc.oneof(
+      routesOrNot.map((p) => `arn:aws:execute-api:us-east-1:123456789012:a/prod/GET${p}`),
+      fc.string(),
+    ),
+    headers: fc.option(
+      fc.dictionary(fc.constantFrom('Authorization', 'authorization', 'X-Token'), fc.oneof(fc.constant(`Bearer ${good}`), fc.string())),
+    ),
     httpMethod: fc.constantFrom('GET', 'POST', undefined),
     path: routesOrNot,
     resource: routesOrNot,
   }),
   fc.record({
     version: fc.constantFrom('2.0', '1.0', '3'),
-    routeKey: fc.oneof(routesOrNot.map((p) => `GET ${p}`), fc.constant('$default')),
+    routeKey: fc.oneof(
+      routesOrNot.map((p) => `GET ${p}`),
+      fc.constant('$default'),
+    ),
     rawPath: routesOrNot,
     identitySource: fc.array(fc.oneof(fc.constant(`Bearer ${good}`), fc.string()), { maxLength: 2 }),
     requestContext: fc.record({ http: fc.record({ method: fc.constantFrom('GET', 'DELETE'), path: routesOrNot }) }),
   }),
   fc.record({
-    Records: fc.tuple(fc.record({ cf: fc.record({ request: fc.record({ uri: routesOrNot, method: fc.constantFrom('GET', 'PUT'), querystring: fc.string(), headers: fc.record({ authorization: fc.array(fc.record({ key: fc.constant('Authorization'), value: fc.oneof(fc.constant(`Bearer ${good}`), fc.string()) }), { maxLength: 1 }) }) }) }) })),
+    Records: fc.tuple(
+      fc.record({
+        cf: fc.record({
+          request: fc.record({
+            uri: routesOrNot,
+            method: fc.constantFrom('GET', 'PUT'),
+            querystring: fc.string(),
+            headers: fc.record({
+              authorization: fc.array(
+                fc.record({ key: fc.constant('Authorization'), value: fc.oneof(fc.constant(`Bearer ${good}`), fc.string()) }),
+                { maxLength: 1 },
+              ),
+            }),
+          }),
+        }),
+      }),
+    ),
   }),
 );
 
@@ -86,7 +171,9 @@ test('any event yields 401, 403 or Deny, and an Allow only for a verified token'
     }),
     { numRuns: RUNS },
   );
-  console.log(`property: ${RUNS} random and nearly-right events through the REST, HTTP API and edge handlers; ${allows} Allows, each carrying the verified token`);
+  console.log(
+    `property: ${RUNS} random and nearly-right events through the REST, HTTP API and edge handlers; ${allows} Allows, each carrying the verified token`,
+  );
   assert.ok(allows > 0, 'the generator never reached an Allow: the property proves little');
 });
 
@@ -95,7 +182,9 @@ test('any token string yields 401 or a Deny, never an Allow, unless it is the ve
   const tokenish = fc.oneof(
     fc.string({ maxLength: 2000 }),
     fc.tuple(fc.base64String(), fc.base64String(), fc.base64String()).map((p) => p.join('.').replaceAll('=', '')),
-    fc.nat({ max: good.length - 1 }).chain((i) => fc.string({ minLength: 1, maxLength: 1 }).map((c) => good.slice(0, i) + c + good.slice(i + 1))),
+    fc
+      .nat({ max: good.length - 1 })
+      .chain((i) => fc.string({ minLength: 1, maxLength: 1 }).map((c) => good.slice(0, i) + c + good.slice(i + 1))),
     fc.nat({ max: good.length }).map((i) => good.slice(0, i)),
   );
   let cases = 0;
@@ -105,7 +194,11 @@ test('any token string yields 401 or a Deny, never an Allow, unless it is the ve
       const methodArn = 'arn:aws:execute-api:us-east-1:123456789012:a/prod/GET/riders';
       const o = await outcome(() => rest({ type: 'TOKEN', authorizationToken: `Bearer ${token}`, methodArn }));
       if (token !== good) assert.notEqual(o, 'allow', `allowed with ${JSON.stringify(token)}`);
-      const answer = await authorizer.isAuthorizedWithToken({ identityToken: token, action: { actionType: 'Rides::Action', actionId: 'get /riders' }, resource: { entityType: 'Rides::Application', entityId: 'Rides' } });
+      const answer = await authorizer.isAuthorizedWithToken({
+        identityToken: token,
+        action: { actionType: 'Rides::Action', actionId: 'get /riders' },
+        resource: { entityType: 'Rides::Application', entityId: 'Rides' },
+      });
       if (token !== good) {
         assert.equal(answer.decision, 'DENY');
         assert.equal(answer.errors.length, 1);

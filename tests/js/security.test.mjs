@@ -34,7 +34,16 @@ test('the edge routes every spelling of a path as the origin will read it, and f
   // A rider may use the catch-all, not /admin/...: every spelling of /admin/x is refused.
   const allowed = await edge(edgeEvent('/x/y', bearer(rider)));
   assert.equal(allowed.uri, '/x/y');
-  for (const uri of ['/admin/x', '/./admin/x', '/foo/../admin/x', '/riders/7/../../admin/x', '/%61dmin/x', '//admin//x', '/%2E%2E/admin/x', '/riders/%2e%2e/%2e%2E/admin/x']) {
+  for (const uri of [
+    '/admin/x',
+    '/./admin/x',
+    '/foo/../admin/x',
+    '/riders/7/../../admin/x',
+    '/%61dmin/x',
+    '//admin//x',
+    '/%2E%2E/admin/x',
+    '/riders/%2e%2e/%2e%2E/admin/x',
+  ]) {
     const answer = await edge(edgeEvent(uri, bearer(rider)));
     assert.equal(answer.status, '403', `${uri}: ${JSON.stringify(answer)}`);
   }
@@ -64,18 +73,43 @@ test('API Gateway handlers refuse a path that is not in normal form, where they 
   const rest = createRestApiAuthorizer({ ...base, bundle: routesStore });
   const httpApi = createHttpApiAuthorizer({ ...base, bundle: routesStore });
   for (const p of ['/./admin/x', '/foo/../admin/x', '/%61dmin/x', '//admin//x', '/admin%2Fx', '/admin;x/y']) {
-    const viaRest = await rest({ type: 'REQUEST', methodArn: arn('GET', p), httpMethod: 'GET', path: p, headers: { Authorization: `Bearer ${rider}` } });
+    const viaRest = await rest({
+      type: 'REQUEST',
+      methodArn: arn('GET', p),
+      httpMethod: 'GET',
+      path: p,
+      headers: { Authorization: `Bearer ${rider}` },
+    });
     assert.equal(viaRest.policyDocument.Statement[0].Effect, 'Deny', `REST ${p}`);
-    const viaHttp = await httpApi({ version: '2.0', routeKey: '$default', rawPath: p, identitySource: [rider], headers: {}, requestContext: { http: { method: 'GET', path: p } } });
+    const viaHttp = await httpApi({
+      version: '2.0',
+      routeKey: '$default',
+      rawPath: p,
+      identitySource: [rider],
+      headers: {},
+      requestContext: { http: { method: 'GET', path: p } },
+    });
     assert.equal(viaHttp.isAuthorized, false, `HTTP API ${p}`);
   }
-  const viaHttp = await httpApi({ version: '2.0', routeKey: 'ANY /{proxy+}', rawPath: '/x/y', identitySource: [rider], headers: {}, requestContext: { http: { method: 'GET', path: '/x/y' } } });
+  const viaHttp = await httpApi({
+    version: '2.0',
+    routeKey: 'ANY /{proxy+}',
+    rawPath: '/x/y',
+    identitySource: [rider],
+    headers: {},
+    requestContext: { http: { method: 'GET', path: '/x/y' } },
+  });
   assert.equal(viaHttp.isAuthorized, true, 'a normal path through the catch-all');
 });
 
 test("policyScope 'all-routes' refuses at start-up a store whose routes read headers, which a token-keyed cache cannot tell apart", () => {
-  assert.throws(() => createRestApiAuthorizer({ ...base, bundle: routesStore, policyScope: 'all-routes' }), { code: 'config.invalid', message: /GET \/tenant.*headers/ });
-  assert.throws(() => createHttpApiAuthorizer({ ...base, bundle: routesStore, responseType: 'iam', policyScope: 'all-routes' }), { code: 'config.invalid' });
+  assert.throws(() => createRestApiAuthorizer({ ...base, bundle: routesStore, policyScope: 'all-routes' }), {
+    code: 'config.invalid',
+    message: /GET \/tenant.*headers/,
+  });
+  assert.throws(() => createHttpApiAuthorizer({ ...base, bundle: routesStore, responseType: 'iam', policyScope: 'all-routes' }), {
+    code: 'config.invalid',
+  });
   assert.doesNotThrow(() => createRestApiAuthorizer({ ...base, bundle: routesWithoutHeaders(), policyScope: 'all-routes' }));
   assert.doesNotThrow(() => createRestApiAuthorizer({ ...base, bundle: routesStore, policyScope: 'route' }));
 });
@@ -85,10 +119,19 @@ test('identity sources that could mint the same principal are refused at load, n
   const config = JSON.parse(files['authorizer.json']);
   config.identitySources.push({
     principalEntityType: 'Rides::CognitoUser',
-    configuration: { openIdConnectConfiguration: { issuer: 'https://idp.example', groupConfiguration: { groupClaim: 'groups', groupEntityType: 'Rides::CognitoUserGroup' }, tokenSelection: { identityTokenOnly: { clientIds: ['web'], principalIdClaim: 'email' } } } },
+    configuration: {
+      openIdConnectConfiguration: {
+        issuer: 'https://idp.example',
+        groupConfiguration: { groupClaim: 'groups', groupEntityType: 'Rides::CognitoUserGroup' },
+        tokenSelection: { identityTokenOnly: { clientIds: ['web'], principalIdClaim: 'email' } },
+      },
+    },
   });
   files['authorizer.json'] = JSON.stringify(config);
-  assert.throws(() => Authorizer.loadSync({ files }, base), (e) => e.name === 'AuthorizerLoadError' && /https:\/\/idp\.example/.test(e.message) && /cognito-idp\.us-east-1/.test(e.message));
+  assert.throws(
+    () => Authorizer.loadSync({ files }, base),
+    (e) => e.name === 'AuthorizerLoadError' && /https:\/\/idp\.example/.test(e.message) && /cognito-idp\.us-east-1/.test(e.message),
+  );
 });
 
 test('a source that accepts any client is a warning at load, through onWarning or the handler log', () => {
@@ -102,15 +145,30 @@ test('a source that accepts any client is a warning at load, through onWarning o
   assert.match(warnings[0], /no `clientIds`/);
   const lines = [];
   createRestApiAuthorizer({ ...base, bundle: { files }, logger: (l) => lines.push(l) });
-  assert.ok(lines.some((l) => JSON.parse(l).warning?.includes('clientIds')), lines.join('\n'));
+  assert.ok(
+    lines.some((l) => JSON.parse(l).warning?.includes('clientIds')),
+    lines.join('\n'),
+  );
 });
 
 // ---- OpenID Connect discovery and key set limits, with an injected fetch --------------------------
 
 const oidcStore = path.join(root, 'tests/fixtures/oidc-store');
 const ISSUER = 'https://login.corp.example';
-const oidcToken = mint(key, { iss: ISSUER, aud: 'portal', employee_id: 'e1', email: 'e1@corp.example', teams: ['platform'], iat: NOW - 60, exp: NOW + 3600 });
-const read = { identityToken: oidcToken, action: { actionType: 'Corp::Action', actionId: 'read' }, resource: { entityType: 'Corp::Doc', entityId: 'd' } };
+const oidcToken = mint(key, {
+  iss: ISSUER,
+  aud: 'portal',
+  employee_id: 'e1',
+  email: 'e1@corp.example',
+  teams: ['platform'],
+  iat: NOW - 60,
+  exp: NOW + 3600,
+});
+const read = {
+  identityToken: oidcToken,
+  action: { actionType: 'Corp::Action', actionId: 'read' },
+  resource: { entityType: 'Corp::Doc', entityId: 'd' },
+};
 
 function fetchFrom(routes) {
   return async (url) => {
@@ -119,7 +177,10 @@ function fetchFrom(routes) {
     return handler();
   };
 }
-const json = (body, headers = {}) => () => new Response(JSON.stringify(body), { status: 200, headers: { 'content-type': 'application/json', ...headers } });
+const json =
+  (body, headers = {}) =>
+  () =>
+    new Response(JSON.stringify(body), { status: 200, headers: { 'content-type': 'application/json', ...headers } });
 
 test('OIDC discovery: the document must name the configured issuer and an https jwks_uri', async () => {
   const discovery = `${ISSUER}/.well-known/openid-configuration`;
@@ -132,7 +193,11 @@ test('OIDC discovery: the document must name the configured issuer and an https 
     [{ issuer: ISSUER, jwks_uri: 'http://keys.corp.example/jwks.json' }, 'DENY', /not https/],
   ];
   for (const [document, decision, why] of cases) {
-    const fetch = fetchFrom({ [discovery]: json(document), [jwksUrl]: json({ keys: [key.jwk] }), 'http://keys.corp.example/jwks.json': json({ keys: [key.jwk] }) });
+    const fetch = fetchFrom({
+      [discovery]: json(document),
+      [jwksUrl]: json({ keys: [key.jwk] }),
+      'http://keys.corp.example/jwks.json': json({ keys: [key.jwk] }),
+    });
     const authorizer = await Authorizer.load(oidcStore, { fetch, clock: () => NOW * 1000 });
     const answer = await authorizer.isAuthorizedWithToken(read);
     assert.equal(answer.decision, decision, `${JSON.stringify(document)}: ${JSON.stringify(answer)}`);
@@ -153,7 +218,11 @@ test('a key set is read no further than the byte limit, counted in bytes', async
       }),
       { status: 200, headers: { 'content-type': 'application/json' } },
     );
-  const authorizer = await Authorizer.load(oidcStore, { fetch: fetchFrom({ [jwksUrl]: endless }), jwksUris: { [ISSUER]: jwksUrl }, clock: () => NOW * 1000 });
+  const authorizer = await Authorizer.load(oidcStore, {
+    fetch: fetchFrom({ [jwksUrl]: endless }),
+    jwksUris: { [ISSUER]: jwksUrl },
+    clock: () => NOW * 1000,
+  });
   const answer = await authorizer.isAuthorizedWithToken(read);
   assert.equal(answer.decision, 'DENY');
   assert.match(answer.errors[0].errorDescription, /over the limit of 524288/);
@@ -161,13 +230,30 @@ test('a key set is read no further than the byte limit, counted in bytes', async
 
   // A declared length over the limit is refused before the body is read.
   let bodyRead = false;
-  const declared = () => ({ ok: true, status: 200, headers: new Headers({ 'content-length': String(10 * 1024 * 1024) }), body: null, arrayBuffer: async () => { bodyRead = true; return new ArrayBuffer(0); } });
-  const second = await Authorizer.load(oidcStore, { fetch: fetchFrom({ [jwksUrl]: declared }), jwksUris: { [ISSUER]: jwksUrl }, clock: () => NOW * 1000 });
+  const declared = () => ({
+    ok: true,
+    status: 200,
+    headers: new Headers({ 'content-length': String(10 * 1024 * 1024) }),
+    body: null,
+    arrayBuffer: async () => {
+      bodyRead = true;
+      return new ArrayBuffer(0);
+    },
+  });
+  const second = await Authorizer.load(oidcStore, {
+    fetch: fetchFrom({ [jwksUrl]: declared }),
+    jwksUris: { [ISSUER]: jwksUrl },
+    clock: () => NOW * 1000,
+  });
   assert.match((await second.isAuthorizedWithToken(read)).errors[0].errorDescription, /over the limit/);
   assert.equal(bodyRead, false);
 
   // Multi-byte characters count as bytes: 300,000 three-byte characters are 900,000 bytes.
   const wide = () => new Response(JSON.stringify({ keys: [key.jwk], pad: '\u20ac'.repeat(300_000) }), { status: 200 });
-  const third = await Authorizer.load(oidcStore, { fetch: fetchFrom({ [jwksUrl]: wide }), jwksUris: { [ISSUER]: jwksUrl }, clock: () => NOW * 1000 });
+  const third = await Authorizer.load(oidcStore, {
+    fetch: fetchFrom({ [jwksUrl]: wide }),
+    jwksUris: { [ISSUER]: jwksUrl },
+    clock: () => NOW * 1000,
+  });
   assert.match((await third.isAuthorizedWithToken(read)).errors[0].errorDescription, /over the limit/);
 });

@@ -29,9 +29,16 @@ test('the six routes for each group, with ID and access tokens, keys given up fr
     const id = mint(key, idClaims(`${group}-sub`, [group]));
     const access = mint(ecKey, accessClaims(`${group}-sub`, [group]));
     for (const route of routes) {
-      for (const [kind, token] of [['identityToken', id], ['accessToken', access]]) {
+      for (const [kind, token] of [
+        ['identityToken', id],
+        ['accessToken', access],
+      ]) {
         const answer = await authorizer.isAuthorizedWithToken(request(kind, token, route));
-        assert.equal(answer.decision, routesAllowed.includes(route) ? 'ALLOW' : 'DENY', `${group} ${kind} ${route}: ${JSON.stringify(answer)}`);
+        assert.equal(
+          answer.decision,
+          routesAllowed.includes(route) ? 'ALLOW' : 'DENY',
+          `${group} ${kind} ${route}: ${JSON.stringify(answer)}`,
+        );
         assert.deepEqual(answer.principal, { entityType: 'Rides::CognitoUser', entityId: `us-east-1_DemoPool1|${group}-sub` });
         assert.deepEqual(answer.errors, []);
       }
@@ -39,9 +46,15 @@ test('the six routes for each group, with ID and access tokens, keys given up fr
   }
   const batch = await authorizer.batchIsAuthorizedWithToken({
     identityToken: mint(key, idClaims('r', ['Riders'])),
-    requests: routes.map((r) => ({ action: { actionType: 'Rides::Action', actionId: r }, resource: { entityType: 'Rides::Application', entityId: 'Rides' } })),
+    requests: routes.map((r) => ({
+      action: { actionType: 'Rides::Action', actionId: r },
+      resource: { entityType: 'Rides::Application', entityId: 'Rides' },
+    })),
   });
-  assert.deepEqual(batch.results.map((r) => r.decision), ['ALLOW', 'ALLOW', 'DENY', 'DENY', 'ALLOW', 'ALLOW']);
+  assert.deepEqual(
+    batch.results.map((r) => r.decision),
+    ['ALLOW', 'ALLOW', 'DENY', 'DENY', 'ALLOW', 'ALLOW'],
+  );
   assert.ok(authorizer.stats.tokenCache.hits > 0, JSON.stringify(authorizer.stats));
 });
 
@@ -104,7 +117,10 @@ test('the JWKS provider: fetch once, rotation, unknown kids, cooldown, failures 
   // Many concurrent first requests share one fetch.
   const tokens = Array.from({ length: 20 }, (_, i) => mint(key, idClaims(`u${i}`, ['Riders'])));
   const answers = await Promise.all(tokens.map(ask));
-  assert.ok(answers.every((a) => a.decision === 'ALLOW'), JSON.stringify(answers[0]));
+  assert.ok(
+    answers.every((a) => a.decision === 'ALLOW'),
+    JSON.stringify(answers[0]),
+  );
   assert.equal(server.state.requests, 1, 'one fetch in flight for many callers');
 
   // A storm of unknown kids: one refetch (the first fetch was long enough ago), then the penalty box
@@ -188,7 +204,9 @@ test('repeated answers come from the answer cache, but never past expiry or acro
   for (let i = 0; i < 5; i += 1) assert.deepEqual(await ask(), first);
   assert.equal(authorizer.stats.answerCache.hits, 5);
   // A forged copy is verified (and refused) by the engine, never served from the cache.
-  const forged = await authorizer.isAuthorizedWithToken(request('identityToken', mint(signingKey('k1'), idClaims('c', ['Riders'], { exp: NOW + 100 })), 'get /riders'));
+  const forged = await authorizer.isAuthorizedWithToken(
+    request('identityToken', mint(signingKey('k1'), idClaims('c', ['Riders'], { exp: NOW + 100 })), 'get /riders'),
+  );
   assert.equal(forged.errors[0].code, 'token.bad_signature');
   // Past exp plus the clock skew the cached answer is not used.
   nowMs = (NOW + 100 + 61) * 1000;
@@ -200,15 +218,25 @@ test('repeated answers come from the answer cache, but never past expiry or acro
   assert.equal((await ask()).errors[0].code, 'jwks.no_matching_key');
 });
 
-test('the answer cache never answers one request with another\'s answer', async () => {
+test("the answer cache never answers one request with another's answer", async () => {
   const cached = await Authorizer.load(store('rides'), { jwks: { [COGNITO_ISSUER]: jwks }, fetchKeys: false, clock });
-  const uncached = await Authorizer.load(store('rides'), { jwks: { [COGNITO_ISSUER]: jwks }, fetchKeys: false, clock, decisionCache: false });
+  const uncached = await Authorizer.load(store('rides'), {
+    jwks: { [COGNITO_ISSUER]: jwks },
+    fetchKeys: false,
+    clock,
+    decisionCache: false,
+  });
   const id = mint(key, idClaims('r', ['Riders']));
   const access = mint(ecKey, accessClaims('r', ['Riders']));
   // The same token in the other field, under both fields, with another route, resource or context.
   const inputs = [];
   for (const route of routes) {
-    inputs.push(request('identityToken', id, route), request('accessToken', id, route), request('accessToken', access, route), request('identityToken', access, route));
+    inputs.push(
+      request('identityToken', id, route),
+      request('accessToken', id, route),
+      request('accessToken', access, route),
+      request('identityToken', access, route),
+    );
     inputs.push({ ...request('identityToken', id, route), accessToken: access });
     inputs.push({ ...request('identityToken', id, route), resource: { entityType: 'Rides::Application', entityId: 'Other' } });
     inputs.push({ ...request('identityToken', id, route), context: { contextMap: { unexpected: { string: 'x' } } } });

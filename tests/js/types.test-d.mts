@@ -1,6 +1,14 @@
 // Compiled by `tsc --noEmit` in `make test`: the published types accept what the docs show and reject
 // what they should (each @ts-expect-error fails the build if the line type-checks).
-import { Authorizer, AuthorizerLoadError, buildBundle, type AttributeValue, type IsAuthorizedInput, type IsAuthorizedOutput, type BatchIsAuthorizedOutput } from 'cedar-authorizer';
+import {
+  Authorizer,
+  AuthorizerLoadError,
+  buildBundle,
+  type AttributeValue,
+  type IsAuthorizedInput,
+  type IsAuthorizedOutput,
+  type BatchIsAuthorizedOutput,
+} from 'cedar-authorizer';
 
 const authorizer: Authorizer = await Authorizer.load('policies/rides');
 const input: IsAuthorizedInput = {
@@ -15,7 +23,7 @@ const decision: 'ALLOW' | 'DENY' = answer.decision;
 const ids: string[] = answer.determiningPolicies.map((p) => p.policyId);
 const codes: string[] = answer.errors.map((e) => e.code + e.errorDescription);
 const batch: BatchIsAuthorizedOutput = authorizer.batchIsAuthorized({ requests: [input], entities: [] });
-const echoed: IsAuthorizedInput['principal'] = batch.results[0].request.principal;
+const echoed: unknown = batch.results[0].request;
 const hash: string = authorizer.hash;
 const built = buildBundle({ 'schema.cedarschema': '' });
 const maybeHash: string | undefined = built.bundle?.hash;
@@ -33,8 +41,13 @@ const tokenPrincipal: string | undefined = withToken.principal?.entityId;
 const loaded = await Authorizer.load({ files: {} }, { jwks: { 'https://issuer.example': { keys: [] } }, fetchKeys: false, clock: () => 0 });
 const explained: boolean = loaded.explainToken('a.b.c').verified;
 void [tokenPrincipal, explained];
-// @ts-expect-error a token request takes no principal
-const withPrincipal: import('cedar-authorizer').IsAuthorizedWithTokenInput = { principal: 'A::"a"', identityToken: 'x', action: 'A::Action::"b"', resource: 'A::"c"' };
+const withPrincipal: import('cedar-authorizer').IsAuthorizedWithTokenInput = {
+  // @ts-expect-error a token request takes no principal
+  principal: 'A::"a"',
+  identityToken: 'x',
+  action: 'A::Action::"b"',
+  resource: 'A::"c"',
+};
 void withPrincipal;
 
 // @ts-expect-error the decision is not a boolean

@@ -1,6 +1,8 @@
 'use strict';
 
-const { createCore, bearer } = require('./common.cjs');
+const { createCore } = require('./decider.cjs');
+const { bearer, cookie } = require('./events.cjs');
+const { entityText } = require('../entity.cjs');
 const { AuthorizerLoadError } = require('../errors.cjs');
 
 /**
@@ -27,7 +29,7 @@ function createEdgeViewerRequestHandler(options, api) {
     }
     const headers = request.headers && typeof request.headers === 'object' ? request.headers : {};
     if (principalHeader) delete headers[principalHeader];
-    const token = bearer(first(headers.authorization)) ?? (cookieName ? bearer(cookie(headers.cookie, cookieName)) : undefined);
+    const token = bearer(only(headers.authorization)) ?? (cookieName ? bearer(cookie(values(headers.cookie), cookieName)) : undefined);
     if (!token) return respond('401', 'Unauthorized', { message: 'Unauthorized' }, 'Bearer');
     const answer = await core.decide({
       kind: 'edge-viewer-request',
@@ -38,42 +40,37 @@ function createEdgeViewerRequestHandler(options, api) {
         method: typeof request.method === 'string' ? request.method : 'GET',
         path: request.uri,
         query: Object.fromEntries(new URLSearchParams(typeof request.querystring === 'string' ? request.querystring : '')),
-        headers: Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, first(v)]).filter(([, v]) => typeof v === 'string')),
+        headers: Object.fromEntries(
+          Object.entries(headers)
+            .map(([k, v]) => [k, values(v)])
+            .filter(([, v]) => v.length > 0),
+        ),
         sourceIp: typeof request.clientIp === 'string' ? request.clientIp : undefined,
       },
     });
     if (!answer.authenticated) return respond('401', 'Unauthorized', { message: 'Unauthorized' }, 'Bearer error="invalid_token"');
-    if ((answer.errors || []).some((e) => e.code === 'request.path_invalid')) return respond('400', 'Bad Request', { message: 'Bad Request' });
+    if ((answer.errors || []).some((e) => e.code === 'request.path_invalid'))
+      return respond('400', 'Bad Request', { message: 'Bad Request' });
     if (answer.decision !== 'ALLOW' || typeof answer.path !== 'string') return respond('403', 'Forbidden', { message: 'Forbidden' });
     request.uri = answer.path;
     if (stripAuthorization) delete headers.authorization;
     if (principalHeader && answer.principal) {
-      headers[principalHeader] = [{ key: principalHeader, value: `${answer.principal.entityType}::${JSON.stringify(answer.principal.entityId)}` }];
+      headers[principalHeader] = [{ key: principalHeader, value: entityText(answer.principal) }];
     }
     request.headers = headers;
     return request;
   };
 }
 
-function first(list) {
-  return Array.isArray(list) && list[0] && typeof list[0].value === 'string' ? list[0].value : undefined;
+/** The values of a CloudFront header (a list of `{ key, value }`). */
+function values(list) {
+  return Array.isArray(list) ? list.map((h) => h && h.value).filter((v) => typeof v === 'string') : [];
 }
 
-/** A cookie's value; a value with a malformed percent escape is no value (the request then has no token). */
-function cookie(list, name) {
-  if (!Array.isArray(list)) return undefined;
-  for (const entry of list) {
-    for (const part of String(entry && entry.value).split(';')) {
-      const [key, ...rest] = part.trim().split('=');
-      if (key !== name) continue;
-      try {
-        return decodeURIComponent(rest.join('='));
-      } catch {
-        return undefined;
-      }
-    }
-  }
-  return undefined;
+/** The one value of a header; a header given more than once is ambiguous, and so has no value here. */
+function only(list) {
+  const all = values(list);
+  return all.length === 1 ? all[0] : undefined;
 }
 
 /** A Lambda@Edge generated response: `status` as a string, headers as lists of `{ key, value }`. */

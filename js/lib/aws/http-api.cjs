@@ -1,6 +1,8 @@
 'use strict';
 
-const { createCore, header, bearer, plainHeaders, plainStrings, parseMethodArn, requestEventHttp, authorizerContext, principalId, policyDocument, checkScope, unauthorized } = require('./common.cjs');
+const { createCore, authorizerContext, principalId, checkScope, unauthorized } = require('./decider.cjs');
+const { header, bearer, allHeaders, plainStrings, parseMethodArn, requestEventHttp } = require('./events.cjs');
+const { policyDocument } = require('./iam-policy.cjs');
 const { AuthorizerLoadError } = require('../errors.cjs');
 
 /**
@@ -36,15 +38,26 @@ function createHttpApiAuthorizer(options, api) {
         routeKey: typeof event.routeKey === 'string' ? event.routeKey : undefined,
         pathParameters: plainStrings(event.pathParameters),
         query: plainStrings(event.queryStringParameters),
-        headers: plainHeaders(event.headers),
+        headers: allHeaders(event.headers),
         sourceIp: http.sourceIp,
       },
     };
   }
 
   function facts1(event) {
-    const fromSource = typeof event.identitySource === 'string' ? event.identitySource.split(',').map((s) => bearer(s)).find(Boolean) : undefined;
-    return { kind: 'http-api-1.0', token: fromSource ?? bearer(header(event.headers, tokenHeader)), arn: event.methodArn, http: requestEventHttp(event) };
+    const fromSource =
+      typeof event.identitySource === 'string'
+        ? event.identitySource
+            .split(',')
+            .map((s) => bearer(s))
+            .find(Boolean)
+        : undefined;
+    return {
+      kind: 'http-api-1.0',
+      token: fromSource ?? bearer(header(event.headers, tokenHeader)),
+      arn: event.methodArn,
+      http: requestEventHttp(event),
+    };
   }
 
   return async function httpApiAuthorizer(event) {

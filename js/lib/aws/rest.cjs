@@ -1,6 +1,8 @@
 'use strict';
 
-const { createCore, header, bearer, parseMethodArn, requestEventHttp, authorizerContext, principalId, policyDocument, checkScope, unauthorized } = require('./common.cjs');
+const { createCore, authorizerContext, principalId, checkScope, unauthorized } = require('./decider.cjs');
+const { header, headerValues, bearer, parseMethodArn, requestEventHttp } = require('./events.cjs');
+const { policyDocument } = require('./iam-policy.cjs');
 
 /**
  * An API Gateway REST API Lambda authorizer, for TOKEN and REQUEST events. Build it once, at module scope:
@@ -20,10 +22,17 @@ function createRestApiAuthorizer(options, api) {
   function facts(event) {
     const arn = parseMethodArn(event.methodArn);
     if (event.type === 'TOKEN') {
-      return { kind: 'rest-token', token: bearer(event.authorizationToken), http: arn ? { method: arn.method, path: arn.path } : undefined };
+      return {
+        kind: 'rest-token',
+        token: bearer(event.authorizationToken),
+        http: arn ? { method: arn.method, path: arn.path } : undefined,
+      };
     }
     if (event.type === 'REQUEST') {
-      const token = bearer(header(event.headers, tokenHeader) ?? header(event.multiValueHeaders, tokenHeader));
+      // Every value of the header when the event lists them; a header given twice is ambiguous: no token.
+      const token = bearer(
+        header(headerValues(event.multiValueHeaders, tokenHeader).length > 0 ? event.multiValueHeaders : event.headers, tokenHeader),
+      );
       return { kind: 'rest-request', token, http: requestEventHttp(event) };
     }
     return undefined;
@@ -38,7 +47,11 @@ function createRestApiAuthorizer(options, api) {
     // Without a method ARN there is nothing precise to allow: deny everything.
     const resource = arn ? event.methodArn : '*';
     const decided = arn ? answer : { ...answer, decision: 'DENY' };
-    return { principalId: principalId(answer), policyDocument: policyDocument(decided, resource, scope), context: authorizerContext(decided) };
+    return {
+      principalId: principalId(answer),
+      policyDocument: policyDocument(decided, resource, scope),
+      context: authorizerContext(decided),
+    };
   };
 }
 

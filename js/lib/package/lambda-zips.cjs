@@ -4,7 +4,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 const { zip } = require('./zip.cjs');
 const { AuthorizerLoadError } = require('../errors.cjs');
-const { stringify } = require('../api.cjs');
+const { keySetsByIssuer } = require('../jwks.cjs');
 
 /** Lambda@Edge's limit for a viewer-request function's zipped package. */
 const EDGE_LIMIT_BYTES = 1_048_576;
@@ -41,21 +41,15 @@ function template(name) {
 }
 
 /**
- * Key sets for the edge package, by issuer. `jwks` is a JWKS (used for the store's only issuer) or an
- * object of issuer to JWKS.
+ * Key sets for the edge package, by issuer: one key set for a store with one issuer, or an object of issuer
+ * to key set; every issuer of the store needs one.
  */
 function jwksByIssuer(jwks, issuers) {
-  if (jwks && Array.isArray(jwks.keys)) {
-    if (issuers.length !== 1) {
-      throw new AuthorizerLoadError('config.invalid', `the store has ${issuers.length} identity sources: give the key sets as {"<issuer>": {"keys": [...]}}`);
-    }
-    return { [issuers[0]]: jwks };
-  }
-  if (!jwks || typeof jwks !== 'object') throw new AuthorizerLoadError('config.invalid', 'the JWKS file is neither a JWKS nor an object of issuer to JWKS');
+  const byIssuer = keySetsByIssuer(jwks, issuers);
   for (const issuer of issuers) {
-    if (!jwks[issuer]) throw new AuthorizerLoadError('config.invalid', `the JWKS file has no key set for issuer \`${issuer}\``);
+    if (!byIssuer[issuer]) throw new AuthorizerLoadError('config.invalid', `the JWKS file has no key set for issuer \`${issuer}\``);
   }
-  return jwks;
+  return byIssuer;
 }
 
 /**
@@ -77,12 +71,12 @@ function writePackages(api, { files, outDir, jwks, edgeOptions = {} }) {
   // work of a cold start.
   const lambda = zip([
     { name: 'index.js', data: template('lambda-authorizer.cjs') },
-    { name: 'bundle.json', data: stringify(compiled) },
+    { name: 'bundle.json', data: api.bundleText(compiled) },
     ...runtimeFiles('runtime'),
   ]);
   const edgeFiles = [
     { name: 'index.js', data: template('edge-viewer-request.cjs') },
-    { name: 'bundle.json', data: stringify(compiled) },
+    { name: 'bundle.json', data: api.bundleText(compiled) },
     { name: 'jwks.json', data: JSON.stringify(jwksByIssuer(jwks, issuers)) },
     { name: 'edge-options.json', data: JSON.stringify(edgeOptions) },
     ...runtimeFiles('edge'),
@@ -94,7 +88,7 @@ function writePackages(api, { files, outDir, jwks, edgeOptions = {} }) {
   ];
   for (const w of written) fs.writeFileSync(w.file, w.data);
   const edgeParts = edgeFiles.map((f) => ({ name: f.name, bytes: Buffer.byteLength(f.data) }));
-  return { bundleHash: bundle.hash, compiledHash: compiled.hash, written: written.map(({ data, ...rest }) => rest), edgeParts };
+  return { bundleHash: bundle.hash, compiledHash: compiled.hash, written: written.map(({ data: _data, ...rest }) => rest), edgeParts };
 }
 
 module.exports = { writePackages, EDGE_LIMIT_BYTES };

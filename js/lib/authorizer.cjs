@@ -1,0 +1,400 @@
+'use strict';
+
+const { AuthorizerLoadError } = require('./errors.cjs');
+const { JwksCache, keySetsByIssuer } = require('./jwks.cjs');
+const { DecisionCache } = require('./decision-cache.cjs');
+const { success, loadError } = require('./engine.cjs');
+
+/**
+ * A request as it crosses into the module: JSON text when `JSON.stringify` can write it (the faster way on
+ * the decision path), the value itself when it holds a `BigInt` (a Cedar `Long` beyond 2^53, which the
+ * module reads exactly).
+ */
+function requestArgument(input) {
+  try {
+    return JSON.stringify(input) ?? input;
+  } catch (e) {
+    // A BigInt: the module reads the value itself. Anything else (a circular object) is no request at all.
+    if (e instanceof TypeError && /BigInt/i.test(e.message)) return input;
+    throw e;
+  }
+}
+
+/** A success's value without its tag: a decision in Verified Permissions' shape, say. */
+function answerOf(outcome) {
+  const { type: _type, ...answer } = outcome;
+  return answer;
+}
+
+/**
+ * The answer cache's key for an `isAuthorizedWithToken` input: the token text, and everything else in the
+ * input with which field carried the token. Undefined (not cached) when the input has no string token or
+ * does not serialize plainly.
+ */
+function answerKey(input) {
+  if (input === null || typeof input !== 'object' || Array.isArray(input) || typeof input.toJSON === 'function') return undefined;
+  const { identityToken, accessToken, ...rest } = input;
+  const hasId = typeof identityToken === 'string';
+  const hasAccess = typeof accessToken === 'string';
+  if ((!hasId && identityToken !== undefined) || (!hasAccess && accessToken !== undefined) || (!hasId && !hasAccess)) return undefined;
+  let others;
+  try {
+    others = JSON.stringify(rest);
+  } catch {
+    return undefined;
+  }
+  if (hasId && hasAccess) return { token: identityToken, rest: `both\n${accessToken}\n${others}` };
+  return hasId ? { token: identityToken, rest: `identity\n${others}` } : { token: accessToken, rest: `access\n${others}` };
+}
+
+function denyOnFailure(error) {
+  const trap = error instanceof WebAssembly.RuntimeError;
+  return {
+    decision: 'DENY',
+    determiningPolicies: [],
+    errors: [{ code: trap ? 'internal.trap' : 'internal.error', errorDescription: `the authorizer failed: ${error && error.message}` }],
+  };
+}
+
+/**
+ * The Authorizer class over an engine (see engine.cjs) and a platform: `platform.resolve(source)` turns what
+ * a user passes to `Authorizer.load` into `{ bundle }` (JSON text or a document) or `{ files }`, doing any
+ * I/O the platform allows; `platform.fetch` fetches key sets.
+ */
+function createAuthorizerClass(engine, platform) {
+  /** The wasm authorizer of a source: `{ bundle, kind }` or `{ files, kind: 'full' }`. */
+  function instantiate(source) {
+    const outcome =
+      source.files !== undefined ? engine.full().loadFiles(source.files) : engine.module(source.kind).WasmAuthorizer.load(source.bundle);
+    if (outcome.type === 'success') return outcome;
+    const render = (errors) => success(engine.full().renderDiagnostics(errors, source.files ?? filesOfBundle(source.bundle))).text;
+    throw loadError(outcome, source.file, render);
+  }
+
+  function fromResolved(resolved, options = {}) {
+    if (resolved.bundle !== undefined) {
+      return new Authorizer({ bundle: resolved.bundle, file: resolved.file, kind: engine.moduleFor(resolved.bundle) }, options);
+    }
+    if (resolved.files !== undefined) return new Authorizer({ files: resolved.files, kind: 'full' }, options);
+    throw new AuthorizerLoadError('store.invalid', 'nothing to load: pass a store folder, a bundle file, a bundle object or { files }');
+  }
+
+  class Authorizer {
+    #inner;
+    #source;
+    #generation;
+    #description;
+    #jwks;
+    #clock;
+    #imported = new Map();
+    /** Bumped on every key import: a request that saw older keys retries once. */
+    #keysGeneration = 0;
+    #keyListeners = [];
+    /** Answers of `isAuthorizedWithToken` by the whole input (tokens included), for verified tokens only. */
+    #answers;
+
+    /** @private use Authorizer.load */
+    constructor(source, options) {
+      const loaded = instantiate(source);
+      this.#inner = loaded.authorizer;
+      this.#source = source;
+      this.#generation = engine.generation;
+      this.#clock = options.clock ?? Date.now;
+      this.#answers =
+        options.decisionCache === false
+          ? null
+          : new DecisionCache({ maxEntries: 2000, ttlMs: 300_000, ...(options.decisionCache ?? {}), clock: this.#clock });
+      if (this.#answers) this.#keyListeners.push(() => this.#answers.clear());
+      this.#description = success(this.#inner.describe());
+      // Configuration that loads but deserves a look (an identity source that accepts any client, ...).
+      const onWarning = options.onWarning ?? ((w) => console.warn(`cedar-authorizer: ${w}`));
+      for (const warning of loaded.warnings ?? []) onWarning(warning.errorDescription);
+      const hints = new Map(this.#description.issuers.map(({ issuer, jwksUri, discoveryUri }) => [issuer, { jwksUri, discoveryUri }]));
+      const upFront = keySetsByIssuer(options.jwks, [...hints.keys()]);
+      this.#jwks = new JwksCache({
+        fetch: options.fetch ?? platform.fetch,
+        clock: this.#clock,
+        static: upFront,
+        jwksUris: options.jwksUris,
+        allowFetch: options.fetchKeys ?? true,
+        timeoutMs: options.jwksTimeoutMs,
+        cooldownMs: options.jwksCooldownMs,
+        maxAgeMs: options.jwksMaxAgeMs,
+        maxStaleMs: options.jwksMaxStaleMs,
+        hints,
+      });
+      for (const [issuer, jwks] of Object.entries(upFront)) {
+        const result = this.setJwks(issuer, jwks);
+        if (result.type !== 'success') throw loadError(result, `the key set for \`${issuer}\``);
+        this.#imported.set(issuer, 1);
+      }
+    }
+
+    /**
+     * Loads a policy store folder, a bundle file, a bundle object, or `{ files: {path: text} }`: parsing,
+     * validation and indexing happen here, once. Throws AuthorizerLoadError with every diagnostic.
+     * Options: `jwks` (issuer to key set, or one key set for a store with one issuer), `jwksUris`, `fetch`,
+     * `fetchKeys` (false: never fetch), `clock` (ms), `jwksTimeoutMs`, `jwksCooldownMs`, `jwksMaxAgeMs`,
+     * `jwksMaxStaleMs`, `decisionCache`, `onWarning` (each configuration warning; default `console.warn`).
+     */
+    static async load(source, options) {
+      return fromResolved(await platform.resolve(source), options);
+    }
+
+    /** `load` without a promise, for sources that need no asynchronous I/O. */
+    static loadSync(source, options) {
+      if (!platform.resolveSync) throw new AuthorizerLoadError('store.invalid', 'loadSync is not available here: use load');
+      return fromResolved(platform.resolveSync(source), options);
+    }
+
+    /**
+     * The wasm authorizer, rebuilt from the source (and given back its keys) when the instance it lived in
+     * was replaced after a trap.
+     */
+    #live() {
+      if (this.#generation !== engine.generation) {
+        this.#inner = instantiate(this.#source).authorizer;
+        this.#generation = engine.generation;
+        for (const issuer of this.#imported.keys()) {
+          const entry = this.#jwks.entries.get(issuer);
+          if (entry && entry.jwks) this.#inner.setJwks(issuer, entry.jwks);
+        }
+        if (this.#answers) this.#answers.clear();
+      }
+      return this.#inner;
+    }
+
+    /** Runs a call into wasm; a trap replaces the instance, and the call answers `onFailure(error)`. */
+    #guard(call, onFailure) {
+      try {
+        return call();
+      } catch (e) {
+        if (e instanceof WebAssembly.RuntimeError) engine.replaceInstances();
+        return onFailure(e);
+      }
+    }
+
+    /** The bundle's content hash, `sha256:<hex>`. */
+    get hash() {
+      return this.#description.hash;
+    }
+
+    /** Every policy: id, kind (static, template, link), effect, file and place. */
+    get policies() {
+      return this.#description.policies;
+    }
+
+    /** The store's routes: route key, method, path template, action, resource and context templates. */
+    get routes() {
+      return this.#description.routes;
+    }
+
+    /** The store's identity sources: `[{ issuer, jwksUri | discoveryUri, hasKeys }]`. */
+    get issuers() {
+      const described = success(this.#live().describe());
+      return described.issuers;
+    }
+
+    /** Verified Permissions' IsAuthorized: never throws; every failure is a DENY with an error code. */
+    isAuthorized(input) {
+      return this.#guard(() => answerOf(this.#live().isAuthorized(requestArgument(input))), denyOnFailure);
+    }
+
+    /** Verified Permissions' BatchIsAuthorized, without its 30-request limit. */
+    batchIsAuthorized(input) {
+      const requests = (input && Array.isArray(input.requests) && input.requests) || [];
+      const deny = (e) => ({ results: requests.map((request) => ({ request, ...denyOnFailure(e) })) });
+      return this.#guard(() => {
+        const outcome = this.#live().batchIsAuthorized(requestArgument(input));
+        return outcome.type === 'success'
+          ? answerOf(outcome)
+          : { results: requests.map((request) => ({ request, decision: 'DENY', determiningPolicies: [], errors: outcome.errors })) };
+      }, deny);
+    }
+
+    /**
+     * Verified Permissions' IsAuthorizedWithToken: `{ identityToken | accessToken, action, resource, context,
+     * entities }`, answered with the `principal` the token maps to. Fetches the issuer's keys when it has
+     * none or the token names an unknown `kid` (at most once per cooldown). Never throws.
+     */
+    async isAuthorizedWithToken(input) {
+      const key = this.#answers ? answerKey(input) : undefined;
+      if (key !== undefined && this.#jwks.allFresh(this.#imported.keys())) {
+        const hit = this.#answers.get(key.token, key.rest);
+        if (hit !== undefined) return hit;
+      }
+      return this.#withKeys(
+        (now) => {
+          // `validUntil` (how long the answer holds) is not part of Verified Permissions' answer.
+          const { type: _type, validUntil, ...answer } = this.#live().isAuthorizedWithToken(requestArgument(input), now);
+          if (key !== undefined && validUntil !== undefined) this.#answers.set(key.token, answer, Number(validUntil) * 1000, key.rest);
+          return answer;
+        },
+        (answer) => answer.errors,
+        denyOnFailure,
+      );
+    }
+
+    /** Verified Permissions' BatchIsAuthorizedWithToken: one token, many requests. */
+    async batchIsAuthorizedWithToken(input) {
+      const requests = (input && Array.isArray(input.requests) && input.requests) || [];
+      return this.#withKeys(
+        (now) => {
+          const outcome = this.#live().batchIsAuthorizedWithToken(requestArgument(input), now);
+          return outcome.type === 'success'
+            ? answerOf(outcome)
+            : { results: requests.map((request) => ({ request, decision: 'DENY', determiningPolicies: [], errors: outcome.errors })) };
+        },
+        (answer) => (answer.results.length > 0 ? answer.results[0].errors : []),
+        (e) => ({ results: requests.map((request) => ({ request, ...denyOnFailure(e) })) }),
+      );
+    }
+
+    /** Refreshes key sets past their max-age (at most once per cooldown) and drops those past the stale limit. */
+    async #maintainKeys() {
+      for (const issuer of this.#imported.keys()) {
+        if (this.#jwks.status(issuer) === 'fresh') continue;
+        await this.#refreshKeys(issuer, false);
+        if (this.#jwks.status(issuer) === 'dead') {
+          this.setJwks(issuer, { keys: [] });
+          this.#imported.delete(issuer);
+        }
+      }
+    }
+
+    async #withKeys(call, errorsOf, onFailure) {
+      await this.#maintainKeys();
+      const run = () => this.#guard(() => call(this.#clock() / 1000), onFailure);
+      const generation = this.#keysGeneration;
+      const answer = run();
+      const missing = (errorsOf(answer) || []).find(
+        (e) => e.issuer && (e.code === 'jwks.unavailable' || e.code === 'jwks.no_matching_key'),
+      );
+      if (!missing) return answer;
+      const outcome = await this.#refreshKeys(missing.issuer, missing.code === 'jwks.no_matching_key');
+      if (this.#keysGeneration !== generation) return run();
+      if (outcome.reason) {
+        for (const e of errorsOf(answer) || []) if (e === missing || e.code === missing.code) e.errorDescription += ` (${outcome.reason})`;
+      }
+      return answer;
+    }
+
+    async #refreshKeys(issuer, unknownKid) {
+      try {
+        const { jwks, version, error } = await this.#jwks.keys(issuer, { refresh: unknownKid });
+        if (this.#imported.get(issuer) === version)
+          return { imported: false, reason: error && `keys kept from an earlier fetch: ${error.message}` };
+        const result = this.setJwks(issuer, jwks);
+        if (result.type !== 'success')
+          return { imported: false, reason: `the fetched key set was refused: ${result.errors.map((e) => e.errorDescription).join('; ')}` };
+        this.#imported.set(issuer, version);
+        return { imported: true };
+      } catch (e) {
+        return { imported: false, reason: e.message };
+      }
+    }
+
+    /**
+     * An HTTP request through its route: `{ token, tokenKind, http: { method, path, routeKey, pathParameters,
+     * query, headers, sourceIp }, forwardsNormalizedPath, context, entities, allRoutes }`. The answer adds
+     * `authenticated` (false: the token was missing or bad, a 401), `path` (the normal form, to forward),
+     * `route` and, with `allRoutes`, `cachePolicy`. Never throws.
+     */
+    async authorizeHttp(input) {
+      return this.#withKeys(
+        (now) => answerOf(this.#live().authorizeHttp(requestArgument(input), now)),
+        (answer) => answer.errors,
+        (e) => ({ ...denyOnFailure(e), authenticated: false }),
+      );
+    }
+
+    /** Verifies the token and routes the request without deciding: `{ authenticated, tokenDigest, validUntil, principal, method, path, route, error }`. */
+    async prepareHttp(input) {
+      return this.#withKeys(
+        (now) => answerOf(this.#live().prepareHttp(requestArgument(input), now)),
+        (prepared) => (prepared.error ? [prepared.error] : []),
+        (e) => ({ authenticated: false, error: denyOnFailure(e).errors[0] }),
+      );
+    }
+
+    /** Fetches (or takes from the options) the keys of every issuer now, rather than on first use. */
+    async prefetchKeys() {
+      const outcomes = {};
+      for (const { issuer } of this.#description.issuers) {
+        const outcome = this.#imported.has(issuer) ? { imported: true } : await this.#refreshKeys(issuer, false);
+        outcomes[issuer] = outcome.imported || this.#imported.has(issuer) ? 'ok' : outcome.reason;
+      }
+      return outcomes;
+    }
+
+    /** Imports an issuer's key set into the wasm instance: `{ type: 'success', issuer, keys, skipped }` or `{ type: 'failure', errors }`. */
+    setJwks(issuer, jwks) {
+      const result = this.#live().setJwks(issuer, jwks);
+      if (result.type === 'success') {
+        this.#keysGeneration += 1;
+        for (const listener of this.#keyListeners) listener(issuer);
+      }
+      return result;
+    }
+
+    /** Calls `listener(issuer)` whenever an issuer's keys change (decision caches clear themselves). */
+    onKeysChanged(listener) {
+      this.#keyListeners.push(listener);
+    }
+
+    /**
+     * What a token says and maps to, with the keys loaded now: decoded header and claims, whether it verified
+     * (or the exact reason it did not), the principal, groups, attributes and entities.
+     */
+    explainToken(token, kind = 'identity') {
+      const outcome = this.#live().explainToken(String(token), kind, this.#clock() / 1000);
+      return outcome.type === 'success' ? answerOf(outcome) : { verified: false, error: outcome.errors[0] };
+    }
+
+    /** Verified-token, merged-entity and answer cache counters, JWKS fetches, and wasm instances replaced after a trap. */
+    get stats() {
+      const answers = this.#answers ? { hits: this.#answers.hits, misses: this.#answers.misses, entries: this.#answers.size } : null;
+      const { tokenCache, entityCache } = success(this.#live().stats());
+      return {
+        tokenCache,
+        entityCache,
+        answerCache: answers,
+        jwksFetches: this.#jwks.fetches,
+        instancesReplaced: engine.replacements,
+        module: this.#source.kind,
+      };
+    }
+
+    /**
+     * Runs policy test files (`{ 'tests/x.json': text }`, or the files the store was loaded from) and returns
+     * the report: cases with pass or fail, expected and actual answers, and the differences; `text` has it
+     * printed as `cedar-authorizer test` does.
+     */
+    runTests(files) {
+      const full = engine.full();
+      const onRuntime = this.#source.kind === 'runtime';
+      // The runtime module has no test runner: a twin of this authorizer on the full module runs them.
+      const inner = onRuntime ? success(full.WasmAuthorizer.load(this.#source.bundle)).authorizer : this.#live();
+      try {
+        const report = success(inner.runTests(files || this.#source.files || {}));
+        Object.defineProperty(report, 'text', { value: success(full.renderTestReport(report)).text, enumerable: false });
+        return report;
+      } finally {
+        if (onRuntime) inner.free();
+      }
+    }
+  }
+
+  return Authorizer;
+}
+
+/** The files a bundle was built from, for rendering diagnostics against them. */
+function filesOfBundle(bundle) {
+  const files = {};
+  if (!bundle || typeof bundle !== 'object') return files;
+  if (bundle.schema) files[bundle.schema.file] = bundle.schema.text;
+  for (const f of bundle.policyFiles || []) files[f.file] = f.text;
+  return files;
+}
+
+module.exports = { createAuthorizerClass, requestArgument, answerOf };

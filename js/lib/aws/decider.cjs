@@ -1,0 +1,153 @@
+'use strict';
+
+const { AuthorizerLoadError } = require('../errors.cjs');
+const { DecisionCache } = require('../decision-cache.cjs');
+const { entityText } = require('../entity.cjs');
+
+const SCOPES = ['route', 'all-routes'];
+
+/**
+ * What every handler shares: the authorizer (built once, at module scope), the decision cache, the
+ * logger, and one `decide(facts)` that never throws. Bad options fail here, at start-up, with a message
+ * that says what to fix.
+ */
+function createCore(options, api) {
+  if (!options || typeof options !== 'object') {
+    throw new AuthorizerLoadError('config.invalid', 'pass options: { bundle } (a bundle object or file, a store folder, or { files })');
+  }
+  const { bundle, authorizer: given } = options;
+  if (!given && bundle === undefined) {
+    throw new AuthorizerLoadError('config.invalid', 'options.bundle is required: a bundle file path, a bundle object, or a store folder');
+  }
+  const log = options.logger === false ? () => {} : (options.logger ?? ((line) => console.log(line)));
+  const onWarning = (warning) => log(JSON.stringify({ level: 'warn', message: 'configuration warning', warning }));
+  const authorizer = given ?? api.Authorizer.loadSync(bundle, { onWarning, ...options });
+  const tokenKind = options.tokenKind ?? 'auto';
+  // `auto` picks by the token; the other kinds are the module's.
+  const tokenKinds = ['auto', ...api.constants().tokenKinds];
+  if (!tokenKinds.includes(tokenKind)) {
+    throw new AuthorizerLoadError('config.invalid', `options.tokenKind is \`${tokenKind}\`: use one of ${tokenKinds.join(', ')}`);
+  }
+  if (authorizer.routes.length === 0) {
+    throw new AuthorizerLoadError('config.invalid', "the bundle has no routes: add `routes` to the store's authorizer.json");
+  }
+  if (options.policyScope === 'all-routes') {
+    // A policy API Gateway caches for the token alone cannot tell apart two requests that differ only in a
+    // header, the query or the source IP: such a route could never be answered right from the cache.
+    const unkeyable = authorizer.routes.filter((r) => r.dependsOn === 'request').map((r) => `\`${r.routeKey}\``);
+    if (unkeyable.length > 0) {
+      throw new AuthorizerLoadError(
+        'config.invalid',
+        `policyScope 'all-routes' makes a policy API Gateway caches by token alone, but ${unkeyable.join(', ')} take${unkeyable.length === 1 ? 's' : ''} values from the headers, query or source IP, which the token does not key: use policyScope 'route' with those values among the authorizer's identity sources (or caching off)`,
+      );
+    }
+  }
+  const clock = options.clock ?? Date.now;
+  const cache = options.decisionCache === false ? null : new DecisionCache({ ...(options.decisionCache ?? {}), clock });
+  if (cache) authorizer.onKeysChanged(() => cache.clear());
+
+  /**
+   * Decides an HTTP request: `{ token, http, allRoutes, kind }` where `kind` names the adapter for the log.
+   * Returns the answer (`decision`, `authenticated`, `route`, `routes`, `principal`, `errors`) and logs one line.
+   */
+  async function decide(facts) {
+    const started = process.hrtime.bigint();
+    const input = {
+      token: facts.token,
+      tokenKind,
+      http: facts.http,
+      allRoutes: Boolean(facts.allRoutes),
+      forwardsNormalizedPath: Boolean(facts.forwardsNormalizedPath),
+    };
+    let answer;
+    let cacheHit = false;
+    try {
+      if (cache) {
+        const prepared = await authorizer.prepareHttp(input);
+        if (!prepared.authenticated) {
+          answer = { decision: 'DENY', determiningPolicies: [], errors: [prepared.error], authenticated: false };
+        } else if (prepared.error) {
+          answer = {
+            decision: 'DENY',
+            determiningPolicies: [],
+            errors: [prepared.error],
+            authenticated: true,
+            principal: prepared.principal,
+          };
+        } else {
+          const key = DecisionCache.httpKey(authorizer.hash, prepared, input.allRoutes);
+          answer = cache.get(key);
+          cacheHit = answer !== undefined;
+          if (!cacheHit) {
+            answer = await authorizer.authorizeHttp(input);
+            if (answer.authenticated && answer.errors.length === 0) cache.set(key, answer, prepared.validUntil * 1000);
+          }
+          // The path forwarded is this request's own, whatever request filled the cache entry.
+          answer.path = prepared.path;
+        }
+      } else {
+        answer = await authorizer.authorizeHttp(input);
+      }
+    } catch (e) {
+      answer = {
+        decision: 'DENY',
+        determiningPolicies: [],
+        errors: [{ code: 'internal.error', errorDescription: String(e && e.message) }],
+        authenticated: false,
+      };
+    }
+    const micros = Number(process.hrtime.bigint() - started) / 1000;
+    log(logLine(facts.kind, answer, cacheHit, micros));
+    return answer;
+  }
+
+  return { authorizer, decide, cache, tokenKind };
+}
+
+function logLine(kind, answer, cacheHit, micros) {
+  const route = answer.route;
+  return JSON.stringify({
+    level: answer.decision === 'ALLOW' ? 'info' : 'warn',
+    message: 'authorization decision',
+    handler: kind,
+    decision: answer.decision,
+    authenticated: Boolean(answer.authenticated),
+    principal: entityText(answer.principal) || null,
+    route: route ? route.routeKey : null,
+    action: route ? entityText(route.action) : null,
+    resource: route ? entityText(route.resource) : null,
+    determiningPolicies: (answer.determiningPolicies || []).map((p) => p.policyId),
+    errors: (answer.errors || []).map((e) => e.code),
+    cacheHit,
+    micros: Math.round(micros),
+  });
+}
+
+/** The context API Gateway passes to the backend: strings, numbers and booleans only. */
+function authorizerContext(answer) {
+  return {
+    decision: answer.decision,
+    principal: entityText(answer.principal),
+    principalId: answer.principal ? answer.principal.entityId : '',
+    determiningPolicies: (answer.determiningPolicies || []).map((p) => p.policyId).join(','),
+    route: answer.route ? answer.route.routeKey : '',
+  };
+}
+
+function principalId(answer) {
+  return entityText(answer.principal) || 'anonymous';
+}
+
+function checkScope(scope) {
+  if (!SCOPES.includes(scope)) {
+    throw new AuthorizerLoadError('config.invalid', `options.policyScope is \`${scope}\`: use \`route\` or \`all-routes\``);
+  }
+  return scope;
+}
+
+/** The error API Gateway turns into a 401. */
+function unauthorized() {
+  return new Error('Unauthorized');
+}
+
+module.exports = { createCore, authorizerContext, principalId, checkScope, unauthorized, logLine };

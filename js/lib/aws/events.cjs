@@ -1,0 +1,104 @@
+'use strict';
+
+/**
+ * Reading API Gateway and CloudFront events into the facts the core decides on: the bearer token, and the
+ * HTTP request (method, path, route key, path parameters, query, headers, source IP). Values are passed on
+ * as the event has them; the core normalizes the path and joins a header's several values (RFC 9110,
+ * section 5.3), so that knowledge lives in one place.
+ */
+
+/** A header's values, whatever its case: a list (empty when absent). */
+function headerValues(headers, name) {
+  if (!headers || typeof headers !== 'object') return [];
+  const lower = name.toLowerCase();
+  const values = [];
+  for (const [key, value] of Object.entries(headers)) {
+    if (key.toLowerCase() !== lower) continue;
+    if (typeof value === 'string') values.push(value);
+    else if (Array.isArray(value)) values.push(...value.filter((v) => typeof v === 'string'));
+  }
+  return values;
+}
+
+/** The one value of a header; a header given more than once is ambiguous, and so has no value here. */
+function header(headers, name) {
+  const values = headerValues(headers, name);
+  return values.length === 1 ? values[0] : undefined;
+}
+
+/** `Bearer <token>` or a bare token; anything else is no token. */
+function bearer(value) {
+  if (typeof value !== 'string') return undefined;
+  const trimmed = value.trim();
+  const match = /^Bearer\s+(\S+)$/i.exec(trimmed);
+  if (match) return match[1];
+  return /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]*){2,4}$/.test(trimmed) ? trimmed : undefined;
+}
+
+/** Headers as an object of names to a string or, for a header given several times, every value. */
+function allHeaders(...sources) {
+  const out = {};
+  for (const headers of sources) {
+    if (!headers || typeof headers !== 'object') continue;
+    for (const [key, value] of Object.entries(headers)) {
+      if (typeof value === 'string' || (Array.isArray(value) && value.every((v) => typeof v === 'string'))) out[key.toLowerCase()] = value;
+    }
+  }
+  return out;
+}
+
+function plainStrings(map) {
+  const out = {};
+  if (!map || typeof map !== 'object') return out;
+  for (const [key, value] of Object.entries(map)) if (typeof value === 'string') out[key] = value;
+  return out;
+}
+
+/**
+ * `arn:aws:execute-api:<region>:<account>:<apiId>/<stage>/<METHOD>/<path...>`, or undefined when it is not
+ * one. `base` is everything before the method, for building the ARNs of other routes. The method is taken
+ * as it is (methods are case-sensitive): the core decides what it matches.
+ */
+function parseMethodArn(arn) {
+  if (typeof arn !== 'string') return undefined;
+  const match = /^(arn:[^:]+:execute-api:[^:]+:[^:]+:[^/]+\/[^/]+)\/([^/]*)(\/.*)?$/s.exec(arn);
+  if (!match) return undefined;
+  return { base: match[1], method: match[2], path: match[3] ?? '/' };
+}
+
+/**
+ * The request of a REST API REQUEST event or an HTTP API payload 1.0 event (the same fields): method,
+ * path, the resource template API Gateway matched, path and query parameters, every header value, source IP.
+ */
+function requestEventHttp(event) {
+  const arn = parseMethodArn(event.methodArn);
+  return {
+    method: event.httpMethod ?? (arn && arn.method),
+    path: event.path ?? (arn && arn.path),
+    routeKey: typeof event.resource === 'string' ? event.resource : undefined,
+    pathParameters: plainStrings(event.pathParameters),
+    query: plainStrings(event.queryStringParameters),
+    headers: allHeaders(event.headers, event.multiValueHeaders),
+    sourceIp: event.requestContext && event.requestContext.identity ? event.requestContext.identity.sourceIp : undefined,
+  };
+}
+
+/** A cookie's value; a value with a malformed percent escape is no value (the request then has no token). */
+function cookie(values, name) {
+  let found;
+  for (const value of values) {
+    for (const part of String(value).split(';')) {
+      const [key, ...rest] = part.trim().split('=');
+      if (key !== name) continue;
+      if (found !== undefined) return undefined; // given twice: ambiguous
+      try {
+        found = decodeURIComponent(rest.join('='));
+      } catch {
+        return undefined;
+      }
+    }
+  }
+  return found;
+}
+
+module.exports = { header, headerValues, bearer, allHeaders, plainStrings, parseMethodArn, requestEventHttp, cookie };

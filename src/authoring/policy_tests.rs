@@ -1,0 +1,259 @@
+//! Policy tests for users: files of requests with expected decisions, run against a store so teams can
+//! unit-test their policies in their own CI.
+//!
+//! A test file (`tests/*.json` in a store) looks like
+//!
+//! ```json
+//! {
+//!   "description": "riders",
+//!   "entities": [ ...shared by every case, Verified Permissions or Cedar form... ],
+//!   "cases": [
+//!     { "name": "a rider lists riders",
+//!       "principal": {"entityType": "App::User", "entityId": "alice"},
+//!       "action": {"actionType": "App::Action", "actionId": "get /riders"},
+//!       "resource": {"entityType": "App::Application", "entityId": "App"},
+//!       "context": {},
+//!       "entities": [ ...this case only... ],
+//!       "expect": { "decision": "ALLOW", "determiningPolicies": ["riders"], "errors": [] } }
+//!   ]
+//! }
+//! ```
+//!
+//! `determiningPolicies` and `errors` (a list of error codes) are checked only when given.
+//!
+//! Instead of `principal`, a case may give `identityClaims` and/or `accessClaims`: the claims of an ID or
+//! access token, mapped by the store's identity source exactly as a verified token's would be (signature,
+//! time and audience checks aside), so token-based policies can be tested without keys.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use crate::authorizer::Authorizer;
+use crate::errors::{Code, Error};
+use crate::request::{Answer, Decision};
+use crate::store::{StoreFiles, TESTS_DIR};
+use crate::token::TokenKind;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(hashmap_as_object))]
+#[serde(rename_all = "camelCase")]
+pub struct Expectation {
+    pub decision: Decision,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub determining_policies: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub errors: Option<Vec<String>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(hashmap_as_object))]
+#[serde(rename_all = "camelCase")]
+pub struct TestCase {
+    pub name: String,
+    pub expect: Expectation,
+    /// Everything else: the request (`principal`, `action`, `resource`, `context`, `entities`).
+    #[serde(flatten)]
+    #[cfg_attr(target_arch = "wasm32", tsify(type = "Record<string, Value>"))]
+    pub request: Map<String, Value>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(hashmap_as_object))]
+#[serde(rename_all = "camelCase")]
+pub struct TestFile {
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub entities: Vec<Value>,
+    pub cases: Vec<TestCase>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(hashmap_as_object))]
+#[serde(rename_all = "camelCase")]
+pub struct CaseResult {
+    pub file: String,
+    pub name: String,
+    pub passed: bool,
+    pub request: Value,
+    pub expect: Expectation,
+    pub actual: Answer,
+    /// One line per mismatch, empty when the case passed.
+    pub differences: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(hashmap_as_object))]
+#[serde(rename_all = "camelCase")]
+pub struct TestReport {
+    pub cases: Vec<CaseResult>,
+    pub passed: usize,
+    pub failed: usize,
+    /// Test files that could not be read.
+    pub diagnostics: Vec<Error>,
+}
+
+impl TestReport {
+    pub fn ok(&self) -> bool {
+        self.failed == 0 && self.diagnostics.is_empty()
+    }
+}
+
+/// The test files of a store: `tests/*.json`.
+pub fn test_files(files: &StoreFiles) -> Vec<(&String, &String)> {
+    files.iter().filter(|(path, _)| path.starts_with(TESTS_DIR) && path.ends_with(".json")).collect()
+}
+
+/// Parses a test file, with a located diagnostic when it does not parse.
+pub fn parse_test_file(name: &str, text: &str) -> Result<TestFile, Error> {
+    serde_json::from_str(text).map_err(|e| {
+        Error::diagnostic(Code::TestsInvalid, format!("invalid test file: {e}")).in_file(name).at_line_column(
+            text,
+            e.line(),
+            e.column().max(1),
+        )
+    })
+}
+
+/// Runs one case: its request (with the file's shared entities added) against the authorizer.
+pub fn run_case(authorizer: &Authorizer, file: &str, shared_entities: &[Value], case: &TestCase) -> CaseResult {
+    let mut request = case.request.clone();
+    if !shared_entities.is_empty() {
+        let mut entities = shared_entities.to_vec();
+        match request.get("entities") {
+            Some(Value::Array(own)) => entities.extend(own.iter().cloned()),
+            Some(Value::Object(own)) => {
+                if let Some(Value::Array(list)) = own.get("entityList") {
+                    entities.extend(list.iter().cloned())
+                }
+            }
+            _ => {}
+        }
+        request.insert("entities".into(), Value::Array(entities));
+    }
+    let claim_sets: Vec<(TokenKind, &Map<String, Value>)> =
+        [(TokenKind::Identity, "identityClaims"), (TokenKind::Access, "accessClaims")]
+            .into_iter()
+            .filter_map(|(kind, field)| case.request.get(field).and_then(Value::as_object).map(|claims| (kind, claims)))
+            .collect();
+    let actual = if claim_sets.is_empty() {
+        authorizer.is_authorized(&Value::Object(request))
+    } else {
+        request.remove("identityClaims");
+        request.remove("accessClaims");
+        match authorizer.identity_from_claims(&claim_sets) {
+            Ok(identity) => authorizer.authorize_identity(&identity, &Value::Object(request)),
+            Err(e) => Answer::deny(e),
+        }
+    };
+    let differences = compare(&case.expect, &actual);
+    CaseResult {
+        file: file.to_string(),
+        name: case.name.clone(),
+        passed: differences.is_empty(),
+        request: Value::Object(case.request.clone()),
+        expect: case.expect.clone(),
+        actual,
+        differences,
+    }
+}
+
+fn compare(expect: &Expectation, actual: &Answer) -> Vec<String> {
+    let mut differences = Vec::new();
+    if expect.decision != actual.decision {
+        differences.push(format!("decision: expected {}, got {}", expect.decision, actual.decision));
+    }
+    if let Some(expected) = &expect.determining_policies {
+        let mut expected: Vec<&str> = expected.iter().map(String::as_str).collect();
+        expected.sort_unstable();
+        let got = actual.policy_ids();
+        if expected != got {
+            differences.push(format!("determiningPolicies: expected {expected:?}, got {got:?}"));
+        }
+    }
+    if let Some(expected) = &expect.errors {
+        let mut expected: Vec<&str> = expected.iter().map(String::as_str).collect();
+        expected.sort_unstable();
+        let mut got: Vec<&str> = actual.errors.iter().map(|e| e.code.as_str()).collect();
+        got.sort_unstable();
+        if expected != got {
+            differences.push(format!("errors: expected {expected:?}, got {got:?}"));
+        }
+    }
+    if differences.is_empty() {
+        return differences;
+    }
+    for e in &actual.errors {
+        differences.push(format!("  (answer error {e})"));
+    }
+    differences
+}
+
+/// Runs every test file of a store.
+pub fn run(authorizer: &Authorizer, files: &StoreFiles) -> TestReport {
+    let mut cases = Vec::new();
+    let mut diagnostics = Vec::new();
+    for (name, text) in test_files(files) {
+        match parse_test_file(name, text) {
+            Ok(file) => {
+                for case in &file.cases {
+                    cases.push(run_case(authorizer, name, &file.entities, case));
+                }
+            }
+            Err(d) => diagnostics.push(d),
+        }
+    }
+    let passed = cases.iter().filter(|c| c.passed).count();
+    TestReport { failed: cases.len() - passed, passed, cases, diagnostics }
+}
+
+/// A request's principal, action and resource in one short line: `User::"a" get /x App::"y"`.
+pub fn request_summary(request: &Value) -> String {
+    let part = |field: &str, type_key: &str, id_key: &str| {
+        request
+            .get(field)
+            .and_then(|v| crate::request::entity_ref::EntityRef::from_value_with(v, type_key, id_key).ok())
+            .map(|e| e.to_string())
+            .unwrap_or_else(|| "-".into())
+    };
+    let action = request
+        .get("action")
+        .and_then(|v| crate::request::entity_ref::EntityRef::from_value_with(v, "actionType", "actionId").ok())
+        .map(|e| e.id)
+        .unwrap_or_else(|| "-".into());
+    format!("{} {} {}", part("principal", "entityType", "entityId"), action, part("resource", "entityType", "entityId"))
+}
+
+/// The request with the principal a token case mapped to, for display.
+fn principal_shown(case: &CaseResult) -> Value {
+    let mut request = case.request.clone();
+    if let (Some(map), Some(principal)) = (request.as_object_mut(), &case.actual.principal) {
+        map.entry("principal").or_insert_with(|| serde_json::to_value(principal).unwrap_or(Value::Null));
+    }
+    request
+}
+
+/// The report as text: a line per case (PASS/FAIL, name, request, decision, determining policies), the
+/// differences under each failure, and a summary.
+pub fn render(report: &TestReport) -> String {
+    let mut out = String::new();
+    for d in &report.diagnostics {
+        out.push_str(&crate::diagnostics::render(std::slice::from_ref(d), &|_| None));
+    }
+    let width = report.cases.iter().map(|c| c.name.chars().count()).max().unwrap_or(0);
+    for case in &report.cases {
+        out.push_str(&format!(
+            "{} {:width$}  {:5}  [{}]  {}\n",
+            if case.passed { "PASS" } else { "FAIL" },
+            case.name,
+            case.actual.decision.to_string(),
+            case.actual.policy_ids().join(", "),
+            request_summary(&principal_shown(case)),
+        ));
+        for d in &case.differences {
+            out.push_str(&format!("       {d}\n"));
+        }
+    }
+    out.push_str(&format!("{} passed, {} failed\n", report.passed, report.failed));
+    out
+}

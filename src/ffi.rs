@@ -1,0 +1,491 @@
+//! The typed twin of every function the wasm module exports ([`crate::wasm`] only converts values between
+//! JavaScript and these types). Each answers one tagged shape, as Cedar's own ffi does: [`Outcome`],
+//! `{type: "success", ...}` or `{type: "failure", errors, warnings}`; nothing is thrown. Decisions are
+//! always a success: a request that is malformed, invalid or refused is a DENY with its reason, in
+//! Verified Permissions' answer shape. `cargo test` calls every function here.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::authorizer::cache_policy::CachePolicy;
+use crate::authorizer::http::{HttpAnswer, Prepared, RouteInfo};
+use crate::authorizer::with_token::{IssuerInfo, KeysImported, TokenExplanation};
+use crate::authorizer::Authorizer;
+use crate::bundle::compiled::COMPILED_FORMAT;
+use crate::bundle::{Document, BUNDLE_FORMAT};
+use crate::errors::{Code, Error, Failure};
+use crate::request::{Answer, BatchAnswer, BatchResult};
+use crate::store::PolicyEntry;
+use crate::token::TokenKind;
+
+/// The answer of every export.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(hashmap_as_object))]
+#[serde(tag = "type", rename_all = "camelCase")]
+pub enum Outcome<T> {
+    Success {
+        #[serde(flatten)]
+        value: T,
+        /// Things worth knowing that did not stop it.
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+        warnings: Vec<Error>,
+    },
+    Failure {
+        errors: Vec<Error>,
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+        warnings: Vec<Error>,
+    },
+}
+
+impl<T> Outcome<T> {
+    pub fn success(value: T) -> Self {
+        Outcome::Success { value, warnings: Vec::new() }
+    }
+
+    /// The value of a success.
+    pub fn ok(self) -> Option<T> {
+        match self {
+            Outcome::Success { value, .. } => Some(value),
+            Outcome::Failure { .. } => None,
+        }
+    }
+
+    /// The errors of a failure (empty for a success).
+    pub fn errors(&self) -> &[Error] {
+        match self {
+            Outcome::Success { .. } => &[],
+            Outcome::Failure { errors, .. } => errors,
+        }
+    }
+}
+
+impl<T> From<Result<T, Failure>> for Outcome<T> {
+    fn from(result: Result<T, Failure>) -> Self {
+        match result {
+            Ok(value) => Outcome::success(value),
+            Err(Failure { errors, warnings }) => Outcome::Failure { errors, warnings },
+        }
+    }
+}
+
+impl<T> From<Failure> for Outcome<T> {
+    fn from(Failure { errors, warnings }: Failure) -> Self {
+        Outcome::Failure { errors, warnings }
+    }
+}
+
+impl<T> From<Result<T, Error>> for Outcome<T> {
+    fn from(result: Result<T, Error>) -> Self {
+        result.map_err(Failure::from).into()
+    }
+}
+
+/// What the JavaScript side takes from the module rather than declaring again.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(hashmap_as_object))]
+#[serde(rename_all = "camelCase")]
+pub struct Constants {
+    pub bundle_format: &'static str,
+    pub compiled_format: &'static str,
+    /// `identity` and `access`.
+    pub token_kinds: Vec<&'static str>,
+    /// Every error code, with what it means.
+    pub codes: Vec<CodeInfo>,
+    /// Whether this build has the authoring functions (building, checking, policy tests).
+    pub authoring: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(hashmap_as_object))]
+pub struct CodeInfo {
+    pub code: Code,
+    pub meaning: &'static str,
+}
+
+/// The module's constants.
+pub fn constants() -> Outcome<Constants> {
+    Outcome::success(Constants {
+        bundle_format: BUNDLE_FORMAT,
+        compiled_format: COMPILED_FORMAT,
+        token_kinds: TokenKind::ALL.iter().map(|k| k.name()).collect(),
+        codes: Code::ALL.iter().map(|&code| CodeInfo { code, meaning: code.meaning() }).collect(),
+        authoring: cfg!(feature = "authoring"),
+    })
+}
+
+/// Loads a bundle document (a bundle or a compiled bundle), as parsed JSON.
+pub fn load(document: Value) -> Result<Authorizer, Failure> {
+    load_document(crate::bundle::read(document)?)
+}
+
+/// Loads a bundle document from its JSON text (JSON errors then name their line and column).
+pub fn load_text(text: &str) -> Result<Authorizer, Failure> {
+    load_document(crate::bundle::read_text(text)?)
+}
+
+fn load_document(document: Document) -> Result<Authorizer, Failure> {
+    match document {
+        Document::Compiled(compiled) => Authorizer::from_compiled(&compiled),
+        #[cfg(feature = "authoring")]
+        Document::Bundle(bundle) => Authorizer::from_bundle(&bundle),
+        #[cfg(not(feature = "authoring"))]
+        Document::Bundle(_) => Err(Failure::of(
+            Code::BundleFormat,
+            "this build loads compiled bundles only: build one with `cedar-authorizer bundle <store> --compiled -o <file>`",
+        )),
+    }
+}
+
+/// What a loaded authorizer holds: its hash, policies, routes, identity sources, and load warnings.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(hashmap_as_object))]
+#[serde(rename_all = "camelCase")]
+pub struct Description {
+    /// The bundle's content hash, `sha256:<hex>`.
+    pub hash: String,
+    pub policies: Vec<PolicyEntry>,
+    pub routes: Vec<RouteInfo>,
+    pub issuers: Vec<IssuerInfo>,
+}
+
+pub fn describe(authorizer: &Authorizer) -> Outcome<Description> {
+    Outcome::Success {
+        value: Description {
+            hash: authorizer.hash().to_string(),
+            policies: authorizer.manifest().to_vec(),
+            routes: authorizer.route_table(),
+            issuers: authorizer.issuers(),
+        },
+        warnings: authorizer.warnings().iter().map(|w| Error::warning(Code::ConfigAnyAudience, w.clone())).collect(),
+    }
+}
+
+/// Cache counters of an authorizer.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(hashmap_as_object))]
+#[serde(rename_all = "camelCase")]
+pub struct Stats {
+    pub token_cache: CacheStats,
+    pub entity_cache: CacheStats,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(hashmap_as_object))]
+pub struct CacheStats {
+    pub hits: u64,
+    pub misses: u64,
+    pub entries: usize,
+}
+
+pub fn stats(authorizer: &Authorizer) -> Outcome<Stats> {
+    let (hits, misses, entries) = authorizer.token_cache_stats();
+    let token_cache = CacheStats { hits, misses, entries };
+    let (hits, misses, entries) = authorizer.entity_cache_stats();
+    Outcome::success(Stats { token_cache, entity_cache: CacheStats { hits, misses, entries } })
+}
+
+/// In test builds with the `fault-injection` feature, a request carrying `"__fault__": "trap"` (anywhere)
+/// panics, which aborts (traps) the wasm instance.
+fn inject_fault(input: &Value) {
+    #[cfg(feature = "fault-injection")]
+    if input.to_string().contains("\"__fault__\":\"trap\"") {
+        panic!("injected fault");
+    }
+    let _ = input;
+}
+
+/// Seconds since the epoch from a JavaScript number, or a DENY's reason when the clock is not a time.
+fn seconds(now: f64) -> Result<u64, Error> {
+    if now.is_finite() && now > 0.0 {
+        Ok(now as u64)
+    } else {
+        Err(Error::new(Code::InternalClock, format!("the clock reads {now}, not a time in seconds")))
+    }
+}
+
+/// `IsAuthorized`.
+pub fn is_authorized(authorizer: &Authorizer, input: &Value) -> Outcome<Answer> {
+    inject_fault(input);
+    Outcome::success(authorizer.is_authorized(input))
+}
+
+/// `BatchIsAuthorized`.
+pub fn batch_is_authorized(authorizer: &Authorizer, input: &Value) -> Outcome<BatchAnswer> {
+    Outcome::success(authorizer.batch_is_authorized(input))
+}
+
+/// `IsAuthorizedWithToken`, with how long the answer holds.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(hashmap_as_object))]
+#[serde(rename_all = "camelCase")]
+pub struct TokenAnswer {
+    #[serde(flatten)]
+    pub answer: Answer,
+    /// The second (since the epoch) the verified token stops being accepted; absent when the token did
+    /// not verify (the answer must not be reused).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub valid_until: Option<u64>,
+}
+
+/// `IsAuthorizedWithToken`; `now` is seconds since the epoch.
+pub fn is_authorized_with_token(authorizer: &Authorizer, input: &Value, now: f64) -> Outcome<TokenAnswer> {
+    inject_fault(input);
+    let (answer, valid_until) = match seconds(now) {
+        Ok(now) => authorizer.is_authorized_with_token_until(input, now),
+        Err(e) => (Answer::deny(e), None),
+    };
+    Outcome::success(TokenAnswer { answer, valid_until })
+}
+
+/// `BatchIsAuthorizedWithToken`.
+pub fn batch_is_authorized_with_token(authorizer: &Authorizer, input: &Value, now: f64) -> Outcome<BatchAnswer> {
+    match seconds(now) {
+        Ok(now) => Outcome::success(authorizer.batch_is_authorized_with_token(input, now)),
+        Err(e) => {
+            let requests = input.get("requests").and_then(Value::as_array).cloned().unwrap_or_default();
+            let results =
+                requests.into_iter().map(|request| BatchResult { request, answer: Answer::deny(e.clone()) }).collect();
+            Outcome::success(BatchAnswer { results })
+        }
+    }
+}
+
+/// An HTTP request through its route to a decision.
+pub fn authorize_http(authorizer: &Authorizer, input: &Value, now: f64) -> Outcome<HttpAnswer> {
+    inject_fault(input);
+    Outcome::success(match seconds(now) {
+        Ok(now) => authorizer.authorize_http(input, now),
+        Err(e) => HttpAnswer::unauthenticated(e),
+    })
+}
+
+/// An HTTP request verified and routed, not decided (for a decision cache's key).
+pub fn prepare_http(authorizer: &Authorizer, input: &Value, now: f64) -> Outcome<Prepared> {
+    Outcome::success(match seconds(now) {
+        Ok(now) => authorizer.prepare_http(input, now),
+        Err(e) => Prepared::refused(e),
+    })
+}
+
+/// Imports an issuer's JWKS, replacing its keys.
+pub fn set_jwks(authorizer: &mut Authorizer, issuer: &str, jwks: &Value) -> Outcome<KeysImported> {
+    authorizer.set_jwks(issuer, jwks).into()
+}
+
+/// What a token says and maps to; `kind` is `identity` or `access`.
+pub fn explain_token(authorizer: &Authorizer, token: &str, kind: &str, now: f64) -> Outcome<TokenExplanation> {
+    match TokenKind::from_name(kind) {
+        Some(kind) => Outcome::success(authorizer.explain_token(token, kind, seconds(now).unwrap_or(0))),
+        None => {
+            Failure::of(Code::TokenMalformed, format!("unknown token kind `{kind}`: use `identity` or `access`")).into()
+        }
+    }
+}
+
+/// A policy set's cache policy, for tests of the matcher from JavaScript: whether it allows an ARN.
+pub fn cache_policy_allows(policy: &CachePolicy, arn: &str) -> bool {
+    policy.allows(arn)
+}
+
+/// Text, for the functions that print.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(hashmap_as_object))]
+pub struct Text {
+    pub text: String,
+}
+
+#[cfg(feature = "authoring")]
+pub use authoring::*;
+
+/// The authoring functions (the `authoring` feature).
+#[cfg(feature = "authoring")]
+mod authoring {
+    use super::*;
+    use crate::authoring::policy_tests::{self, TestReport};
+    use crate::bundle::compiled::CompiledBundle;
+    use crate::bundle::Bundle;
+    use crate::diagnostics;
+    use crate::store::StoreFiles;
+
+    /// Validates and loads a store given as files.
+    pub fn load_files(files: &StoreFiles) -> Result<Authorizer, Failure> {
+        Authorizer::from_files(files)
+    }
+
+    /// A bundle built from a store's files.
+    #[derive(Debug, Clone, PartialEq, Serialize)]
+    #[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(hashmap_as_object))]
+    pub struct Built {
+        pub bundle: Bundle,
+    }
+
+    /// Validates a store's files and builds its bundle: the bundle and any warnings, or every error.
+    pub fn build_bundle(files: &StoreFiles) -> Outcome<Built> {
+        let outcome = crate::authoring::build_bundle(files);
+        let Failure { errors, warnings } = Failure::from_diagnostics(outcome.diagnostics);
+        match outcome.bundle {
+            Some(bundle) => Outcome::Success { value: Built { bundle }, warnings },
+            None => Outcome::Failure { errors, warnings },
+        }
+    }
+
+    /// Every diagnostic of a store.
+    #[derive(Debug, Clone, PartialEq, Serialize)]
+    #[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(hashmap_as_object))]
+    pub struct Checked {
+        pub diagnostics: Vec<Error>,
+    }
+
+    pub fn check_store(files: &StoreFiles) -> Outcome<Checked> {
+        Outcome::success(Checked { diagnostics: crate::authoring::check(files) })
+    }
+
+    /// A compiled bundle.
+    #[derive(Debug, Clone, PartialEq, Serialize)]
+    #[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(hashmap_as_object))]
+    pub struct Compiled {
+        pub bundle: CompiledBundle,
+    }
+
+    /// A bundle compiled for the runtime builds.
+    pub fn compile_bundle(document: Value) -> Outcome<Compiled> {
+        match crate::bundle::read(document) {
+            Ok(Document::Bundle(bundle)) => {
+                crate::authoring::compile_bundle(&bundle).map(|bundle| Compiled { bundle }).into()
+            }
+            Ok(Document::Compiled(bundle)) => Outcome::success(Compiled { bundle }),
+            Err(e) => Err::<Compiled, _>(e).into(),
+        }
+    }
+
+    /// Diagnostics printed like a compiler's, with source lines from `files`.
+    pub fn render_diagnostics(list: &[Error], files: &StoreFiles) -> Outcome<Text> {
+        Outcome::success(Text { text: diagnostics::render(list, &|name| files.get(name).cloned()) })
+    }
+
+    /// Runs a store's test files against the authorizer.
+    pub fn run_tests(authorizer: &Authorizer, files: &StoreFiles) -> Outcome<TestReport> {
+        Outcome::success(policy_tests::run(authorizer, files))
+    }
+
+    /// A test report as text.
+    pub fn render_test_report(report: &TestReport) -> Outcome<Text> {
+        Outcome::success(Text { text: policy_tests::render(report) })
+    }
+
+    /// A bundle document as JSON text, every number exact (64-bit longs included): what the CLI writes.
+    pub fn bundle_text(document: &Value, pretty: bool) -> Outcome<Text> {
+        let text = if pretty { serde_json::to_string_pretty(document) } else { serde_json::to_string(document) };
+        match text {
+            Ok(text) => Outcome::success(Text { text }),
+            Err(e) => Failure::of(Code::BundleInvalid, format!("the bundle cannot be written: {e}")).into(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn rides() -> crate::store::StoreFiles {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("policies/rides");
+        let mut files = crate::store::StoreFiles::new();
+        for name in ["schema.cedarschema", "rides.cedar", "authorizer.json"] {
+            files.insert(name.into(), std::fs::read_to_string(root.join(name)).expect("rides"));
+        }
+        files
+    }
+
+    fn to_json<T: Serialize>(outcome: &Outcome<T>) -> Value {
+        serde_json::to_value(outcome).expect("json")
+    }
+
+    const REQUEST: &str = r#"{
+        "principal": { "entityType": "Rides::CognitoUser", "entityId": "us-east-1_DemoPool1|alice" },
+        "action": { "actionType": "Rides::Action", "actionId": "get /riders" },
+        "resource": { "entityType": "Rides::Application", "entityId": "Rides" },
+        "entities": { "entityList": [{
+            "identifier": { "entityType": "Rides::CognitoUser", "entityId": "us-east-1_DemoPool1|alice" },
+            "parents": [{ "entityType": "Rides::CognitoUserGroup", "entityId": "us-east-1_DemoPool1|Riders" }] }] }
+    }"#;
+
+    #[test]
+    fn constants_list_every_code_and_the_formats() {
+        let value = to_json(&constants());
+        assert_eq!(value["type"], "success");
+        assert_eq!(value["bundleFormat"], BUNDLE_FORMAT);
+        assert_eq!(value["tokenKinds"], json!(["identity", "access"]));
+        assert_eq!(value["codes"].as_array().map(Vec::len), Some(Code::ALL.len()));
+    }
+
+    #[test]
+    fn every_function_answers_one_tagged_shape() {
+        let files = rides();
+        let built = build_bundle(&files);
+        let bundle = serde_json::to_value(&built.clone().ok().expect("built").bundle).expect("json");
+        assert_eq!(to_json(&built)["type"], "success");
+        let mut authorizer = load(bundle.clone()).expect("loads");
+        let text = bundle_text(&bundle, true).ok().expect("text").text;
+        assert_eq!(load_text(&text).expect("loads from text").hash(), authorizer.hash());
+        let compiled = compile_bundle(bundle.clone());
+        let compiled_value = serde_json::to_value(&compiled.clone().ok().expect("compiled").bundle).expect("json");
+        assert_eq!(load(compiled_value).expect("compiled loads").manifest(), authorizer.manifest());
+        let input: Value = serde_json::from_str(REQUEST).expect("request");
+        let answer = to_json(&is_authorized(&authorizer, &input));
+        assert_eq!((answer["type"].as_str(), answer["decision"].as_str()), (Some("success"), Some("ALLOW")));
+        let batch = to_json(&batch_is_authorized(&authorizer, &json!({ "requests": [input.clone(), input.clone()] })));
+        assert_eq!(batch["results"].as_array().map(Vec::len), Some(2));
+        let with_token = to_json(&is_authorized_with_token(&authorizer, &json!({ "identityToken": "x.y.z" }), 1.0e9));
+        assert_eq!((with_token["type"].as_str(), with_token["decision"].as_str()), (Some("success"), Some("DENY")));
+        assert!(with_token.get("validUntil").is_none(), "no validUntil for a token that did not verify");
+        let clock = to_json(&is_authorized_with_token(&authorizer, &json!({ "identityToken": "x.y.z" }), f64::NAN));
+        assert_eq!(clock["errors"][0]["code"], "internal.clock");
+        let batch_token = to_json(&batch_is_authorized_with_token(&authorizer, &json!({ "requests": [{}] }), -1.0));
+        assert_eq!(batch_token["results"][0]["errors"][0]["code"], "internal.clock");
+        let http =
+            to_json(&authorize_http(&authorizer, &json!({ "http": { "method": "GET", "path": "/riders" } }), 1.0e9));
+        assert_eq!(
+            (http["authenticated"].as_bool(), http["errors"][0]["code"].as_str()),
+            (Some(false), Some("token.missing"))
+        );
+        let prepared = to_json(&prepare_http(&authorizer, &json!({ "token": "x.y.z" }), 1.0e9));
+        assert_eq!(prepared["type"], "success");
+        assert_eq!(prepared["authenticated"], false);
+        let keys = to_json(&set_jwks(&mut authorizer, "https://not.an.issuer", &json!({ "keys": [] })));
+        assert_eq!(
+            (keys["type"].as_str(), keys["errors"][0]["code"].as_str()),
+            (Some("failure"), Some("jwks.invalid"))
+        );
+        let explained = to_json(&explain_token(&authorizer, "x.y.z", "identity", 1.0e9));
+        assert_eq!((explained["type"].as_str(), explained["verified"].as_bool()), (Some("success"), Some(false)));
+        assert_eq!(to_json(&explain_token(&authorizer, "x", "refresh", 1.0))["type"], "failure");
+        let described = to_json(&describe(&authorizer));
+        assert_eq!(described["routes"].as_array().map(Vec::len), Some(6));
+        assert_eq!(to_json(&stats(&authorizer))["type"], "success");
+        let report = run_tests(&authorizer, &files).ok().expect("report");
+        assert!(render_test_report(&report).ok().expect("text").text.contains("passed"));
+        let checked = check_store(&files).ok().expect("checked");
+        assert!(checked.diagnostics.is_empty());
+        assert!(load_files(&files).is_ok());
+    }
+
+    #[test]
+    fn failures_carry_their_errors_and_nothing_is_thrown() {
+        let mut broken = rides();
+        broken.insert("bad.cedar".into(), "permit(principal, action, resource) when { nope };".into());
+        let built = to_json(&build_bundle(&broken));
+        assert_eq!(built["type"], "failure");
+        assert_eq!(built["errors"][0]["code"], "policy.parse");
+        assert_eq!(built["errors"][0]["file"], "bad.cedar");
+        let rendered = render_diagnostics(build_bundle(&broken).errors(), &broken).ok().expect("text").text;
+        assert!(rendered.contains("--> bad.cedar:1:"), "{rendered}");
+        let failure = load(json!({ "format": "something" })).err().expect("refused");
+        assert_eq!(failure.code(), Code::BundleFormat);
+        assert_eq!(load_text("{ not json").err().map(|f| f.code()), Some(Code::BundleInvalid));
+        assert_eq!(load_files(&broken).err().map(|f| f.code()), Some(Code::StoreInvalid));
+        assert_eq!(to_json(&compile_bundle(json!([])))["type"], "failure");
+    }
+}
