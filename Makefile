@@ -175,7 +175,7 @@ test-browser: build-test-bench chromium
 test-sam: cfn-lint package
 	$(CFN_LINT) examples/sam/template.yaml
 
-bench: pack package
+bench: pack package corpus
 	node scripts/bench/run.mjs
 	node scripts/bench/load.mjs
 

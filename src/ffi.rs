@@ -16,6 +16,8 @@ use crate::bundle::{Document, BUNDLE_FORMAT};
 use crate::errors::{Code, Error, Failure};
 use crate::request::{Answer, BatchAnswer, BatchResult};
 use crate::store::PolicyEntry;
+use crate::token::crypto::{self, Host};
+use crate::token::keys::{Alg, PublicKey};
 use crate::token::TokenKind;
 
 /// The answer of every export.
@@ -284,9 +286,88 @@ pub fn explain_token(authorizer: &Authorizer, token: &str, kind: &str, now: f64)
     }
 }
 
+/// Which signature verifier the module uses: `host` (the platform's crypto, installed by JavaScript),
+/// `rust-crypto`, or `none` (a build without RustCrypto before its host is installed: every key is refused).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(hashmap_as_object))]
+pub struct Verifier {
+    pub verifier: String,
+}
+
+/// Installs the platform's signature primitive for this instance (once; a second call is refused).
+pub fn install_host_crypto(host: Host) -> Outcome<Verifier> {
+    if crypto::install_host(host) {
+        Outcome::success(Verifier { verifier: crypto::verifier_name().into() })
+    } else {
+        Failure::of(Code::InternalError, "this instance already has its signature primitive").into()
+    }
+}
+
+/// One signature check with one key, as every token's goes: whether `signature` is a valid `alg`
+/// signature of `message` under the JWK.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(hashmap_as_object))]
+pub struct SignatureCheck {
+    pub verified: bool,
+    /// The verifier that checked it (see [`Verifier`]).
+    pub verifier: String,
+}
+
+/// Checks one signature with one JWK: `jwks.invalid` when the key cannot be used (the reason it would be
+/// skipped in a key set), `token.unsupported_algorithm` or `token.algorithm_mismatch` for the algorithm.
+pub fn verify_signature(jwk: &Value, alg: &str, message: &[u8], signature: &[u8]) -> Outcome<SignatureCheck> {
+    let Some(alg) = Alg::from_name(alg) else {
+        return Failure::of(Code::TokenUnsupportedAlgorithm, format!("unsupported signing algorithm `{alg}`")).into();
+    };
+    let key = match PublicKey::from_jwk(jwk) {
+        Ok(key) => key,
+        Err(reason) => return Failure::of(Code::JwksInvalid, reason).into(),
+    };
+    if !key.allows(alg) {
+        return Failure::of(Code::TokenAlgorithmMismatch, format!("the key is not for `{}`", alg.name())).into();
+    }
+    Outcome::success(SignatureCheck {
+        verified: key.verify(alg, message, signature),
+        verifier: crypto::verifier_name().into(),
+    })
+}
+
 /// A policy set's cache policy, for tests of the matcher from JavaScript: whether it allows an ARN.
 pub fn cache_policy_allows(policy: &CachePolicy, arn: &str) -> bool {
     policy.allows(arn)
+}
+
+/// The largest integer a JavaScript number holds exactly.
+pub const MAX_SAFE_INTEGER: u64 = (1 << 53) - 1;
+
+/// Whether JSON text holds an integer literal `JSON.parse` cannot read exactly (beyond 2^53).
+pub fn has_unsafe_integer(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    let (mut i, mut in_string) = (0, false);
+    while i < bytes.len() {
+        let b = bytes[i];
+        if in_string {
+            match b {
+                b'\\' => i += 1,
+                b'"' => in_string = false,
+                _ => {}
+            }
+        } else if b == b'"' {
+            in_string = true;
+        } else if b.is_ascii_digit() {
+            let start = i;
+            while i < bytes.len() && bytes[i].is_ascii_digit() {
+                i += 1;
+            }
+            let integer = !matches!(bytes.get(i), Some(b'.' | b'e' | b'E'));
+            if integer && i - start >= 16 && text[start..i].parse::<u64>().map_or(true, |n| n > MAX_SAFE_INTEGER) {
+                return true;
+            }
+            continue;
+        }
+        i += 1;
+    }
+    false
 }
 
 /// Text, for the functions that print.
@@ -411,6 +492,38 @@ mod tests {
             "identifier": { "entityType": "Rides::CognitoUser", "entityId": "us-east-1_DemoPool1|alice" },
             "parents": [{ "entityType": "Rides::CognitoUserGroup", "entityId": "us-east-1_DemoPool1|Riders" }] }] }
     }"#;
+
+    #[test]
+    fn integers_beyond_2_53_are_found_outside_strings_only() {
+        for (text, unsafe_) in [
+            (r#"{"a":9007199254740991}"#, false),
+            (r#"{"a":9007199254740992}"#, true),
+            (r#"{"a":-12345678901234567890}"#, true),
+            (r#"{"a":12345678901234567.5}"#, false),
+            (r#"{"a":1e300}"#, false),
+            (r#"{"a":"12345678901234567890"}"#, false),
+            (r#"{"a":"\"12345678901234567890"}"#, false),
+            (r#"{"a":"\\","b":12345678901234567890}"#, true),
+            (r#"[1,2,3]"#, false),
+        ] {
+            assert_eq!(has_unsafe_integer(text), unsafe_, "{text}");
+        }
+    }
+
+    #[test]
+    fn signatures_are_checked_with_one_key_and_refusals_have_codes() {
+        let jwk = json!({ "kty": "EC", "crv": "P-256", "x": "f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU",
+            "y": "x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0" });
+        let check = |alg: &str, sig: &[u8]| to_json(&verify_signature(&jwk, alg, b"message", sig));
+        let wrong = check("ES256", &[1; 64]);
+        assert_eq!((wrong["type"].as_str(), wrong["verified"].as_bool()), (Some("success"), Some(false)));
+        assert_eq!(wrong["verifier"], "rust-crypto");
+        assert_eq!(check("ES384", &[1; 96])["errors"][0]["code"], "token.algorithm_mismatch");
+        assert_eq!(check("HS256", &[1; 32])["errors"][0]["code"], "token.unsupported_algorithm");
+        let off_curve = json!({ "kty": "EC", "crv": "P-256", "x": "AAAA", "y": "AAAA" });
+        let refused = to_json(&verify_signature(&off_curve, "ES256", b"m", &[0; 64]));
+        assert_eq!(refused["errors"][0]["code"], "jwks.invalid");
+    }
 
     #[test]
     fn constants_list_every_code_and_the_formats() {

@@ -9,6 +9,8 @@ use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
 
+use cedar_authorizer::authorizer::merge::{merge_with_closure, Merger};
+use cedar_authorizer::request::decode_request;
 use cedar_authorizer::store::{self, StoreFiles};
 use cedar_authorizer::{Authorizer, Decision};
 use serde_json::{json, Value};
@@ -62,7 +64,55 @@ struct Counts {
     validation_checked: usize,
     compiled_checked: usize,
     unindexed_checked: usize,
+    merge_checked: usize,
+    merged_without_repair: usize,
     mismatches: Vec<String>,
+}
+
+/// The store's entities without the principal's, and the principal's as a request entity: each test's
+/// principals are passed with the request instead, merged both without a closure repair and through
+/// Cedar's own merge (src/authorizer/merge.rs). The two sets must be the same, and the decision on them the
+/// corpus's.
+struct PrincipalSplit {
+    schema: cedar_policy::Schema,
+    entities: Vec<Value>,
+    splits: std::collections::HashMap<String, Option<(cedar_policy::Entities, Vec<cedar_policy::Entity>)>>,
+}
+
+impl PrincipalSplit {
+    fn new(schema_text: &str, json_schema: bool, entities_text: &str) -> Option<PrincipalSplit> {
+        let schema = if json_schema {
+            cedar_policy::Schema::from_json_str(schema_text).ok()?
+        } else {
+            cedar_policy::Schema::from_cedarschema_str(schema_text).ok()?.0
+        };
+        let entities = serde_json::from_str::<Value>(entities_text).ok()?.as_array()?.clone();
+        Some(PrincipalSplit { schema, entities, splits: Default::default() })
+    }
+
+    /// The store without `principal` (a `{type, id}`), and `principal` alone; `None` if the store lacks it.
+    fn split(&mut self, principal: &Value) -> Option<&(cedar_policy::Entities, Vec<cedar_policy::Entity>)> {
+        let key = principal.to_string();
+        if !self.splits.contains_key(&key) {
+            let is_it = |e: &&Value| e["uid"]["type"] == principal["type"] && e["uid"]["id"] == principal["id"];
+            let split = self.entities.iter().find(is_it).and_then(|own| {
+                let rest: Vec<Value> = self.entities.iter().filter(|e| !is_it(e)).cloned().collect();
+                let statics = cedar_policy::Entities::from_json_value(Value::Array(rest), Some(&self.schema)).ok()?;
+                let own = cedar_policy::Entity::from_json_value(own.clone(), Some(&self.schema)).ok()?;
+                Some((statics, vec![own]))
+            });
+            self.splits.insert(key.clone(), split);
+        }
+        self.splits.get(&key).and_then(Option::as_ref)
+    }
+}
+
+/// Two entity sets are the same: the same uids, each entity deep-equal (attributes and ancestors).
+fn same_entities(a: &cedar_policy::Entities, b: &cedar_policy::Entities) -> bool {
+    a.iter().count() == b.iter().count()
+        && a.iter().all(|x| {
+            b.get(&x.uid()).is_some_and(|y| AsRef::<cedar_policy_core::ast::Entity>::as_ref(x).deep_eq(y.as_ref()))
+        })
 }
 
 fn run_test(root: &Path, file: &Path, counts: &mut Counts) {
@@ -119,6 +169,11 @@ fn run_test(root: &Path, file: &Path, counts: &mut Counts) {
                 return;
             }
         };
+    let mut split = PrincipalSplit::new(
+        &read(root, test["schema"].as_str().expect("schema")),
+        schema_file == store::SCHEMA_JSON_FILE,
+        &read(root, test["entities"].as_str().expect("entities")),
+    );
     // Our ids are `policy.<index>`; the corpus's `policy<index>`.
     let corpus_id = |ours: &str| -> String {
         let index = authorizer.manifest().iter().position(|e| e.id == ours).unwrap_or(usize::MAX);
@@ -145,6 +200,29 @@ fn run_test(root: &Path, file: &Path, counts: &mut Counts) {
             counts
                 .mismatches
                 .push(format!("{name} {}: the compiled bundle answers differently", request["description"]));
+        }
+        if let Some((statics, own)) = split.as_mut().and_then(|s| s.split(&request["principal"])) {
+            counts.merge_checked += 1;
+            let merger = Merger::new(statics);
+            counts.merged_without_repair += usize::from(merger.merge_without_repair(statics, own).is_some());
+            let ours = merger.merge(statics, own.clone());
+            let cedars = merge_with_closure(statics, own.clone());
+            let agree = match (&ours, &cedars) {
+                (Ok(ours), Ok(cedars)) => {
+                    let parts = decode_request(&input).expect("request");
+                    same_entities(ours, cedars) && authorizer.decide(parts, ours) == answer
+                }
+                (Err(_), Err(_)) => true,
+                _ => false,
+            };
+            if !agree {
+                counts.mismatches.push(format!(
+                    "{name} {}: with the principal as a request entity: ours {:?}, Cedar's {:?}",
+                    request["description"],
+                    ours.map(|_| "merged"),
+                    cedars.map(|_| "merged")
+                ));
+            }
         }
         let expected_decision = if request["decision"] == "allow" { Decision::Allow } else { Decision::Deny };
         match expected_decision {
@@ -177,7 +255,7 @@ fn conformance_corpus_agrees_through_the_rust_api() {
         run_test(&root, &file, &mut counts);
     }
     println!(
-        "cedar conformance (Rust API): {} tests, {} requests ({} allow, {} deny), {} validation checks, {} compiled-bundle checks, {} indexed-versus-full checks, {} mismatches",
+        "cedar conformance (Rust API): {} tests, {} requests ({} allow, {} deny), {} validation checks, {} compiled-bundle checks, {} indexed-versus-full checks, {} principal-as-request-entity checks ({} merged without a closure repair), {} mismatches",
         counts.tests,
         counts.requests,
         counts.allow,
@@ -185,6 +263,8 @@ fn conformance_corpus_agrees_through_the_rust_api() {
         counts.validation_checked,
         counts.compiled_checked,
         counts.unindexed_checked,
+        counts.merge_checked,
+        counts.merged_without_repair,
         counts.mismatches.len()
     );
     for m in counts.mismatches.iter().take(20) {
@@ -194,5 +274,8 @@ fn conformance_corpus_agrees_through_the_rust_api() {
     assert_eq!(counts.requests, 62_546);
     assert_eq!(counts.compiled_checked, 62_546);
     assert_eq!(counts.unindexed_checked, 62_546);
+    // Most requests' principals are store entities; most of those merge without a repair.
+    assert!(counts.merge_checked > 30_000, "{}", counts.merge_checked);
+    assert!(counts.merged_without_repair > counts.merge_checked / 2, "{}", counts.merged_without_repair);
     assert!(counts.mismatches.is_empty(), "{} mismatches", counts.mismatches.len());
 }

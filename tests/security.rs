@@ -381,3 +381,46 @@ fn a_declared_claim_that_does_not_fit_its_type_is_left_out_with_a_warning() {
         );
     }
 }
+
+#[test]
+fn malformed_public_keys_of_every_type_are_skipped_never_a_panic() {
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use base64::Engine;
+    let b64 = |len: usize, byte: u8| URL_SAFE_NO_PAD.encode(vec![byte; len]);
+    let mut keys = Vec::new();
+    for (crv, alg, size) in [("P-256", "ES256", 32), ("P-384", "ES384", 48), ("P-521", "ES512", 66)] {
+        for len in [0, 1, 3, size - 1, size + 1, 2 * size] {
+            for with_alg in [true, false] {
+                let mut jwk = json!({ "kty": "EC", "crv": crv, "x": b64(len, 7), "y": b64(size, 7) });
+                if with_alg {
+                    jwk["alg"] = json!(alg);
+                }
+                keys.push(jwk.clone());
+                jwk["x"] = json!(b64(size, 7));
+                jwk["y"] = json!(b64(len, 7));
+                keys.push(jwk);
+            }
+        }
+        keys.push(json!({ "kty": "EC", "crv": crv, "x": "not base64!", "y": "AAAA" }));
+        keys.push(json!({ "kty": "EC", "crv": crv, "x": 7, "y": [] }));
+    }
+    for len in [0, 1, 31, 33, 64] {
+        keys.push(json!({ "kty": "OKP", "crv": "Ed25519", "x": b64(len, 9) }));
+    }
+    for (n, e) in [(0, 3), (1, 3), (256, 0), (256, 9), (512, 1)] {
+        keys.push(json!({ "kty": "RSA", "n": b64(n, 0xc3), "e": b64(e, 1) }));
+    }
+    keys.push(json!({ "kty": "RSA", "n": "", "e": "" }));
+    let mut skipped = 0;
+    for jwk in keys {
+        // Each key alone: a refusal with a reason (a panic would fail the test).
+        match KeySet::from_jwks(&json!({ "keys": [jwk.clone()] })) {
+            Err(reason) => {
+                assert!(reason.contains("refused"), "{jwk}: {reason}");
+                skipped += 1;
+            }
+            Ok(set) => assert!(set.keys.is_empty() || jwk["kty"] == "RSA", "{jwk} was imported"),
+        }
+    }
+    assert!(skipped > 70, "{skipped}");
+}

@@ -47,6 +47,12 @@ function answerKey(input) {
   return hasId ? { token: identityToken, rest: `identity\n${others}` } : { token: accessToken, rest: `access\n${others}` };
 }
 
+/**
+ * A decision export's outcome: JSON text, parsed here (the module writes decisions as text, which is the
+ * faster way across: see src/wasm.rs), or the outcome itself when it holds an integer beyond 2^53.
+ */
+const decoded = (outcome) => (typeof outcome === 'string' ? JSON.parse(outcome) : outcome);
+
 function denyOnFailure(error) {
   const trap = error instanceof WebAssembly.RuntimeError;
   return {
@@ -197,7 +203,7 @@ function createAuthorizerClass(engine, platform) {
 
     /** Verified Permissions' IsAuthorized: never throws; every failure is a DENY with an error code. */
     isAuthorized(input) {
-      return this.#guard(() => answerOf(this.#live().isAuthorized(requestArgument(input))), denyOnFailure);
+      return this.#guard(() => answerOf(decoded(this.#live().isAuthorized(requestArgument(input)))), denyOnFailure);
     }
 
     /** Verified Permissions' BatchIsAuthorized, without its 30-request limit. */
@@ -205,7 +211,7 @@ function createAuthorizerClass(engine, platform) {
       const requests = (input && Array.isArray(input.requests) && input.requests) || [];
       const deny = (e) => ({ results: requests.map((request) => ({ request, ...denyOnFailure(e) })) });
       return this.#guard(() => {
-        const outcome = this.#live().batchIsAuthorized(requestArgument(input));
+        const outcome = decoded(this.#live().batchIsAuthorized(requestArgument(input)));
         return outcome.type === 'success'
           ? answerOf(outcome)
           : { results: requests.map((request) => ({ request, decision: 'DENY', determiningPolicies: [], errors: outcome.errors })) };
@@ -226,7 +232,7 @@ function createAuthorizerClass(engine, platform) {
       return this.#withKeys(
         (now) => {
           // `validUntil` (how long the answer holds) is not part of Verified Permissions' answer.
-          const { type: _type, validUntil, ...answer } = this.#live().isAuthorizedWithToken(requestArgument(input), now);
+          const { type: _type, validUntil, ...answer } = decoded(this.#live().isAuthorizedWithToken(requestArgument(input), now));
           if (key !== undefined && validUntil !== undefined) this.#answers.set(key.token, answer, Number(validUntil) * 1000, key.rest);
           return answer;
         },
@@ -240,7 +246,7 @@ function createAuthorizerClass(engine, platform) {
       const requests = (input && Array.isArray(input.requests) && input.requests) || [];
       return this.#withKeys(
         (now) => {
-          const outcome = this.#live().batchIsAuthorizedWithToken(requestArgument(input), now);
+          const outcome = decoded(this.#live().batchIsAuthorizedWithToken(requestArgument(input), now));
           return outcome.type === 'success'
             ? answerOf(outcome)
             : { results: requests.map((request) => ({ request, decision: 'DENY', determiningPolicies: [], errors: outcome.errors })) };
@@ -302,7 +308,7 @@ function createAuthorizerClass(engine, platform) {
      */
     async authorizeHttp(input) {
       return this.#withKeys(
-        (now) => answerOf(this.#live().authorizeHttp(requestArgument(input), now)),
+        (now) => answerOf(decoded(this.#live().authorizeHttp(requestArgument(input), now))),
         (answer) => answer.errors,
         (e) => ({ ...denyOnFailure(e), authenticated: false }),
       );
@@ -311,7 +317,7 @@ function createAuthorizerClass(engine, platform) {
     /** Verifies the token and routes the request without deciding: `{ authenticated, tokenDigest, validUntil, principal, method, path, route, error }`. */
     async prepareHttp(input) {
       return this.#withKeys(
-        (now) => answerOf(this.#live().prepareHttp(requestArgument(input), now)),
+        (now) => answerOf(decoded(this.#live().prepareHttp(requestArgument(input), now))),
         (prepared) => (prepared.error ? [prepared.error] : []),
         (e) => ({ authenticated: false, error: denyOnFailure(e).errors[0] }),
       );

@@ -7,6 +7,16 @@
  * its digest, so an unverified token can never hit; new keys for an issuer clear it. A key may be split in
  * two, `key` and `sub`: an entry matches only when both are equal.
  */
+/** An answer as the cache keeps it: text as it is, objects as JSON text where JSON can write them. */
+function stored(answer) {
+  if (typeof answer === 'string') return { answer, form: 'text' };
+  try {
+    return { answer: JSON.stringify(answer), form: 'json' };
+  } catch {
+    return { answer: structuredClone(answer), form: 'object' };
+  }
+}
+
 class DecisionCache {
   constructor({ maxEntries = 10_000, ttlMs = 60_000, clock = Date.now } = {}) {
     if (!Number.isInteger(maxEntries) || maxEntries < 1) throw new TypeError('decisionCache.maxEntries must be a positive integer');
@@ -47,7 +57,10 @@ class DecisionCache {
       bucket.delete(sub);
       bucket.set(sub, entry);
       this.hits += 1;
-      return typeof entry.answer === 'string' ? entry.answer : structuredClone(entry.answer);
+      // A fresh copy for every caller: JSON text parses faster than structuredClone copies an object, which
+      // is kept for answers JSON cannot write (a `BigInt` in a context).
+      if (entry.form === 'json') return JSON.parse(entry.answer);
+      return entry.form === 'object' ? structuredClone(entry.answer) : entry.answer;
     }
     if (entry !== undefined) this.#remove(key, bucket, sub);
     this.misses += 1;
@@ -63,7 +76,7 @@ class DecisionCache {
     else this.buckets.delete(key);
     this.buckets.set(key, bucket);
     if (bucket.delete(sub)) this.count -= 1;
-    bucket.set(sub, { answer: typeof answer === 'string' ? answer : structuredClone(answer), expiresAt });
+    bucket.set(sub, { ...stored(answer), expiresAt });
     this.count += 1;
     while (this.count > this.maxEntries) {
       const [oldestKey, oldest] = this.buckets.entries().next().value;

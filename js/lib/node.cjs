@@ -6,6 +6,7 @@ const zlib = require('node:zlib');
 const { createApi, resolveObject } = require('./api.cjs');
 const { readStoreFolder } = require('./store-files.cjs');
 const { AuthorizerLoadError } = require('./errors.cjs');
+const { createHostCrypto } = require('./host-crypto.cjs');
 
 // The modules, by kind: `full` (wasm/full), and for compiled bundles `runtime` (wasm/runtime, or in a
 // Lambda@Edge package the edge module, wasm/edge, brotli-compressed). Each folder holds wasm-bindgen's
@@ -33,7 +34,7 @@ function find(kind) {
 // bundle runs a lot of code exactly once (schema and policy construction, regex compilation), which the
 // default budget sends to the optimizer for nothing: a larger budget for this module's instance starts the
 // first decision sooner and with a lower memory peak, while the decision path, which runs on every request,
-// is optimized all the same. The budget is read when an instance is created, so it is raised around that
+// is optimized all the same. The budget is read when the module is compiled, so it is raised around that
 // and put back to V8's default after; a budget set on the command line or in NODE_OPTIONS is left alone.
 const TIERING_BUDGET = 18_000_000;
 const V8_DEFAULT_TIERING_BUDGET = 1_800_000;
@@ -43,24 +44,31 @@ const budgetSetByUser = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? ''
 
 /**
  * A fresh instance of a kind's module: its loader required anew (wasm-bindgen's loader keeps one instance
- * per load), the module compiled from its bytes and instantiated, with the larger tiering budget.
+ * per load), the module compiled from its bytes and instantiated, with the larger tiering budget. Its
+ * signatures are checked by `node:crypto` (see host-crypto.cjs) unless `hostCrypto` is false, which only the
+ * tests that compare the two verifiers ask for (the runtime and edge modules then refuse every key).
  */
-function instantiate(kind) {
+function instantiate(kind, { hostCrypto = true } = {}) {
   const found = find(kind);
   if (!found) return null;
   delete require.cache[require.resolve(found.loader)];
   const loader = require(found.loader);
-  const module = new WebAssembly.Module(found.read());
+  const bytes = found.read();
   if (budgetSetByUser) {
-    loader.initSync({ module });
-    return loader;
+    loader.initSync({ module: new WebAssembly.Module(bytes) });
+  } else {
+    // Compiled and instantiated inside the window: V8 reads the budget when it compiles the module.
+    const v8 = require('node:v8');
+    v8.setFlagsFromString(`--wasm-tiering-budget=${TIERING_BUDGET}`);
+    try {
+      loader.initSync({ module: new WebAssembly.Module(bytes) });
+    } finally {
+      v8.setFlagsFromString(`--wasm-tiering-budget=${V8_DEFAULT_TIERING_BUDGET}`);
+    }
   }
-  const v8 = require('node:v8');
-  v8.setFlagsFromString(`--wasm-tiering-budget=${TIERING_BUDGET}`);
-  try {
-    loader.initSync({ module });
-  } finally {
-    v8.setFlagsFromString(`--wasm-tiering-budget=${V8_DEFAULT_TIERING_BUDGET}`);
+  if (hostCrypto) {
+    const installed = loader.installHostCrypto(createHostCrypto());
+    if (installed.type !== 'success') throw new AuthorizerLoadError(installed.errors[0].code, installed.errors[0].errorDescription);
   }
   return loader;
 }
@@ -84,22 +92,24 @@ function resolveSync(source) {
   return { bundle: fs.readFileSync(source, 'utf8'), file: source };
 }
 
-/** Node's platform: modules from the package's folders, sources from paths, objects and text. */
-const platform = {
-  load: instantiate,
-  reload: instantiate,
-  resolve: async (source) => resolveSync(source),
-  resolveSync,
-  fetch: globalThis.fetch,
-};
+/**
+ * Node's platform: modules from the package's folders, sources from paths, objects and text. `hostCrypto:
+ * false` keeps signatures in the module (RustCrypto in the full module), for tests that compare the two.
+ */
+function nodePlatform({ hostCrypto = true } = {}) {
+  const load = (kind) => instantiate(kind, { hostCrypto });
+  return { load, reload: load, resolve: async (source) => resolveSync(source), resolveSync, fetch: globalThis.fetch };
+}
+
+const platform = nodePlatform();
 
 /** Node's platform for one loader and module file (a test build, say), with a fresh instance after a trap. */
-function platformFor(dir) {
+function platformFor(dir, options) {
   const only = (kind) => {
     if (kind !== 'full') return null;
     folders.full.unshift(dir);
     try {
-      return instantiate('full');
+      return instantiate('full', options);
     } finally {
       folders.full.shift();
     }
@@ -112,4 +122,4 @@ const api = createApi(platform);
 /** Nothing to do in Node (a module is compiled when it is first needed); present for parity with the browser. */
 async function initialize() {}
 
-module.exports = { ...api, readStoreFolder, initialize, platformFor, createApi };
+module.exports = { ...api, readStoreFolder, initialize, platformFor, nodePlatform, createApi };

@@ -10,9 +10,11 @@ pub mod entity_cache;
 pub mod http;
 pub mod identity;
 pub mod index;
+pub mod merge;
 pub mod routes;
 pub mod with_token;
 
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use cedar_policy::{Context, Entities, Entity, EntityUid, Request};
@@ -20,12 +22,13 @@ use serde_json::{Map, Value};
 
 use crate::authorizer::entity_cache::EntityCache;
 use crate::authorizer::index::PolicyIndex;
+use crate::authorizer::merge::{Descriptions, Merger, RequestSchema};
 use crate::authorizer::routes::Routes;
 use crate::bundle::compiled::{self, CompiledBundle};
 use crate::diagnostics::error_chain;
 use crate::errors::{Code, Error, Failure};
 use crate::request::{self, Answer, BatchAnswer, BatchResult, Decision, DeterminingPolicy, RequestParts};
-use crate::store::schema_types::SchemaTypes;
+use crate::store::schema_types::{RecordType, SchemaTypes};
 use crate::store::{PolicyEntry, PolicyStore};
 use crate::token::sources::{self, Issuers};
 use identity::TokenCache;
@@ -42,6 +45,10 @@ pub struct Authorizer {
     pub(crate) token_cache: Mutex<TokenCache>,
     /// Static entities merged with a request's, by the request's entity list.
     entity_cache: Mutex<EntityCache>,
+    /// Adds a request's entities to the static ones without a closure repair where that is sound.
+    merger: Merger,
+    /// Each entity type's schema description, for checking request entities.
+    descriptions: Descriptions,
     /// `authorizer.json`'s routes.
     pub(crate) routes: Routes,
     /// The policies grouped by action and principal scope (`None` only if grouping failed: then every
@@ -49,6 +56,11 @@ pub struct Authorizer {
     index: Option<PolicyIndex>,
     /// Things about the configuration worth a warning when it loads.
     warnings: Vec<String>,
+    /// Each action's context when a request gives none (most do): read against the schema once, here,
+    /// rather than on every request (or why an empty context does not fit the action).
+    empty_contexts: HashMap<EntityUid, Result<Context, Error>>,
+    /// Each action's context type, for reading a request's context directly ([`request::context`]).
+    context_types: HashMap<EntityUid, RecordType>,
 }
 
 impl Authorizer {
@@ -68,7 +80,23 @@ impl Authorizer {
         let routes = Routes::from_config(&store.config, store.namespace.as_deref())
             .map_err(|errors| Failure::of(Code::BundleInvalid, format!("`authorizer.json`: {}", errors.join("; "))))?;
         let index = PolicyIndex::build(&store).ok();
+        let merger = Merger::new(&store.entities);
+        let descriptions = Descriptions::new(&store.schema);
+        let empty_contexts = store
+            .actions
+            .iter()
+            .map(|action| (action.clone(), context_of(&store.schema, action, Map::new())))
+            .collect();
+        let context_types = store
+            .actions
+            .iter()
+            .filter_map(|action| Some((action.clone(), types.action_context(&action.to_string())?.clone())))
+            .collect();
         Ok(Authorizer {
+            empty_contexts,
+            context_types,
+            descriptions,
+            merger,
             index,
             types,
             store,
@@ -80,6 +108,11 @@ impl Authorizer {
             routes,
             warnings,
         })
+    }
+
+    /// The schema as request entities are read and checked against it.
+    pub(crate) fn request_schema(&self) -> RequestSchema<'_> {
+        RequestSchema::new(&self.store.schema, &self.descriptions)
     }
 
     /// Things about the configuration worth a warning (it loaded all the same).
@@ -186,9 +219,9 @@ impl Authorizer {
     /// groups).
     pub(crate) fn entities_with_parsed(&self, list: Vec<Value>, mut added: Vec<Entity>) -> Result<Entities, Error> {
         if !list.is_empty() {
-            let parsed = Entities::from_json_value(Value::Array(list), Some(&self.store.schema))
+            let parsed = merge::parse_request_entities(list, &self.request_schema())
                 .map_err(|e| Error::new(Code::RequestInvalidEntities, error_chain(&e)))?;
-            added.extend(parsed.iter().cloned());
+            added.extend(parsed);
         }
         // Entities the store already has (the schema's actions, which schema-based parsing adds, or an exact
         // copy of a static entity) are not added again; a different entity under a store uid is refused.
@@ -210,7 +243,7 @@ impl Authorizer {
             return Ok(statics.clone());
         }
         // Already checked against the schema when parsed.
-        statics.clone().add_entities(fresh, None).map_err(|e| match e {
+        self.merger.merge(statics, fresh).map_err(|e| match e {
             cedar_policy::entities_errors::EntitiesError::Duplicate(_) => Error::new(
                 Code::RequestEntityConflict,
                 format!("{}: the request lists an entity twice, differently", error_chain(&e)),
@@ -272,11 +305,27 @@ impl Authorizer {
         if !self.store.actions.contains(&action) {
             return Err(Error::new(Code::RequestInvalid, format!("action `{action}` is not in the schema")));
         }
-        let context = Context::from_json_value(Value::Object(context), Some((schema, &action)))
-            .map_err(|e| Error::new(Code::RequestInvalidContext, error_chain(&e)))?;
+        let direct = || Context::from_pairs(request::context::read(&context, self.context_types.get(&action)?)?).ok();
+        let context = match self.empty_contexts.get(&action) {
+            Some(empty) if context.is_empty() => empty.clone()?,
+            _ => match direct() {
+                Some(context) => context,
+                None => context_of(schema, &action, context)?,
+            },
+        };
         Request::new(principal, action, resource, context, Some(schema))
             .map_err(|e| Error::new(Code::RequestInvalid, error_chain(&e)))
     }
+}
+
+/// A request's context (Cedar JSON) read against the action's context type.
+fn context_of(
+    schema: &cedar_policy::Schema,
+    action: &EntityUid,
+    context: Map<String, Value>,
+) -> Result<Context, Error> {
+    Context::from_json_value(Value::Object(context), Some((schema, action)))
+        .map_err(|e| Error::new(Code::RequestInvalidContext, error_chain(&e)))
 }
 
 fn answer_from_parts<'a>(

@@ -1,6 +1,7 @@
 //! Amazon Verified Permissions' request and response shapes: `IsAuthorized`, `BatchIsAuthorized` and their
 //! `WithToken` twins, decoded into Cedar's JSON forms and answered in AVP's response shape.
 
+pub mod context;
 pub mod entity_ref;
 pub mod input;
 pub mod path;

@@ -102,7 +102,23 @@ fn resolve(ty: &Value, common: &BTreeMap<String, Value>, depth: usize) -> Option
     if depth > 32 {
         return None;
     }
+    // Cedar's own types may be written qualified (`__cedar::String`); a name the schema's JSON could not
+    // tell apart (`EntityOrCommon`) is a common type if one has that name, else a built-in or an entity type.
     let kind = ty.get("type").and_then(Value::as_str)?;
+    let kind = kind.strip_prefix("__cedar::").unwrap_or(kind);
+    if kind == "EntityOrCommon" {
+        let name = ty.get("name").and_then(Value::as_str)?;
+        if let Some(common_type) = common.get(name) {
+            return resolve(common_type, common, depth + 1);
+        }
+        let builtin = name.strip_prefix("__cedar::").unwrap_or(name);
+        return match builtin {
+            "String" | "Long" | "Bool" | "Boolean" | "ipaddr" | "decimal" | "datetime" | "duration" => {
+                resolve(&serde_json::json!({ "type": builtin }), common, depth + 1)
+            }
+            _ => Some(CedarType::Entity(name.to_string())),
+        };
+    }
     Some(match kind {
         "String" => CedarType::String,
         "Long" => CedarType::Long,
@@ -151,5 +167,23 @@ mod tests {
             panic!("token: {context:?}");
         };
         assert_eq!(token.get("n"), Some(&(CedarType::Long, true)));
+    }
+
+    #[test]
+    fn reads_cedars_qualified_builtin_types() {
+        let text = r#"entity a { s: __cedar::String, n?: __cedar::Long, b?: __cedar::Bool, at?: __cedar::datetime,
+                ips?: Set<__cedar::ipaddr>, e?: a };
+            action "go" appliesTo { principal: [a], resource: [a], context: { s: __cedar::String, d?: __cedar::decimal } };"#;
+        let (json, _) = cedar_policy::schema_str_to_json_with_resolved_types(text).expect("schema");
+        let types = SchemaTypes::from_resolved_json(&json);
+        let shape = types.entity_shape("a").expect("a");
+        assert_eq!(shape.get("s"), Some(&(CedarType::String, true)));
+        assert_eq!(shape.get("n"), Some(&(CedarType::Long, false)));
+        assert_eq!(shape.get("b"), Some(&(CedarType::Bool, false)));
+        assert_eq!(shape.get("at"), Some(&(CedarType::Extension("datetime".into()), false)));
+        assert_eq!(shape.get("ips"), Some(&(CedarType::Set(Box::new(CedarType::Extension("ipaddr".into()))), false)));
+        assert_eq!(shape.get("e"), Some(&(CedarType::Entity("a".into()), false)));
+        let context = types.action_context("Action::\"go\"").expect("go");
+        assert_eq!(context.get("d"), Some(&(CedarType::Extension("decimal".into()), false)));
     }
 }

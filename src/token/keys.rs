@@ -9,9 +9,10 @@ use std::collections::BTreeMap;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use jsonwebtoken::crypto::JwtVerifier;
-use jsonwebtoken::{Algorithm as JwtAlgorithm, DecodingKey};
+use jsonwebtoken::DecodingKey;
 use serde_json::Value;
+
+use super::crypto::{self, VerifyFn};
 
 /// The JWS algorithms a token may be signed with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -59,21 +60,6 @@ impl Alg {
             Alg::ES512 => "ES512",
             Alg::EdDSA => "EdDSA",
         }
-    }
-
-    fn jsonwebtoken(self) -> Option<JwtAlgorithm> {
-        Some(match self {
-            Alg::RS256 => JwtAlgorithm::RS256,
-            Alg::RS384 => JwtAlgorithm::RS384,
-            Alg::RS512 => JwtAlgorithm::RS512,
-            Alg::PS256 => JwtAlgorithm::PS256,
-            Alg::PS384 => JwtAlgorithm::PS384,
-            Alg::PS512 => JwtAlgorithm::PS512,
-            Alg::ES256 => JwtAlgorithm::ES256,
-            Alg::ES384 => JwtAlgorithm::ES384,
-            Alg::EdDSA => JwtAlgorithm::EdDSA,
-            Alg::ES512 => return None,
-        })
     }
 }
 
@@ -160,19 +146,16 @@ fn b64_field(jwk: &Value, field: &str) -> Result<Vec<u8>, String> {
     URL_SAFE_NO_PAD.decode(text).map_err(|_| format!("the key's `{field}` is not base64url"))
 }
 
-type VerifyFn = Box<dyn Fn(&[u8], &[u8]) -> bool>;
-
 /// Builds the verifier for one algorithm from a JWK, doing the key parsing once.
 fn verifier(alg: Alg, jwk: &Value) -> Result<VerifyFn, String> {
     let decoding = match alg {
-        Alg::ES512 => return p521_verifier(jwk),
         Alg::RS256 | Alg::RS384 | Alg::RS512 | Alg::PS256 | Alg::PS384 | Alg::PS512 => {
             let n = b64_field(jwk, "n")?;
             let e = b64_field(jwk, "e")?;
             check_rsa_key(&n, &e)?;
             DecodingKey::from_rsa_raw_components(&n, &e)
         }
-        Alg::ES256 | Alg::ES384 => {
+        Alg::ES256 | Alg::ES384 | Alg::ES512 => {
             let x = jwk.get("x").and_then(Value::as_str).ok_or("the key has no `x`")?;
             let y = jwk.get("y").and_then(Value::as_str).ok_or("the key has no `y`")?;
             DecodingKey::from_ec_components(x, y).map_err(|e| format!("the EC key is not usable: {e}"))?
@@ -182,11 +165,7 @@ fn verifier(alg: Alg, jwk: &Value) -> Result<VerifyFn, String> {
             DecodingKey::from_ed_components(x).map_err(|e| format!("the Ed25519 key is not usable: {e}"))?
         }
     };
-    let jwt_alg = alg.jsonwebtoken().ok_or("unsupported algorithm")?;
-    let built: Box<dyn JwtVerifier> =
-        (jsonwebtoken::crypto::rust_crypto::DEFAULT_PROVIDER.verifier_factory)(&jwt_alg, &decoding)
-            .map_err(|e| format!("the key is not usable for {}: {e}", alg.name()))?;
-    Ok(Box::new(move |message: &[u8], signature: &[u8]| built.verify(message, &signature.to_vec()).is_ok()))
+    crypto::verifier(alg, &decoding)
 }
 
 /// Refuses RSA public keys that are short, have a public exponent below 3 or even (no such key can be a
@@ -236,26 +215,6 @@ pub fn has_roca_fingerprint(n: &[u8]) -> bool {
             }
         }
     })
-}
-
-/// ES512 (P-521 with SHA-512), which jsonwebtoken lacks. Signatures are JWS's fixed-size `r || s`.
-fn p521_verifier(jwk: &Value) -> Result<VerifyFn, String> {
-    let x = b64_field(jwk, "x")?;
-    let y = b64_field(jwk, "y")?;
-    if x.len() != 66 || y.len() != 66 {
-        return Err("a P-521 key needs 66-byte `x` and `y`".into());
-    }
-    let mut sec1 = Vec::with_capacity(133);
-    sec1.push(0x04);
-    sec1.extend_from_slice(&x);
-    sec1.extend_from_slice(&y);
-    let key = p521::ecdsa::VerifyingKey::from_sec1_bytes(&sec1)
-        .map_err(|_| "the P-521 key is not a point on the curve".to_string())?;
-    Ok(Box::new(move |message: &[u8], signature: &[u8]| {
-        signature.len() == 132
-            && p521::ecdsa::Signature::from_slice(signature)
-                .is_ok_and(|sig| p521::ecdsa::signature::Verifier::verify(&key, message, &sig).is_ok())
-    }))
 }
 
 /// An issuer's keys, imported from its JWKS.

@@ -13,6 +13,7 @@
 //! a `Set<String>` (so `scope` becomes a set); a string fills an entity or extension type. A required
 //! attribute with no claim to fill it is an error.
 
+use cedar_policy::RestrictedExpression;
 use serde::Serialize;
 use serde_json::{json, Map, Value};
 
@@ -64,6 +65,42 @@ impl MappedIdentity {
         }
         out
     }
+}
+
+/// A mapped value (typed Cedar JSON, as [`convert`] writes it: `__entity` and `__extn` explicit) as a Cedar
+/// expression.
+pub fn restricted(value: &Value) -> Result<RestrictedExpression, String> {
+    Ok(match value {
+        Value::String(s) => RestrictedExpression::new_string(s.clone()),
+        Value::Bool(b) => RestrictedExpression::new_bool(*b),
+        Value::Number(n) => RestrictedExpression::new_long(n.as_i64().ok_or("is not a 64-bit integer")?),
+        Value::Array(items) => {
+            RestrictedExpression::new_set(items.iter().map(restricted).collect::<Result<Vec<_>, _>>()?)
+        }
+        Value::Object(map) => match (map.get("__entity"), map.get("__extn")) {
+            (Some(entity), None) if map.len() == 1 => {
+                let text = |k: &str| entity.get(k).and_then(Value::as_str).ok_or("is not an entity reference");
+                let uid = EntityRef::new(text("type")?.to_string(), text("id")?.to_string()).to_uid()?;
+                RestrictedExpression::new_entity_uid(uid)
+            }
+            (None, Some(extension)) if map.len() == 1 => {
+                let text = |k: &str| extension.get(k).and_then(Value::as_str).ok_or("is not an extension value");
+                let arg = text("arg")?;
+                match text("fn")? {
+                    "ip" => RestrictedExpression::new_ip(arg),
+                    "decimal" => RestrictedExpression::new_decimal(arg),
+                    "datetime" => RestrictedExpression::new_datetime(arg),
+                    "duration" => RestrictedExpression::new_duration(arg),
+                    other => return Err(format!("uses the unknown extension function `{other}`")),
+                }
+            }
+            _ => RestrictedExpression::new_record(
+                map.iter().map(|(k, v)| restricted(v).map(|e| (k.clone(), e))).collect::<Result<Vec<_>, _>>()?,
+            )
+            .map_err(|e| e.to_string())?,
+        },
+        Value::Null => return Err("is null".into()),
+    })
 }
 
 fn prefixed(prefix: Option<&str>, id: &str) -> String {

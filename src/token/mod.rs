@@ -3,9 +3,11 @@
 //!
 //! - [`jws`] reads a token strictly, trusting nothing in it;
 //! - [`keys`] imports an issuer's JWKS once and checks signatures;
+//! - [`crypto`] is the signature primitive under the keys: the platform's, or RustCrypto's;
 //! - [`sources`] turns `authorizer.json`'s identity sources into issuers and checks claims;
 //! - [`mapping`] turns verified claims into the principal, its groups and attributes, and context.
 
+pub mod crypto;
 pub mod jws;
 pub mod keys;
 pub mod mapping;

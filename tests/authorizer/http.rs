@@ -1,9 +1,7 @@
 //! HTTP requests through routes to decisions: what every API Gateway and CloudFront adapter calls.
 
-mod common;
-
+use crate::common::*;
 use cedar_authorizer::{Authorizer, Decision};
-use common::*;
 use jsonwebtoken::Algorithm;
 use serde_json::{json, Value};
 

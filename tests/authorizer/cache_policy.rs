@@ -2,11 +2,9 @@
 //! matching rules, a request that the authorizer denies when asked directly; and paths are routed in normal
 //! form, so `/riders/7/../../admin/x` is decided as `/admin/x`.
 
-mod common;
-
+use crate::common::*;
 use cedar_authorizer::authorizer::cache_policy::{self as iam, CachePolicy};
 use cedar_authorizer::{Authorizer, Decision};
-use common::*;
 use jsonwebtoken::Algorithm;
 use serde_json::{json, Value};
 

@@ -1,12 +1,10 @@
 //! Tokens through the Rust API: tokens minted at test time with the shared test keys, the table of
 //! hostile and broken tokens (each a DENY with its code), and the verified-token cache.
 
-mod common;
-
+use crate::common::*;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use cedar_authorizer::{Authorizer, Decision};
-use common::*;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde_json::{json, Value};
 
@@ -42,8 +40,7 @@ fn with_claims(claims: &Value, change: &[(&str, Value)]) -> Value {
     claims
 }
 
-#[test]
-fn minted_tokens_of_every_algorithm_decide() {
+pub fn minted_tokens_of_every_algorithm_decide() {
     let (authorizer, minter) = rides();
     let claims = id_claims("admin-sub", &["Admin"]);
     for (alg, kid) in [
@@ -67,8 +64,7 @@ fn minted_tokens_of_every_algorithm_decide() {
     }
 }
 
-#[test]
-fn the_six_routes_for_each_group_with_id_and_access_tokens() {
+pub fn the_six_routes_for_each_group_with_id_and_access_tokens() {
     let (authorizer, minter) = rides();
     let routes = ["get /rider", "get /riders", "get /trainer", "get /trainers", "get /unicorn", "get /unicorns"];
     for (group, allowed) in [
@@ -91,8 +87,7 @@ fn the_six_routes_for_each_group_with_id_and_access_tokens() {
     }
 }
 
-#[test]
-fn hostile_and_broken_tokens_are_denied_with_their_code() {
+pub fn hostile_and_broken_tokens_are_denied_with_their_code() {
     let (authorizer, minter) = rides();
     let id = id_claims("admin-sub", &["Admin"]);
     let access = access_claims("admin-sub", &["Admin"]);
@@ -284,8 +279,7 @@ fn hostile_and_broken_tokens_are_denied_with_their_code() {
     );
 }
 
-#[test]
-fn keys_missing_for_an_issuer_name_the_issuer() {
+pub fn keys_missing_for_an_issuer_name_the_issuer() {
     let minter = Minter::new();
     let authorizer = Authorizer::from_files(&example("rides")).expect("rides loads");
     let token = minter.sign(Algorithm::RS256, "rsa-1", &id_claims("a", &["Admin"]));
@@ -294,8 +288,7 @@ fn keys_missing_for_an_issuer_name_the_issuer() {
     assert_eq!(answer.errors[0].issuer.as_deref(), Some(COGNITO_ISSUER));
 }
 
-#[test]
-fn verified_tokens_are_cached_until_exp_and_dropped_with_their_keys() {
+pub fn verified_tokens_are_cached_until_exp_and_dropped_with_their_keys() {
     let (mut authorizer, minter) = rides();
     let token = minter.sign(
         Algorithm::RS256,
@@ -323,8 +316,7 @@ fn verified_tokens_are_cached_until_exp_and_dropped_with_their_keys() {
     assert_eq!(authorizer.is_authorized_with_token(&req, NOW).errors[0].code, "jwks.no_matching_key");
 }
 
-#[test]
-fn batch_with_token_verifies_once_and_answers_each_request() {
+pub fn batch_with_token_verifies_once_and_answers_each_request() {
     let (authorizer, minter) = rides();
     let token = minter.sign(Algorithm::ES256, "ec-1", &access_claims("t", &["Trainers"]));
     let requests: Vec<Value> = ["get /rider", "get /trainer", "get /unicorns"]
@@ -342,8 +334,7 @@ fn batch_with_token_verifies_once_and_answers_each_request() {
         .all(|r| r.answer.decision == Decision::Deny && r.answer.errors[0].code == "token.malformed"));
 }
 
-#[test]
-fn access_token_claims_fill_context_token() {
+pub fn access_token_claims_fill_context_token() {
     let (authorizer, minter) = rides();
     // A policy on context.token: add one to the store and check the scope set and client id arrive.
     let mut files = example("rides");
@@ -372,8 +363,7 @@ fn access_token_claims_fill_context_token() {
     drop(authorizer);
 }
 
-#[test]
-fn openid_connect_sources_check_audiences_and_token_selection() {
+pub fn openid_connect_sources_check_audiences_and_token_selection() {
     let minter = Minter::new();
     let mut authorizer = Authorizer::from_files(&read_store(&root().join("tests/fixtures/oidc-store"))).expect("loads");
     authorizer.set_jwks("https://login.corp.example", &minter.jwks()).expect("keys");

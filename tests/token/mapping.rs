@@ -1,15 +1,13 @@
 //! Claim-mapping golden files (`tests/fixtures/mapping/*.json`): claims in; principal, entities (with
 //! parents and attributes), `context.token` and skipped claims out. `UPDATE_GOLDEN=1 cargo test --test
-//! mapping` rewrites the `expected` member of each file after a deliberate change.
-
-mod common;
+//! token mapping` rewrites the `expected` member of each file after a deliberate change.
 
 use std::fs;
 
+use crate::common::*;
 use cedar_authorizer::token::mapping;
 use cedar_authorizer::token::TokenKind;
 use cedar_authorizer::Authorizer;
-use common::*;
 use serde_json::{json, Map, Value};
 
 fn mapped(fixture: &Value) -> Value {

@@ -1,13 +1,11 @@
 //! Every example store in `policies/` builds, and its test files pass through the Rust API.
 
-mod common;
-
 use std::fs;
 use std::path::Path;
 
+use crate::common::read_store;
 use cedar_authorizer::authoring::policy_tests;
 use cedar_authorizer::Authorizer;
-use common::read_store;
 
 #[test]
 fn example_stores_build_and_pass_their_tests() {
