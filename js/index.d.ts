@@ -155,6 +155,18 @@ export function checkStore(files: StoreFiles): Diagnostic[];
 export function renderDiagnostics(diagnostics: Diagnostic[], files?: StoreFiles): string;
 /** A bundle or compiled bundle as JSON text, every number exact (64-bit longs included). */
 export function bundleText(bundle: wasm.Bundle | wasm.CompiledBundle, options?: { pretty?: boolean }): string;
+/** Policies as Cedar's formatter writes them (comments kept); only diagnostics when they do not parse. */
+export function formatPolicies(
+  text: string,
+  options?: { lineWidth?: number; indent?: number },
+): { text?: string; diagnostics: Diagnostic[] };
+/** A schema in the other form, by Cedar's own conversion: `from: 'cedar'` gives JSON, `from: 'json'` gives Cedar text. */
+export function convertSchema(text: string, options: { from: 'cedar' | 'json' }): { text?: string; diagnostics: Diagnostic[] };
+/** A schema's outline for completion and hover: entity types (attributes, parents, enum ids), actions (principal, resource and context types). */
+export function schemaOutline(
+  text: string,
+  options?: { format?: 'cedar' | 'json' },
+): { outline?: wasm.SchemaOutline; diagnostics: Diagnostic[] };
 /** The module's constants: bundle formats, token kinds, every error code with what it means. */
 export function constants(): wasm.Constants;
 /** Node only: reads a store folder into store files. */

@@ -29,6 +29,41 @@ pub fn from_miette(
     }
 }
 
+/// The candidate nearest to a misspelt `name`, when it is near enough to be what was meant: at most a
+/// third of the name's characters differ (at least one), case aside.
+pub fn closest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let limit = (name.chars().count() / 3).max(1);
+    candidates
+        .into_iter()
+        .filter(|c| *c != name)
+        .map(|c| (edit_distance(&name.to_lowercase(), &c.to_lowercase()), c))
+        .filter(|(d, _)| *d <= limit)
+        .min_by_key(|(d, c)| (*d, *c))
+        .map(|(_, c)| c)
+}
+
+/// Edit distance over characters, a swap of two neighbours counting as one edit (optimal string
+/// alignment): `emial` is one edit from `email`.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    for (i, row) in d.iter_mut().enumerate() {
+        row[0] = i;
+    }
+    d[0] = (0..=b.len()).collect();
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut best = (d[i - 1][j] + 1).min(d[i][j - 1] + 1).min(d[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                best = best.min(d[i - 2][j - 2] + 1);
+            }
+            d[i][j] = best;
+        }
+    }
+    d[a.len()][b.len()]
+}
+
 /// The message of an error followed by its sources, joined as Cedar's CLI does.
 pub fn error_chain(err: &dyn std::error::Error) -> String {
     let mut message = err.to_string();
@@ -93,6 +128,16 @@ pub fn render(diagnostics: &[Error], sources: &dyn Fn(&str) -> Option<String>) -
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn closest_names_forgive_small_slips_only() {
+        let names = ["email", "emailVerified", "department", "App::User"];
+        assert_eq!(closest("emial", names), Some("email"));
+        assert_eq!(closest("departmnt", names), Some("department"));
+        assert_eq!(closest("App::Usr", names), Some("App::User"));
+        assert_eq!(closest("zzz", names), None);
+        assert_eq!(closest("email", names), None);
+    }
 
     #[test]
     fn positions_count_lines_and_characters() {

@@ -150,6 +150,9 @@ codes! {
     PolicyValidation = "policy.validation",
     /// A warning of strict validation.
     PolicyValidationWarning = "policy.validation_warning",
+    /// A warning: a policy tests with `has` an attribute that no type the value can have declares, so the
+    /// test is always false (often a misspelt name).
+    PolicyUndeclaredAttribute = "policy.undeclared_attribute",
     /// A policy's `@id` annotation is empty.
     PolicyId = "policy.id",
     /// Two policies have the same id.

@@ -390,6 +390,39 @@ mod authoring {
     use crate::diagnostics;
     use crate::store::StoreFiles;
 
+    /// Policies as Cedar's formatter writes them.
+    pub fn format_policies(text: &str, line_width: Option<usize>, indent: Option<usize>) -> Outcome<Text> {
+        crate::authoring::editor::format_policies(text, line_width, indent).map(|text| Text { text }).into()
+    }
+
+    fn schema_format(name: &str) -> Result<crate::store::SchemaFormat, Failure> {
+        match name {
+            "cedar" => Ok(crate::store::SchemaFormat::Cedar),
+            "json" => Ok(crate::store::SchemaFormat::Json),
+            other => {
+                Err(Failure::of(Code::SchemaParse, format!("unknown schema form `{other}`: use `cedar` or `json`")))
+            }
+        }
+    }
+
+    /// A schema in the other form (`from` is `cedar` or `json`), by Cedar's own conversion.
+    pub fn convert_schema(text: &str, from: &str) -> Outcome<Text> {
+        schema_format(from)
+            .and_then(|f| crate::authoring::editor::convert_schema(text, f))
+            .map(|text| Text { text })
+            .into()
+    }
+
+    /// A schema's outline for completion and hover (`format` is `cedar` or `json`).
+    pub fn schema_outline(text: &str, format: &str) -> Outcome<crate::authoring::editor::SchemaOutline> {
+        schema_format(format)
+            .and_then(|f| {
+                crate::authoring::editor::outline(text, f)
+                    .map_err(|e| Failure { errors: vec![e], warnings: Vec::new() })
+            })
+            .into()
+    }
+
     /// Validates and loads a store given as files.
     pub fn load_files(files: &StoreFiles) -> Result<Authorizer, Failure> {
         Authorizer::from_files(files)

@@ -460,6 +460,24 @@ mod authoring {
         }
     }
 
+    /// Policies as Cedar's formatter writes them (`lineWidth` 80 and `indent` 2 unless given).
+    #[wasm_bindgen(js_name = formatPolicies, unchecked_return_type = "Outcome<Text>")]
+    pub fn format_policies(text: &str, line_width: Option<u32>, indent: Option<u32>) -> JsValue {
+        output(&ffi::format_policies(text, line_width.map(|w| w as usize), indent.map(|i| i as usize)))
+    }
+
+    /// A schema in the other form: `from` is `cedar` (Cedar text to JSON) or `json` (JSON to Cedar text).
+    #[wasm_bindgen(js_name = convertSchema, unchecked_return_type = "Outcome<Text>")]
+    pub fn convert_schema(text: &str, from: &str) -> JsValue {
+        output(&ffi::convert_schema(text, from))
+    }
+
+    /// A schema's outline: entity types with attributes and parents, actions with what they apply to.
+    #[wasm_bindgen(js_name = schemaOutline, unchecked_return_type = "Outcome<SchemaOutline>")]
+    pub fn schema_outline(text: &str, format: &str) -> JsValue {
+        output(&ffi::schema_outline(text, format))
+    }
+
     /// A bundle document as JSON text with every number exact (64-bit longs included).
     #[wasm_bindgen(js_name = bundleText, unchecked_return_type = "Outcome<Text>")]
     pub fn bundle_text(

@@ -40,7 +40,29 @@ function createAuthoring(engine) {
     return success(engine.full().bundleText(bundle, pretty)).text;
   }
 
-  return { buildBundle, compileBundle, checkStore, renderDiagnostics, bundleText };
+  /** An outcome's value under `key` with its diagnostics, or only the diagnostics. */
+  const read = (outcome, key) => {
+    const diagnostics = [...(outcome.errors ?? []), ...(outcome.warnings ?? [])];
+    return outcome.type === 'success' ? { [key]: key === 'outline' ? stripType(outcome) : outcome[key], diagnostics } : { diagnostics };
+  };
+  const stripType = ({ type: _type, warnings: _warnings, ...rest }) => rest;
+
+  /** Policies as Cedar's formatter writes them: `{ text, diagnostics }`, or `{ diagnostics }` when they do not parse. */
+  function formatPolicies(text, { lineWidth, indent } = {}) {
+    return read(engine.full().formatPolicies(String(text), lineWidth, indent), 'text');
+  }
+
+  /** A schema in the other form (`from`: 'cedar' or 'json'), by Cedar's own conversion: `{ text, diagnostics }`. */
+  function convertSchema(text, { from }) {
+    return read(engine.full().convertSchema(String(text), from), 'text');
+  }
+
+  /** A schema's outline for completion and hover: `{ outline: { entityTypes, actions }, diagnostics }`. */
+  function schemaOutline(text, { format = 'cedar' } = {}) {
+    return read(engine.full().schemaOutline(String(text), format), 'outline');
+  }
+
+  return { buildBundle, compileBundle, checkStore, renderDiagnostics, bundleText, formatPolicies, convertSchema, schemaOutline };
 }
 
 module.exports = { createAuthoring };

@@ -382,8 +382,13 @@ function createAuthorizerClass(engine, platform) {
       // The runtime module has no test runner: a twin of this authorizer on the full module runs them.
       const inner = onRuntime ? success(full.WasmAuthorizer.load(this.#source.bundle)).authorizer : this.#live();
       try {
-        const report = success(inner.runTests(files || this.#source.files || {}));
-        Object.defineProperty(report, 'text', { value: success(full.renderTestReport(report)).text, enumerable: false });
+        const given = files || this.#source.files || {};
+        const report = success(inner.runTests(given));
+        // The cases' lines and summary, after any test file or case that could not be read, shown in its file.
+        const unread =
+          report.diagnostics.length > 0 ? `${success(full.renderDiagnostics(report.diagnostics, given)).text.trimEnd()}\n` : '';
+        Object.defineProperty(report, 'text', { value: unread + success(full.renderTestReport(report)).text, enumerable: false });
+        Object.defineProperty(report, 'casesText', { value: success(full.renderTestReport(report)).text, enumerable: false });
         return report;
       } finally {
         if (onRuntime) inner.free();

@@ -98,7 +98,17 @@ function resolveSync(source) {
  */
 function nodePlatform({ hostCrypto = true } = {}) {
   const load = (kind) => instantiate(kind, { hostCrypto });
-  return { load, reload: load, resolve: async (source) => resolveSync(source), resolveSync, fetch: globalThis.fetch };
+  return {
+    load,
+    reload: load,
+    resolve: async (source) => resolveSync(source),
+    resolveSync,
+    // Read when an authorizer is loaded, not when the package is: a fetch installed after the import
+    // (a proxy agent, a test's stand-in) is the one used.
+    get fetch() {
+      return globalThis.fetch;
+    },
+  };
 }
 
 const platform = nodePlatform();

@@ -48,5 +48,17 @@ const api = createApi({
   fetch: (...args) => globalThis.fetch(...args),
 });
 
-export const { Authorizer, AuthorizerLoadError, buildBundle, compileBundle, checkStore, renderDiagnostics, bundleText, constants } = api;
+export const {
+  Authorizer,
+  AuthorizerLoadError,
+  buildBundle,
+  compileBundle,
+  checkStore,
+  renderDiagnostics,
+  bundleText,
+  formatPolicies,
+  convertSchema,
+  schemaOutline,
+  constants,
+} = api;
 export default api;

@@ -148,6 +148,19 @@ function serveStatic(res, dir, rel) {
   return true;
 }
 
+/** A demo that cannot start for a reason the user can fix: printed as one line, without a stack. */
+export class DemoError extends Error {}
+
+/** Whether a process still runs. */
+function alive(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return e.code === 'EPERM';
+  }
+}
+
 /**
  * Starts the demo. `api`: 'rest' or 'http'. Returns `{ url, tokens, close }`. `log` receives one line per
  * request.
@@ -160,14 +173,28 @@ export async function startDemoServer({
   demoDir = path.join(root, 'build/demo'),
   log = console.log,
 } = {}) {
-  if (!['rest', 'http'].includes(api)) throw new Error(`api must be rest or http, not ${api}`);
-  if (!fs.existsSync(zip)) throw new Error(`${zip} is missing: run \`make package\``);
+  if (!['rest', 'http'].includes(api)) throw new DemoError(`API must be rest or http, not \`${api}\``);
+  if (!fs.existsSync(zip)) throw new DemoError(`${zip} is missing: run \`make package\``);
   const { privateKey, jwks } = demoKey(demoDir);
+  // Folders left by demos that did not stop cleanly (killed, or a busy port before this fix) go first.
+  for (const name of fs.existsSync(demoDir) ? fs.readdirSync(demoDir) : []) {
+    const pid = /^lambda-(\d+)-/.exec(name)?.[1];
+    if (pid && !alive(Number(pid))) fs.rmSync(path.join(demoDir, name), { recursive: true, force: true });
+  }
+  const server = http.createServer();
+  try {
+    await new Promise((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, resolve);
+    });
+  } catch (e) {
+    if (e.code === 'EADDRINUSE') {
+      throw new DemoError(`port ${port} on ${host} is in use: stop what listens there, or pick another port (PORT=9000 make run)`);
+    }
+    throw e;
+  }
   const lambdaDir = path.join(demoDir, `lambda-${process.pid}-${Date.now()}`);
   unzip(zip, lambdaDir);
-
-  const server = http.createServer();
-  await new Promise((resolve) => server.listen(port, host, resolve));
   const url = `http://${host}:${server.address().port}`;
 
   // The packaged handler, configured as it would be in Lambda, with the demo issuer's keys served here.
@@ -253,10 +280,18 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
     const i = process.argv.indexOf(`--${name}`);
     return i > 0 ? process.argv[i + 1] : fallback;
   };
-  const { url, tokens, close, api } = await startDemoServer({
-    port: Number(arg('port', process.env.PORT ?? 8080)),
-    api: arg('api', process.env.API ?? 'rest'),
-  });
+  let started;
+  try {
+    started = await startDemoServer({
+      port: Number(arg('port', process.env.PORT ?? 8080)),
+      api: arg('api', process.env.API ?? 'rest'),
+    });
+  } catch (e) {
+    if (!(e instanceof DemoError)) throw e;
+    console.error(`error: ${e.message}`);
+    process.exit(1);
+  }
+  const { url, tokens, close, api } = started;
   console.log(usage(url, tokens, api));
   const stop = async () => {
     await close();

@@ -2,7 +2,10 @@
 //! compiling bundles, loading text bundles, and running policy tests. The runtime builds (Lambda@Edge, the
 //! Node runtime module) leave all of it out: they load compiled bundles only.
 
+pub mod editor;
+mod has_check;
 pub mod load;
+mod locate;
 pub mod policy_tests;
 
 use serde::Serialize;
@@ -29,9 +32,13 @@ pub struct BuildOutcome {
 pub fn build_bundle(files: &StoreFiles) -> BuildOutcome {
     let sources = match load::sources_from_files(files) {
         Ok(sources) => sources,
-        Err(diagnostics) => return BuildOutcome { bundle: None, diagnostics },
+        Err(mut diagnostics) => {
+            locate::locate_in_files(&mut diagnostics, files);
+            return BuildOutcome { bundle: None, diagnostics };
+        }
     };
-    let (store, diagnostics) = load::parse_store(&sources, true);
+    let (store, mut diagnostics) = load::parse_store(&sources, true);
+    locate::locate_in_files(&mut diagnostics, files);
     let bundle = store.map(|store| seal(sources, store.manifest));
     BuildOutcome { bundle, diagnostics }
 }

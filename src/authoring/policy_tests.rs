@@ -104,15 +104,44 @@ pub fn test_files(files: &StoreFiles) -> Vec<(&String, &String)> {
     files.iter().filter(|(path, _)| path.starts_with(TESTS_DIR) && path.ends_with(".json")).collect()
 }
 
-/// Parses a test file, with a located diagnostic when it does not parse.
-pub fn parse_test_file(name: &str, text: &str) -> Result<TestFile, Error> {
-    serde_json::from_str(text).map_err(|e| {
-        Error::diagnostic(Code::TestsInvalid, format!("invalid test file: {e}")).in_file(name).at_line_column(
-            text,
-            e.line(),
-            e.column().max(1),
-        )
-    })
+/// Parses a test file: its cases, and a located diagnostic for each case that cannot be read (the others
+/// still run). A file that is not JSON, or has no `cases` list, is one diagnostic and no cases.
+pub fn parse_test_file(name: &str, text: &str) -> (Option<TestFile>, Vec<Error>) {
+    #[derive(Deserialize)]
+    struct RawFile<'a> {
+        #[serde(default)]
+        description: Option<String>,
+        #[serde(default)]
+        entities: Vec<Value>,
+        #[serde(borrow)]
+        cases: Vec<&'a serde_json::value::RawValue>,
+    }
+    let located = |e: &serde_json::Error, base: usize, within: &str, what: String| {
+        let offset = base + crate::errors::offset_of(within, e.line(), e.column().max(1));
+        Error::diagnostic(Code::TestsInvalid, what).in_file(name).at(text, offset, 1)
+    };
+    let raw: RawFile<'_> = match serde_json::from_str(text) {
+        Ok(raw) => raw,
+        Err(e) => return (None, vec![located(&e, 0, text, format!("invalid test file: {e}"))]),
+    };
+    let mut cases = Vec::with_capacity(raw.cases.len());
+    let mut diagnostics = Vec::new();
+    for (index, case) in raw.cases.iter().enumerate() {
+        let within = case.get();
+        let base = (within.as_ptr() as usize).saturating_sub(text.as_ptr() as usize);
+        match serde_json::from_str::<TestCase>(within) {
+            Ok(case) => cases.push(case),
+            Err(e) => {
+                let label = serde_json::from_str::<Value>(within)
+                    .ok()
+                    .and_then(|v| v.get("name").and_then(Value::as_str).map(|n| format!("`{n}`")))
+                    .unwrap_or_else(|| format!("number {}", index + 1));
+                let help = "a case has a `name`, the request, and `expect` with `decision` \"ALLOW\" or \"DENY\" (and optionally `determiningPolicies` and `errors`)";
+                diagnostics.push(located(&e, base, within, format!("case {label} cannot be run: {e}")).with_help(help));
+            }
+        }
+    }
+    (Some(TestFile { description: raw.description, entities: raw.entities, cases }), diagnostics)
 }
 
 /// Runs one case: its request (with the file's shared entities added) against the authorizer.
@@ -158,8 +187,22 @@ pub fn run_case(authorizer: &Authorizer, file: &str, shared_entities: &[Value], 
     }
 }
 
+/// Whether an error says the request itself could not be decided (invalid, malformed, a token that does
+/// not map), rather than a policy's evaluation error: a DENY that carries one came from no policy.
+fn refuses_the_request(error: &Error) -> bool {
+    error.code() != Code::PolicyEvaluationError
+}
+
 fn compare(expect: &Expectation, actual: &Answer) -> Vec<String> {
     let mut differences = Vec::new();
+    if expect.errors.is_none() && expect.decision == Decision::Deny && actual.decision == Decision::Deny {
+        if let Some(error) = actual.errors.iter().find(|e| refuses_the_request(e)) {
+            differences.push(format!(
+                "the DENY comes from the request, not from a policy ({}: {}): fix the request, or expect that error with \"errors\": [\"{}\"]",
+                error.code, error.error_description, error.code
+            ));
+        }
+    }
     if expect.decision != actual.decision {
         differences.push(format!("decision: expected {}, got {}", expect.decision, actual.decision));
     }
@@ -194,13 +237,10 @@ pub fn run(authorizer: &Authorizer, files: &StoreFiles) -> TestReport {
     let mut cases = Vec::new();
     let mut diagnostics = Vec::new();
     for (name, text) in test_files(files) {
-        match parse_test_file(name, text) {
-            Ok(file) => {
-                for case in &file.cases {
-                    cases.push(run_case(authorizer, name, &file.entities, case));
-                }
-            }
-            Err(d) => diagnostics.push(d),
+        let (file, problems) = parse_test_file(name, text);
+        diagnostics.extend(problems);
+        for case in file.iter().flat_map(|f| f.cases.iter().map(move |c| (f, c))) {
+            cases.push(run_case(authorizer, name, &case.0.entities, case.1));
         }
     }
     let passed = cases.iter().filter(|c| c.passed).count();
@@ -235,25 +275,37 @@ fn principal_shown(case: &CaseResult) -> Value {
 
 /// The report as text: a line per case (PASS/FAIL, name, request, decision, determining policies), the
 /// differences under each failure, and a summary.
+///
+/// Test files or cases that could not be read are counted in the summary; their diagnostics are printed
+/// apart, with the files' text (see `renderDiagnostics`).
 pub fn render(report: &TestReport) -> String {
     let mut out = String::new();
-    for d in &report.diagnostics {
-        out.push_str(&crate::diagnostics::render(std::slice::from_ref(d), &|_| None));
-    }
     let width = report.cases.iter().map(|c| c.name.chars().count()).max().unwrap_or(0);
     for case in &report.cases {
+        let codes: Vec<&str> = case.actual.errors.iter().map(|e| e.code.as_str()).collect();
         out.push_str(&format!(
-            "{} {:width$}  {:5}  [{}]  {}\n",
+            "{} {:width$}  {:5}  [{}]  {}{}\n",
             if case.passed { "PASS" } else { "FAIL" },
             case.name,
             case.actual.decision.to_string(),
             case.actual.policy_ids().join(", "),
             request_summary(&principal_shown(case)),
+            if codes.is_empty() { String::new() } else { format!("  errors: {}", codes.join(", ")) },
         ));
         for d in &case.differences {
             out.push_str(&format!("       {d}\n"));
         }
     }
-    out.push_str(&format!("{} passed, {} failed\n", report.passed, report.failed));
+    let unread = report.diagnostics.len();
+    out.push_str(&format!(
+        "{} passed, {} failed{}\n",
+        report.passed,
+        report.failed,
+        if unread == 0 {
+            String::new()
+        } else {
+            format!(", {unread} test file(s) or case(s) not run (see the diagnostics)")
+        }
+    ));
     out
 }

@@ -592,17 +592,19 @@ impl Routes {
         types: &crate::store::schema_types::SchemaTypes,
     ) -> Vec<String> {
         let mut problems = Vec::new();
-        for route in &self.routes {
+        // The routes are in `authorizer.json`'s order (`from_config` refuses the whole list otherwise), so
+        // each problem can name its route's place in the file.
+        for (i, route) in self.routes.iter().enumerate() {
             match route.action.to_uid() {
                 Ok(uid) if actions.contains(&uid) => {}
                 _ => problems.push(format!(
-                    "route `{}` maps to action `{}`, which the schema lacks: declare it, or set the route's `action`",
+                    "routes[{i}].action: route `{}` maps to action `{}`, which the schema lacks: declare it, or set the route's `action`",
                     route.route_key, route.action
                 )),
             }
             if types.entity_shape(&route.resource_type).is_none() {
                 problems.push(format!(
-                    "route `{}` names resource type `{}`, which the schema lacks",
+                    "routes[{i}].resource: route `{}` names resource type `{}`, which the schema lacks",
                     route.route_key, route.resource_type
                 ));
             }

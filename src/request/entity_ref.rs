@@ -4,6 +4,9 @@
 
 use std::str::FromStr;
 
+use std::cell::RefCell;
+use std::collections::HashMap;
+
 use cedar_policy::{EntityId, EntityTypeName, EntityUid};
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
@@ -68,9 +71,7 @@ impl EntityRef {
 
     /// The Cedar uid, or why the type name is not valid.
     pub fn to_uid(&self) -> Result<EntityUid, String> {
-        let type_name = EntityTypeName::from_str(&self.entity_type)
-            .map_err(|_| format!("`{}` is not a valid entity type name", self.entity_type))?;
-        Ok(EntityUid::from_type_name_and_id(type_name, EntityId::new(&self.id)))
+        Ok(EntityUid::from_type_name_and_id(type_name(&self.entity_type)?, EntityId::new(&self.id)))
     }
 
     /// Verified Permissions' `{"entityType", "entityId"}` form.
@@ -130,4 +131,28 @@ mod tests {
         assert!(EntityRef::new("not a type", "x").to_uid().is_err());
         assert_eq!(expected.to_string(), "App::User::\"alice\"");
     }
+}
+
+/// How many parsed entity type names are remembered (a store has a handful; the bound only keeps requests
+/// full of made-up names from growing the table).
+const TYPE_NAMES_KEPT: usize = 1024;
+
+thread_local! {
+    static TYPE_NAMES: RefCell<HashMap<String, EntityTypeName>> = RefCell::new(HashMap::new());
+}
+
+/// An entity type name, parsed once: every request names its principal's, action's and resource's types,
+/// and Cedar's name parser is a full grammar.
+pub fn type_name(text: &str) -> Result<EntityTypeName, String> {
+    if let Some(known) = TYPE_NAMES.with(|names| names.borrow().get(text).cloned()) {
+        return Ok(known);
+    }
+    let parsed = EntityTypeName::from_str(text).map_err(|_| format!("`{text}` is not a valid entity type name"))?;
+    TYPE_NAMES.with(|names| {
+        let mut names = names.borrow_mut();
+        if names.len() < TYPE_NAMES_KEPT {
+            names.insert(text.to_string(), parsed.clone());
+        }
+    });
+    Ok(parsed)
 }

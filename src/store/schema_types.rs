@@ -78,6 +78,11 @@ impl SchemaTypes {
         self.entity_shapes.get(entity_type)
     }
 
+    /// Every entity type's qualified name.
+    pub fn entity_types(&self) -> impl Iterator<Item = &str> {
+        self.entity_shapes.keys().map(String::as_str)
+    }
+
     /// Whether entities of type `child` may have parents of type `parent`.
     pub fn can_be_member_of(&self, child: &str, parent: &str) -> bool {
         self.member_of.get(child).is_some_and(|parents| parents.iter().any(|p| p == parent))

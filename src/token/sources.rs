@@ -230,15 +230,23 @@ pub fn check_against_schema(config: &AuthorizerConfig, types: &crate::store::sch
     };
     let mut problems = Vec::new();
     for (i, source) in sources.iter().enumerate() {
+        let did_you_mean = |name: &str| match crate::diagnostics::closest(name, types.entity_types()) {
+            Some(near) => format!(": did you mean `{near}`?"),
+            None => String::new(),
+        };
         if types.entity_shape(&source.principal_type).is_none() {
             problems.push(format!(
-                "identitySources[{i}].principalEntityType: the schema has no entity type `{}`",
-                source.principal_type
+                "identitySources[{i}].principalEntityType: the schema has no entity type `{}`{}",
+                source.principal_type,
+                did_you_mean(&source.principal_type)
             ));
         }
         if let Some(group) = &source.group_type {
             if types.entity_shape(group).is_none() {
-                problems.push(format!("identitySources[{i}]: group entity type `{group}` is not in the schema"));
+                problems.push(format!(
+                    "identitySources[{i}]: group entity type `{group}` is not in the schema{}",
+                    did_you_mean(group)
+                ));
             } else if !types.can_be_member_of(&source.principal_type, group) {
                 problems.push(format!(
                     "identitySources[{i}]: `{}` cannot be a member of `{group}`: declare `entity {} in [{group}]` in the schema",
@@ -376,13 +384,16 @@ impl Issuers {
         let exp = numeric_claim(claims, "exp")?
             .ok_or_else(|| Error::new(Code::TokenInvalidClaim, "the token has no `exp`"))?;
         if now > exp.saturating_add(leeway) {
-            return Err(Error::new(Code::TokenExpired, format!("the token expired at {exp}; it is now {now}")));
+            return Err(Error::new(
+                Code::TokenExpired,
+                format!("the token expired at {} ({exp}); it is now {}", utc(exp), utc(now)),
+            ));
         }
         if let Some(nbf) = numeric_claim(claims, "nbf")? {
             if now.saturating_add(leeway) < nbf {
                 return Err(Error::new(
                     Code::TokenNotYetValid,
-                    format!("the token is not valid before {nbf}; it is now {now}"),
+                    format!("the token is not valid before {} ({nbf}); it is now {}", utc(nbf), utc(now)),
                 ));
             }
         }
@@ -390,7 +401,7 @@ impl Issuers {
             if iat > now.saturating_add(leeway) {
                 return Err(Error::new(
                     Code::TokenIssuedInFuture,
-                    format!("the token was issued at {iat}, in the future; it is now {now}"),
+                    format!("the token was issued at {} ({iat}), in the future; it is now {}", utc(iat), utc(now)),
                 ));
             }
         }
@@ -473,5 +484,33 @@ fn check_use_and_audience(source: &Source, claims: &Map<String, Value>, kind: To
                 ))
             }
         }
+    }
+}
+
+/// Seconds since the epoch as an ISO 8601 UTC time (`2026-11-29T11:30:27Z`), for messages.
+pub fn utc(seconds: u64) -> String {
+    let days = seconds / 86_400;
+    let rest = seconds % 86_400;
+    // Howard Hinnant's civil_from_days, for days since 1970-01-01.
+    let z = days as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z", rest / 3600, rest % 3600 / 60, rest % 60)
+}
+
+#[cfg(test)]
+mod time_tests {
+    #[test]
+    fn utc_writes_iso_8601() {
+        assert_eq!(super::utc(0), "1970-01-01T00:00:00Z");
+        assert_eq!(super::utc(1_800_000_000), "2027-01-15T08:00:00Z");
+        assert_eq!(super::utc(951_782_400), "2000-02-29T00:00:00Z");
+        assert_eq!(super::utc(253_402_300_799), "9999-12-31T23:59:59Z");
     }
 }

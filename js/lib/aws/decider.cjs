@@ -101,7 +101,17 @@ function createCore(options, api) {
     return answer;
   }
 
-  return { authorizer, decide, cache, tokenKind };
+  /**
+   * A request refused before any decision (no token, or an event this handler cannot read): logged like a
+   * decision, as a DENY with its code. Returns the answer.
+   */
+  function refuse(kind, code, description) {
+    const answer = { decision: 'DENY', determiningPolicies: [], errors: [{ code, errorDescription: description }], authenticated: false };
+    log(logLine(kind, answer, false, 0));
+    return answer;
+  }
+
+  return { authorizer, decide, refuse, cache, tokenKind };
 }
 
 function logLine(kind, answer, cacheHit, micros) {

@@ -25,12 +25,16 @@ function createEdgeViewerRequestHandler(options, api) {
   return async function edgeViewerRequest(event) {
     const request = event && event.Records && event.Records[0] && event.Records[0].cf && event.Records[0].cf.request;
     if (!request || typeof request !== 'object' || typeof request.uri !== 'string') {
+      core.refuse('edge-viewer-request', 'request.malformed', 'not a CloudFront viewer-request event');
       return respond('403', 'Forbidden', { message: 'Forbidden' });
     }
     const headers = request.headers && typeof request.headers === 'object' ? request.headers : {};
     if (principalHeader) delete headers[principalHeader];
     const token = bearer(only(headers.authorization)) ?? (cookieName ? bearer(cookie(values(headers.cookie), cookieName)) : undefined);
-    if (!token) return respond('401', 'Unauthorized', { message: 'Unauthorized' }, 'Bearer');
+    if (!token) {
+      core.refuse('edge-viewer-request', 'token.missing', 'no bearer token in the Authorization header or the token cookie');
+      return respond('401', 'Unauthorized', { message: 'Unauthorized' }, 'Bearer');
+    }
     const answer = await core.decide({
       kind: 'edge-viewer-request',
       token,

@@ -61,9 +61,22 @@ function createHttpApiAuthorizer(options, api) {
   }
 
   return async function httpApiAuthorizer(event) {
-    if (!event || typeof event !== 'object') throw unauthorized();
-    const f = event.version === '2.0' ? facts2(event) : event.version === '1.0' ? facts1(event) : undefined;
-    if (!f || !f.token) throw unauthorized();
+    const f =
+      !event || typeof event !== 'object'
+        ? undefined
+        : event.version === '2.0'
+          ? facts2(event)
+          : event.version === '1.0'
+            ? facts1(event)
+            : undefined;
+    if (!f) {
+      core.refuse('http-api', 'request.malformed', 'not an API Gateway HTTP API authorizer event (payload 1.0 or 2.0)');
+      throw unauthorized();
+    }
+    if (!f.token) {
+      core.refuse(f.kind, 'token.missing', 'no bearer token in the request');
+      throw unauthorized();
+    }
     const iam = f.kind === 'http-api-1.0' || responseType === 'iam';
     const answer = await core.decide({ ...f, http: f.http.method ? f.http : undefined, allRoutes: iam && scope === 'all-routes' });
     if (!answer.authenticated) throw unauthorized();

@@ -40,7 +40,14 @@ function createRestApiAuthorizer(options, api) {
 
   return async function restApiAuthorizer(event) {
     const f = event && typeof event === 'object' ? facts(event) : undefined;
-    if (!f || !f.token) throw unauthorized();
+    if (!f) {
+      core.refuse('rest', 'request.malformed', 'not an API Gateway REST authorizer event (TOKEN or REQUEST)');
+      throw unauthorized();
+    }
+    if (!f.token) {
+      core.refuse(f.kind, 'token.missing', 'no bearer token in the request');
+      throw unauthorized();
+    }
     const arn = parseMethodArn(event.methodArn);
     const answer = await core.decide({ ...f, http: f.http && f.http.method ? f.http : undefined, allRoutes: scope === 'all-routes' });
     if (!answer.authenticated) throw unauthorized();
