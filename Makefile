@@ -17,7 +17,7 @@ TARBALL = build/cedar-authorizer-$(PACKAGE_VERSION).tgz
 CORPUS := build/corpus/corpus-tests
 SHARED := ../shared
 
-.PHONY: lint check fuzz load help tools node-deps chromium cfn-lint build wasm pack package build-test-bench corpus test test-rust test-js test-types test-browser test-sam run bench clean
+.PHONY: lint check fuzz load help tools node-deps chromium cfn-lint moto build wasm pack package build-test-bench corpus test test-rust test-js test-types test-browser test-sam run bench clean
 
 help:
 	@echo "make run       set up, build, and start the local demo: API Gateway and the rides API behind the authorizer, and the test bench"
@@ -66,12 +66,31 @@ $(CFN_LINT):
 	python3 -m venv $(CFN_LINT_VENV)
 	$(CFN_LINT_VENV)/bin/pip install -q cfn-lint==$(CFN_LINT_VERSION)
 
+# moto's Cognito user pools, pinned, in a virtualenv outside the clone: tests/js/cognito.test.mjs takes its
+# tokens from this independent implementation instead of our own minter.
+MOTO_VERSION := 5.2.5
+MOTO_VENV := $(HOME)/.cache/cedar-authorizer/moto-$(MOTO_VERSION)
+MOTO := $(MOTO_VENV)/bin/moto_server
+
+moto: $(MOTO)
+
+$(MOTO):
+	python3 -m venv $(MOTO_VENV)
+	$(MOTO_VENV)/bin/pip install -q 'moto[server]==$(MOTO_VERSION)'
+
 corpus: $(CORPUS)
 
 $(CORPUS): $(SHARED)/corpora/cedar/corpus-tests.tar.gz
 	@mkdir -p build/corpus
 	tar xzf $< -C build/corpus
 	@touch $@
+
+# The test corpora are not in the clone: they sit beside it, in ../shared/corpora (Cedar's conformance
+# corpus, AWS event samples, JOSE vectors, each with its source in ../shared/corpora/README.md).
+$(SHARED)/corpora/cedar/corpus-tests.tar.gz:
+	@echo "$@ is missing: the tests read their corpora from ../shared/corpora beside the clone" >&2
+	@echo "(Cedar's conformance corpus, AWS event samples, JOSE vectors); see README.md, 'Conformance'" >&2
+	@exit 1
 
 # ---- build ----------------------------------------------------------------------------------------
 
@@ -163,11 +182,12 @@ check: lint
 test-rust: corpus | tools
 	cargo test --all-targets -- --nocapture
 
-test-js: pack corpus package build/faults/.built
-	node --test --test-reporter=spec tests/js/ tests/js/unit/
+test-js: pack corpus package build/faults/.built moto cfn-lint
+	MOTO_SERVER=$(MOTO) CFN_LINT=$(CFN_LINT) node --test --test-reporter=spec tests/js/ tests/js/unit/
 
 test-types: pack
 	npx tsc -p tests/js/tsconfig.json
+	npx tsc -p tests/js/tsconfig.node10.json
 
 test-browser: build-test-bench chromium
 	node --test --test-reporter=spec tests/browser/

@@ -153,6 +153,8 @@ codes! {
     /// A warning: a policy tests with `has` an attribute that no type the value can have declares, so the
     /// test is always false (often a misspelt name).
     PolicyUndeclaredAttribute = "policy.undeclared_attribute",
+    /// A policy's conditions nest deeper than the engine can evaluate safely (a chain of hundreds of `||`).
+    PolicyTooDeep = "policy.too_deep",
     /// A policy's `@id` annotation is empty.
     PolicyId = "policy.id",
     /// Two policies have the same id.

@@ -15,13 +15,23 @@ commands:
   routes <store>               print the store's routes: method, path, action, resource and context
   package <store> --jwks <f>   write dist/lambda-authorizer.zip (API Gateway) and dist/edge-viewer-request.zip
                                (Lambda@Edge, with the compiled bundle and the JWKS in <f>), and print sizes
+  import --policy-store-id <id> --region <r> -o <dir>
+                               read a Verified Permissions policy store (AWS SDK, standard credentials) into a
+                               new store folder: schema, policies, templates, links, identity source, mode
+  export --cloudformation <store> -o <file>
+                               write a CloudFormation template (YAML) creating the store in Verified Permissions
 
 options:
-  -o, --output <file|dir>      where \`bundle\` writes (default: stdout); where \`package\` writes (default: dist)
+  -o, --output <file|dir>      where \`bundle\` writes (default, or \`-\`: stdout); where \`package\` writes (default: dist)
   --compiled                   \`bundle\`: write a compiled bundle (no text parsing at load, on the smaller runtime module)
   --jwks <file>                \`package\`: the identity source's JWKS, or {"<issuer>": JWKS}, for the edge zip
   --principal-header <name>    \`package\`: the edge function passes the principal to the origin in this header
   --token-cookie <name>        \`package\`: the edge function also reads the token from this cookie
+  --policy-store-id <id>       \`import\`: the Verified Permissions policy store to read
+  --region <region>            \`import\`: its AWS Region (default: the SDK's, from AWS_REGION or the profile)
+  --endpoint <url>             \`import\`: another Verified Permissions endpoint (tests, VPC endpoints)
+  --layout <template>          \`import\`: put files, comments, entities and routes back as this exported template had them
+  --cloudformation             \`export\`: the format (the only one): a CloudFormation template; \`-o\` or stdout
   --json                       print machine-readable JSON instead of text
   -h, --help                   show this help
 
@@ -32,11 +42,16 @@ function parseArgs(argv) {
   for (let i = 0; i < argv.length; i += 1) {
     const a = argv[i];
     if (a === '--json') args.json = true;
-    else if (a === '-o' || a === '--output') args.output = argv[++i];
+    else if (a === '-o' || a === '--output') args.output = valueOf(argv, ++i, a, 'a file or folder name');
     else if (a === '--compiled') args.compiled = true;
-    else if (a === '--jwks') args.jwks = argv[++i];
-    else if (a === '--principal-header') args.principalHeader = argv[++i];
-    else if (a === '--token-cookie') args.tokenCookie = argv[++i];
+    else if (a === '--jwks') args.jwks = valueOf(argv, ++i, a, 'a JWKS file');
+    else if (a === '--principal-header') args.principalHeader = valueOf(argv, ++i, a, 'a header name');
+    else if (a === '--token-cookie') args.tokenCookie = valueOf(argv, ++i, a, 'a cookie name');
+    else if (a === '--policy-store-id') args.policyStoreId = valueOf(argv, ++i, a, 'a policy store id');
+    else if (a === '--region') args.region = valueOf(argv, ++i, a, 'an AWS Region');
+    else if (a === '--endpoint') args.endpoint = valueOf(argv, ++i, a, 'a URL');
+    else if (a === '--cloudformation') args.cloudformation = true;
+    else if (a === '--layout') args.layout = valueOf(argv, ++i, a, 'a template written by `export --cloudformation`');
     else if (a === '-h' || a === '--help') args.help = true;
     else if (a.startsWith('-')) throw new UsageError(`unknown option \`${a}\``);
     else args.positional.push(a);
@@ -45,6 +60,15 @@ function parseArgs(argv) {
 }
 
 class UsageError extends Error {}
+
+/** The value after an option, which must be there (`-o` at the end of the line is a mistake, not stdout). */
+function valueOf(argv, i, option, what) {
+  const value = argv[i];
+  if (value === undefined || value === '' || (value.startsWith('-') && value !== '-')) {
+    throw new UsageError(`\`${option}\` needs ${what}`);
+  }
+  return value;
+}
 
 function readStore(dir) {
   if (!dir) throw new UsageError('missing <store>: the policy store folder');
@@ -107,7 +131,7 @@ const commands = {
     }
     const output = args.compiled ? api.compileBundle(bundle) : bundle;
     const text = api.bundleText(output, { pretty: true }) + '\n';
-    if (args.output) {
+    if (args.output && args.output !== '-') {
       fs.mkdirSync(path.dirname(path.resolve(args.output)), { recursive: true });
       fs.writeFileSync(args.output, text);
       const summary = {
@@ -194,6 +218,44 @@ const commands = {
     return over.length > 0 ? 1 : 0;
   },
 
+  // Verified Permissions: js/lib/avp/ (the AWS SDK is loaded only here, and only for `import`).
+  async import(args, out, err) {
+    if (!args.policyStoreId) throw new UsageError('missing --policy-store-id <id>: the Verified Permissions policy store to read');
+    if (!args.output || args.output === '-') throw new UsageError('missing -o <dir>: the new store folder to write');
+    const { importPolicyStore, writeStoreFolder, readLayout } = require('../lib/avp/import.cjs');
+    const layout = args.layout === undefined ? undefined : readLayout(args.layout);
+    const { files, warnings, summary } = await importPolicyStore(api, {
+      policyStoreId: args.policyStoreId,
+      region: args.region,
+      endpoint: args.endpoint,
+      layout,
+    });
+    writeStoreFolder(args.output, files);
+    for (const w of warnings) err(`warning: ${w}`);
+    if (args.json) out(JSON.stringify({ ok: true, output: args.output, files: Object.keys(files).sort(), ...summary }, null, 2));
+    else
+      out(
+        `wrote ${args.output}: ${summary.policies} policies, ${summary.templates} templates, ${summary.links} links, ${summary.identitySources} identity sources, validation ${summary.validationMode}`,
+      );
+    return 0;
+  },
+
+  export(args, out) {
+    if (!args.cloudformation) throw new UsageError('missing --cloudformation: the only export format');
+    const dir = args.positional[0];
+    const files = readStore(dir);
+    const { exportCloudFormation } = require('../lib/avp/export.cjs');
+    const text = exportCloudFormation(api, files, { name: path.basename(path.resolve(dir)) });
+    if (args.output && args.output !== '-') {
+      fs.mkdirSync(path.dirname(path.resolve(args.output)), { recursive: true });
+      fs.writeFileSync(args.output, text);
+      out(`wrote ${args.output}: ${Buffer.byteLength(text)} bytes`);
+    } else {
+      out(text.trimEnd());
+    }
+    return 0;
+  },
+
   test(args, out, err) {
     const dir = args.positional[0];
     const files = readStore(dir);
@@ -208,8 +270,13 @@ const commands = {
       throw e;
     }
     const report = authorizer.runTests(files);
-    if (args.json) out(JSON.stringify(report, null, 2));
-    else out(`${dir}\n${report.text.trimEnd()}`);
+    if (args.json) {
+      out(JSON.stringify(report, null, 2));
+    } else {
+      // Files or cases that could not be read, in their files under the store folder; then every case.
+      if (report.diagnostics.length > 0) err(api.renderDiagnostics(prefixed(report.diagnostics, dir), filesUnder(files, dir)).trimEnd());
+      out(`${dir}\n${report.casesText.trimEnd()}`);
+    }
     if (report.cases.length === 0 && report.diagnostics.length === 0) {
       err(`${dir}: no test cases (add tests/*.json)`);
       return 1;
@@ -232,19 +299,27 @@ function main(argv, out = (s) => process.stdout.write(s + '\n'), err = (s) => pr
       out(USAGE);
       return 0;
     }
-    return run(args, out, err);
+    const code = run(args, out, err);
+    // `import` is asynchronous (it calls AWS): its failures are reported the same way.
+    return typeof code?.then === 'function' ? code.catch((e) => failed(e, err)) : code;
   } catch (e) {
-    if (e instanceof UsageError) {
-      err(`error: ${e.message}\n\n${USAGE}`);
-      return 2;
-    }
-    err(`error: ${e.message}`);
-    return 1;
+    return failed(e, err);
   }
 }
 
+function failed(e, err) {
+  if (e instanceof UsageError) {
+    err(`error: ${e.message}\n\n${USAGE}`);
+    return 2;
+  }
+  err(`error: ${e.message}`);
+  return 1;
+}
+
 if (require.main === module) {
-  process.exitCode = main(process.argv.slice(2));
+  Promise.resolve(main(process.argv.slice(2))).then((code) => {
+    process.exitCode = code;
+  });
 }
 
 module.exports = { main };

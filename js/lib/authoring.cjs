@@ -9,7 +9,7 @@ const { success, loadError } = require('./engine.cjs');
 function createAuthoring(engine) {
   /** Validates a store's files and builds its bundle: `{ bundle?, diagnostics }` (errors and warnings). */
   function buildBundle(files) {
-    const outcome = engine.full().buildBundle(files);
+    const outcome = engine.guard(() => engine.full().buildBundle(files));
     const diagnostics = [...(outcome.errors ?? []), ...(outcome.warnings ?? [])];
     return outcome.type === 'success' ? { bundle: outcome.bundle, diagnostics } : { diagnostics };
   }
@@ -20,14 +20,16 @@ function createAuthoring(engine) {
    * does not load.
    */
   function compileBundle(bundle) {
-    const outcome = engine.full().compileBundle(bundle);
+    const outcome = engine.guard(() => engine.full().compileBundle(bundle));
     if (outcome.type !== 'success') throw loadError(outcome);
     return outcome.bundle;
   }
 
   /** Every diagnostic of a store: code, description, help, file, line and column. */
   function checkStore(files) {
-    return success(engine.full().checkStore(files)).diagnostics;
+    // A trap (a policy too deep for the engine's stack) is one more diagnostic, as buildBundle reports it.
+    const outcome = engine.guard(() => engine.full().checkStore(files));
+    return outcome.type === 'success' ? outcome.diagnostics : outcome.errors;
   }
 
   /** Diagnostics printed the way a compiler prints them, with the offending line and a caret. */
@@ -49,17 +51,26 @@ function createAuthoring(engine) {
 
   /** Policies as Cedar's formatter writes them: `{ text, diagnostics }`, or `{ diagnostics }` when they do not parse. */
   function formatPolicies(text, { lineWidth, indent } = {}) {
-    return read(engine.full().formatPolicies(String(text), lineWidth, indent), 'text');
+    return read(
+      engine.guard(() => engine.full().formatPolicies(String(text), lineWidth, indent)),
+      'text',
+    );
   }
 
   /** A schema in the other form (`from`: 'cedar' or 'json'), by Cedar's own conversion: `{ text, diagnostics }`. */
   function convertSchema(text, { from }) {
-    return read(engine.full().convertSchema(String(text), from), 'text');
+    return read(
+      engine.guard(() => engine.full().convertSchema(String(text), from)),
+      'text',
+    );
   }
 
   /** A schema's outline for completion and hover: `{ outline: { entityTypes, actions }, diagnostics }`. */
   function schemaOutline(text, { format = 'cedar' } = {}) {
-    return read(engine.full().schemaOutline(String(text), format), 'outline');
+    return read(
+      engine.guard(() => engine.full().schemaOutline(String(text), format)),
+      'outline',
+    );
   }
 
   return { buildBundle, compileBundle, checkStore, renderDiagnostics, bundleText, formatPolicies, convertSchema, schemaOutline };

@@ -3,7 +3,7 @@
 const { AuthorizerLoadError } = require('./errors.cjs');
 const { JwksCache, keySetsByIssuer } = require('./jwks.cjs');
 const { DecisionCache } = require('./decision-cache.cjs');
-const { success, loadError } = require('./engine.cjs');
+const { success, loadError, isTrap, describeTrap } = require('./engine.cjs');
 
 /**
  * A request as it crosses into the module: JSON text when `JSON.stringify` can write it (the faster way on
@@ -54,11 +54,12 @@ function answerKey(input) {
 const decoded = (outcome) => (typeof outcome === 'string' ? JSON.parse(outcome) : outcome);
 
 function denyOnFailure(error) {
-  const trap = error instanceof WebAssembly.RuntimeError;
+  const trap = isTrap(error);
+  const description = trap ? describeTrap(error) : `the authorizer failed: ${error && error.message}`;
   return {
     decision: 'DENY',
     determiningPolicies: [],
-    errors: [{ code: trap ? 'internal.trap' : 'internal.error', errorDescription: `the authorizer failed: ${error && error.message}` }],
+    errors: [{ code: trap ? 'internal.trap' : 'internal.error', errorDescription: description }],
   };
 }
 
@@ -70,8 +71,9 @@ function denyOnFailure(error) {
 function createAuthorizerClass(engine, platform) {
   /** The wasm authorizer of a source: `{ bundle, kind }` or `{ files, kind: 'full' }`. */
   function instantiate(source) {
-    const outcome =
-      source.files !== undefined ? engine.full().loadFiles(source.files) : engine.module(source.kind).WasmAuthorizer.load(source.bundle);
+    const outcome = engine.guard(() =>
+      source.files !== undefined ? engine.full().loadFiles(source.files) : engine.module(source.kind).WasmAuthorizer.load(source.bundle),
+    );
     if (outcome.type === 'success') return outcome;
     const render = (errors) => success(engine.full().renderDiagnostics(errors, source.files ?? filesOfBundle(source.bundle))).text;
     throw loadError(outcome, source.file, render);
@@ -175,7 +177,7 @@ function createAuthorizerClass(engine, platform) {
       try {
         return call();
       } catch (e) {
-        if (e instanceof WebAssembly.RuntimeError) engine.replaceInstances();
+        if (isTrap(e)) engine.replaceInstances();
         return onFailure(e);
       }
     }
@@ -383,7 +385,7 @@ function createAuthorizerClass(engine, platform) {
       const inner = onRuntime ? success(full.WasmAuthorizer.load(this.#source.bundle)).authorizer : this.#live();
       try {
         const given = files || this.#source.files || {};
-        const report = success(inner.runTests(given));
+        const report = success(engine.guard(() => inner.runTests(given)));
         // The cases' lines and summary, after any test file or case that could not be read, shown in its file.
         const unread =
           report.diagnostics.length > 0 ? `${success(full.renderDiagnostics(report.diagnostics, given)).text.trimEnd()}\n` : '';

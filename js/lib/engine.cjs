@@ -73,9 +73,25 @@ function createEngine(platform, initialFull) {
     return true;
   }
 
+  /**
+   * Runs a call into a module and answers its outcome. A trap, or the stack running out inside the module
+   * (V8's RangeError), leaves the instance unusable: it is replaced, and the call answers a failure that
+   * says what happened instead of throwing.
+   */
+  function guard(call) {
+    try {
+      return call();
+    } catch (e) {
+      if (!isTrap(e)) throw e;
+      replaceInstances();
+      return { type: 'failure', errors: [{ code: 'internal.trap', errorDescription: describeTrap(e) }], warnings: [] };
+    }
+  }
+
   return {
     full,
     loaded,
+    guard,
     module: (kind) => (kind === 'runtime' ? loaded('runtime') || full() : full()),
     constants: getConstants,
     moduleFor,
@@ -87,6 +103,24 @@ function createEngine(platform, initialFull) {
       return state.replacements;
     },
   };
+}
+
+/** Whether an exception came from inside a module in a way that leaves its instance unusable. */
+function isTrap(e) {
+  return e instanceof WebAssembly.RuntimeError || (e instanceof RangeError && /call stack/i.test(e.message));
+}
+
+/**
+ * What a trap means for the user. Safe Rust traps on a stack overflow (V8's stack, or the module's own,
+ * which shows as an out-of-bounds access): in practice an expression nested hundreds of levels deep.
+ */
+function describeTrap(e) {
+  const message = (e && e.message) || String(e);
+  if (!/call stack|memory access out of bounds/i.test(message)) return `the engine failed: ${message}`;
+  return (
+    `the engine ran out of stack (${message}): an expression is nested too deeply, such as hundreds of ` +
+    'chained `||` or `&&`; split the policy, or test membership with a set (`["a", "b"].contains(x)`)'
+  );
 }
 
 /** The value of a success, without its tag; throws an AuthorizerLoadError for a failure. */
@@ -120,4 +154,10 @@ function located(error) {
   return `${place}${error.errorDescription}`;
 }
 
-module.exports = { createEngine, success, loadError };
+module.exports = {
+  isTrap,
+  describeTrap,
+  createEngine,
+  success,
+  loadError,
+};

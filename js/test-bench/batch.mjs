@@ -69,7 +69,7 @@ export class BatchPanel {
     group.cases.push(testCase);
     this.#results.delete(group.file);
     this.render();
-    this.body.querySelector(`[data-file="${BENCH_TEST_FILE}"][data-index="${group.cases.length - 1}"] input`)?.focus();
+    this.body.querySelector(`[data-file="${BENCH_TEST_FILE}"][data-index="${group.cases.length - 1}"] textarea`)?.focus();
   }
 
   /** Runs every row with the engine's test runner and shows pass or fail per row. */
@@ -138,6 +138,7 @@ export class BatchPanel {
       );
     }
     replaceChildren(this.body, rows);
+    for (const name of this.body.querySelectorAll('textarea.case-name')) fitHeight(name);
   }
 
   #groupRow(group) {
@@ -178,17 +179,30 @@ export class BatchPanel {
       h(
         'td',
         {},
-        h('input', {
-          type: 'text',
-          value: testCase.name ?? '',
-          'aria-label': 'Name',
-          spellcheck: 'false',
-          title: testCase.name ?? '',
-          onchange: (event) => {
-            testCase.name = event.target.value;
-            event.target.title = event.target.value;
+        h(
+          'textarea',
+          {
+            class: 'case-name',
+            rows: 1,
+            'aria-label': 'Name',
+            spellcheck: 'false',
+            title: testCase.name ?? '',
+            dataset: { testid: 'batch-name' },
+            // A name is one line: Enter ends the edit instead of breaking it.
+            onkeydown: (event) => {
+              if (event.key === 'Enter') {
+                event.preventDefault();
+                event.target.blur();
+              }
+            },
+            oninput: (event) => fitHeight(event.target),
+            onchange: (event) => {
+              testCase.name = event.target.value.replace(/\s*\n\s*/g, ' ');
+              event.target.title = testCase.name;
+            },
           },
-        }),
+          testCase.name ?? '',
+        ),
       ),
       h('td', { class: 'mono' }, principalText(testCase)),
       h('td', { class: 'mono' }, referenceParts(testCase.action).id),
@@ -284,6 +298,13 @@ export class BatchPanel {
 }
 
 const byFile = (a, b) => a.file.localeCompare(b.file);
+
+/** Grows a name's box to its whole text (where CSS `field-sizing` is not supported), so no name is cut off. */
+function fitHeight(textarea) {
+  if (CSS.supports?.('field-sizing', 'content')) return;
+  textarea.style.height = 'auto';
+  textarea.style.height = `${textarea.scrollHeight + 2}px`;
+}
 
 function parseGroup(file, text) {
   try {

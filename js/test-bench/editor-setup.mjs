@@ -4,6 +4,7 @@ import { basicSetup } from 'codemirror';
 import { EditorView, Decoration, keymap } from '@codemirror/view';
 import { EditorState, Prec, StateEffect, StateField, RangeSetBuilder } from '@codemirror/state';
 import { json } from '@codemirror/lang-json';
+import { isolateHistory } from '@codemirror/commands';
 import { lintGutter, setDiagnostics } from '@codemirror/lint';
 import { cedarPolicyLanguage, cedarSchemaLanguage, cedarHighlighting } from './cedar-language.mjs';
 
@@ -96,18 +97,22 @@ export function diagnosticsSpec(state, diagnostics) {
 // ---- the editor -------------------------------------------------------------------------------------
 
 /**
- * An editor for one file. `onChange(text)` after each edit, `onRun()` on Ctrl/Cmd+Enter, `onCursor(line, col)`
- * when the cursor moves; `label` names it for assistive technology.
+ * An editor for one file. `onChange(text)` after each edit, `onRun()` on Ctrl/Cmd+Enter, `onFormat()` on
+ * Shift+Alt+F, `onCursor(line, col)` when the cursor moves; `label` names it for assistive technology;
+ * `extensions` are added (completion and hover for policies).
  */
-export function createEditor({ parent, path, doc, label, onChange, onRun, onCursor }) {
+export function createEditor({ parent, path, doc, label, onChange, onRun, onCursor, onFormat, extensions: more = [] }) {
+  const keys = [{ key: 'Mod-Enter', run: () => (onRun?.(), true) }];
+  if (onFormat) keys.push({ key: 'Shift-Alt-f', run: () => (onFormat(), true) });
   const extensions = [
-    Prec.highest(keymap.of([{ key: 'Mod-Enter', run: () => (onRun?.(), true) }])),
+    Prec.highest(keymap.of(keys)),
     basicSetup,
     lintGutter(),
     languageFor(path),
     cedarHighlighting,
     theme,
     policyMarks,
+    more,
     EditorView.contentAttributes.of({ 'aria-label': label }),
     EditorView.updateListener.of((update) => {
       if (update.docChanged) onChange?.(update.state.doc.toString());
@@ -121,10 +126,10 @@ export function createEditor({ parent, path, doc, label, onChange, onRun, onCurs
   return new EditorView({ parent, state: EditorState.create({ doc, extensions }) });
 }
 
-/** Replaces an editor's whole text (loading a store into it) as one undoable change. */
+/** Replaces an editor's whole text (loading a store, formatting) as one undoable change of its own. */
 export function replaceText(view, text) {
   if (view.state.doc.toString() === text) return;
-  view.dispatch({ changes: { from: 0, to: view.state.doc.length, insert: text } });
+  view.dispatch({ changes: { from: 0, to: view.state.doc.length, insert: text }, annotations: isolateHistory.of('full') });
 }
 
 /** Moves the cursor to a line and column, scrolls there and focuses the editor. */

@@ -2,7 +2,7 @@
 // its own module; this one only decides what happens on Run, Add to batch and when the page opens.
 import { initialize } from '../dist/web.mjs';
 import examples from 'virtual:examples';
-import { byTestId, pretty } from './dom.mjs';
+import { byTestId, debounce, pretty } from './dom.mjs';
 import { Workspace } from './workspace.mjs';
 import { StoreEditor } from './store-editor.mjs';
 import { DiagnosticsPanel } from './diagnostics-panel.mjs';
@@ -16,6 +16,7 @@ import { decodeState, stateInFragment } from './share.mjs';
 import { splitTests } from './store-files.mjs';
 import { referenceParts } from './references.mjs';
 import { measure, pageClock } from './timing.mjs';
+import { forgetSavedState, loadSavedState, saveState } from './saved-state.mjs';
 
 const DEFAULT_EXAMPLE = 'rides';
 
@@ -37,6 +38,8 @@ async function start() {
   const tokenPanel = new TokenPanel(workspace);
   const result = new ResultPanel(workspace, storeEditor);
   let origin = 'example';
+  /** The example a reset loads: the last one loaded. */
+  let exampleName = DEFAULT_EXAMPLE;
   const toolbar = new Toolbar({
     examples,
     workspace,
@@ -48,6 +51,7 @@ async function start() {
   function loadStore(name, files, from) {
     const { store, tests } = splitTests(files);
     origin = from;
+    if (from === 'example' && name in examples) exampleName = name;
     last = null;
     banner.hide();
     batch.load(tests);
@@ -105,10 +109,13 @@ async function start() {
     batch.addCase(BatchPanel.caseFrom({ request, claims, kind: tokenPanel.kind, decision }));
   }
 
+  /** A batch row's Open: the row's request into the builder, scrolled to and run. */
   function openCase(testCase, group) {
     builder.setState(builderStateOf(testCase, group));
-    byTestId('request-heading').focus();
-    run();
+    const heading = byTestId('request-heading');
+    heading.scrollIntoView({ block: 'start' });
+    heading.focus({ preventScroll: true });
+    return run();
   }
 
   function pageState({ includeToken }) {
@@ -125,8 +132,12 @@ async function start() {
   }
 
   async function restore(encoded) {
-    const state = await decodeState(encoded);
+    await restoreState(await decodeState(encoded));
+  }
+
+  async function restoreState(state) {
     loadStore(state.name ?? 'store', { ...state.files, ...state.tests }, state.origin ?? 'link');
+    if (state.exampleName in examples) exampleName = state.exampleName;
     builder.setState(state.request ?? {});
     tokenPanel.setState(state.token ?? {});
     if (state.activeFile) storeEditor.showFile(state.activeFile);
@@ -141,17 +152,57 @@ async function start() {
     }
   });
 
+  // Edits are kept in this browser: saved (debounced) after every change, restored on the next visit. A
+  // share link in the address bar wins, unless the saved state is that link's, edited since.
+  const savedStatus = byTestId('saved-status');
+  let started = false;
+  let lastSaved = '';
+  const stateToSave = () => ({ ...pageState({ includeToken: true }), link: stateInFragment() ?? null, exampleName });
+  const saveSoon = debounce(() => {
+    if (!started) return;
+    const state = stateToSave();
+    const text = JSON.stringify(state);
+    if (text === lastSaved) return;
+    lastSaved = text;
+    const kept = saveState(state);
+    savedStatus.dataset.state = kept ? 'saved' : 'unavailable';
+    savedStatus.textContent = kept ? 'Kept in this browser' : 'Not kept (no storage)';
+  }, 400);
+  for (const type of ['input', 'change', 'click']) document.addEventListener(type, () => saveSoon(), true);
+  workspace.addEventListener('validated', () => saveSoon());
+
+  byTestId('reset-example').addEventListener('click', () => {
+    const name = exampleName in examples ? exampleName : DEFAULT_EXAMPLE;
+    if (!confirm(`Forget every edit kept in this browser and load the policies/${name} example again?`)) return;
+    forgetSavedState();
+    history.replaceState(null, '', `${location.pathname}${location.search}`);
+    workspace.keys.clear();
+    tokenPanel.setState({});
+    toolbar.loadExample(name);
+    savedStatus.dataset.state = 'reset';
+    savedStatus.textContent = 'Example reset';
+  });
+
   const encoded = stateInFragment();
+  const saved = loadSavedState();
   try {
-    if (encoded) await restore(encoded);
+    if (saved && (!encoded || saved.link === encoded)) {
+      await restoreState(saved);
+      savedStatus.dataset.state = 'restored';
+      savedStatus.textContent = 'Edits restored';
+    } else if (encoded) await restore(encoded);
     else toolbar.loadExample(DEFAULT_EXAMPLE);
   } catch (e) {
     toolbar.loadExample(DEFAULT_EXAMPLE);
     banner.show(`${e.message}. The ${DEFAULT_EXAMPLE} example is loaded instead.`);
   }
+  // A restored state is saved already; any other start (an example, a link) is saved once it settles.
+  if (savedStatus.dataset.state === 'restored') lastSaved = JSON.stringify(stateToSave());
+  started = true;
   workspace.addEventListener('validated', () => showEngine(workspace));
   showEngine(workspace);
   registerServiceWorker();
+  document.body.dataset.readyMs = performance.now().toFixed(0);
   document.body.dataset.ready = 'true';
 }
 

@@ -1,9 +1,10 @@
 // The request builder: principal, action and resource pickers filled from the schema (an action offers the
 // principal and resource types it applies to), entity ids suggested from the store's entities and test
-// files, context and extra entities as JSON.
-import { byTestId, h, parseJsonField, replaceChildren } from './dom.mjs';
+// files, context and extra entities as forms laid out from the schema (schema-forms.mjs) or as raw JSON.
+import { byTestId, h, parseJsonField, pretty, replaceChildren } from './dom.mjs';
 import { createEditor, replaceText } from './editor-setup.mjs';
-import { knownEntityIds, readSchema } from './schema-reader.mjs';
+import { knownEntityIds, pickerInfo } from './schema-reader.mjs';
+import { attributeFields, parentsText, parseParents } from './schema-forms.mjs';
 
 const DEFAULT_CONTEXT = '{}';
 const DEFAULT_ENTITIES = '[]';
@@ -16,6 +17,9 @@ export class RequestBuilder {
    */
   #entities = { entity: DEFAULT_ENTITIES, token: DEFAULT_ENTITIES };
   #shownSource = 'entity';
+  /** How the context and the extra entities are edited: 'form' or 'json'. */
+  #modes = { context: 'form', entities: 'form' };
+  #formOutline = null;
 
   /**
    * @param {import('./workspace.mjs').Workspace} workspace
@@ -49,8 +53,17 @@ export class RequestBuilder {
       onRun,
     });
 
+    this.forms = { context: byTestId('context-form'), entities: byTestId('entities-form') };
+    this.editorHosts = { context: byTestId('context-editor'), entities: byTestId('entities-editor') };
+    for (const which of ['context', 'entities']) {
+      for (const mode of ['form', 'json']) byTestId(`${which}-mode-${mode}`).addEventListener('click', () => this.setMode(which, mode));
+    }
+
     for (const input of this.sourceInputs) input.addEventListener('change', () => this.#showSource());
-    this.action.addEventListener('change', () => this.#fillTypes());
+    this.action.addEventListener('change', () => {
+      this.#fillTypes();
+      this.#renderForm('context');
+    });
     this.principalType.addEventListener('change', () => this.#fillIds(this.principalType, this.principalId, 'principal-ids'));
     this.resourceType.addEventListener('change', () => this.#fillIds(this.resourceType, this.resourceId, 'resource-ids'));
     byTestId('run').addEventListener('click', () => onRun());
@@ -80,8 +93,227 @@ export class RequestBuilder {
     this.principalFields.hidden = fromToken;
     this.tokenNote.hidden = !fromToken;
     this.entitiesHint.textContent = fromToken
-      ? "(JSON list, added to the store's; not the principal or its groups: the token supplies those)"
-      : "(JSON list, added to the store's)";
+      ? "(added to the store's; not the principal or its groups: the token supplies those)"
+      : "(added to the store's)";
+    this.#renderForm('entities');
+  }
+
+  /** Edits the context or the extra entities ('context' or 'entities') as a form or as JSON. */
+  setMode(which, mode) {
+    this.#modes[which] = mode;
+    byTestId(`${which}-mode-form`).setAttribute('aria-pressed', String(mode === 'form'));
+    byTestId(`${which}-mode-json`).setAttribute('aria-pressed', String(mode === 'json'));
+    this.forms[which].hidden = mode !== 'form';
+    this.editorHosts[which].hidden = mode !== 'json';
+    if (mode === 'form') this.#renderForm(which);
+    else (which === 'context' ? this.contextEditor : this.entitiesEditor).requestMeasure();
+  }
+
+  #renderForms() {
+    this.#renderForm('context');
+    this.#renderForm('entities');
+  }
+
+  #renderForm(which) {
+    if (this.#modes[which] !== 'form') return;
+    this.#formOutline = this.workspace.outline;
+    if (which === 'context') this.#renderContextForm();
+    else this.#renderEntitiesForm();
+  }
+
+  #formNote(which, message) {
+    replaceChildren(
+      this.forms[which],
+      h(
+        'p',
+        { class: 'hint form-note', dataset: { testid: 'form-note' } },
+        message,
+        ' ',
+        h('button', { type: 'button', class: 'link-button', onclick: () => this.setMode(which, 'json') }, 'Edit as JSON'),
+      ),
+    );
+  }
+
+  #renderContextForm() {
+    const [type, id] = this.action.value.split('\u0000');
+    const action = this.workspace.outline.actions.find((a) => a.type === type && a.id === id);
+    let context;
+    try {
+      context = JSON.parse(this.contextEditor.state.doc.toString() || '{}');
+    } catch (e) {
+      return this.#formNote('context', `The context's JSON does not parse (${e.message}).`);
+    }
+    if (!context || typeof context !== 'object' || Array.isArray(context))
+      return this.#formNote('context', 'The context is not a JSON object.');
+    if ('contextMap' in context) return this.#formNote('context', "This context is in Verified Permissions' contextMap form.");
+    if (!action) return this.#formNote('context', 'Choose an action of the schema to see its context.');
+    if (!action.context.length) {
+      return replaceChildren(
+        this.forms.context,
+        h('p', { class: 'hint form-note', dataset: { testid: 'form-note' } }, `The schema declares no context for ${action.id}.`),
+      );
+    }
+    const fields = attributeFields(
+      action.context,
+      context,
+      (name, value) => {
+        if (value === undefined) delete context[name];
+        else context[name] = value;
+        replaceText(this.contextEditor, pretty(context));
+      },
+      { idPrefix: 'context-field', suggestions: (t) => this.#suggestions(t) },
+    );
+    replaceChildren(this.forms.context, fields);
+  }
+
+  #renderEntitiesForm() {
+    let entities;
+    try {
+      entities = JSON.parse(this.entitiesEditor.state.doc.toString() || '[]');
+    } catch (e) {
+      return this.#formNote('entities', `The entities' JSON does not parse (${e.message}).`);
+    }
+    if (!Array.isArray(entities)) return this.#formNote('entities', 'The extra entities are not a JSON list.');
+    const types = this.workspace.outline.entityTypes;
+    const write = () => replaceText(this.entitiesEditor, pretty(entities));
+    const rerender = (focusIndex) => {
+      write();
+      this.#renderEntitiesForm();
+      if (focusIndex !== undefined) this.forms.entities.querySelectorAll('[data-testid="entity-id"]')[focusIndex]?.focus();
+    };
+    const cards = entities.map((entity, index) => {
+      const uid = entity?.uid;
+      if (!uid || typeof uid !== 'object' || typeof uid.type !== 'string' || '__entity' in uid) {
+        return h(
+          'div',
+          { class: 'entity-card', dataset: { testid: 'entity-card' } },
+          h('p', { class: 'hint' }, `Entity ${index + 1} is not written as { uid: { type, id }, attrs, parents }: edit it as JSON.`),
+        );
+      }
+      const typeInfo = types.find((t) => t.name === uid.type);
+      const idPrefix = `entity-${index}`;
+      const typeSelect = h(
+        'select',
+        {
+          id: `${idPrefix}-type`,
+          dataset: { testid: 'entity-type' },
+          onchange: (event) => {
+            uid.type = event.target.value;
+            rerender();
+          },
+        },
+        [...new Set([...types.map((t) => t.name), uid.type])].map((name) =>
+          h('option', { value: name, selected: name === uid.type }, name),
+        ),
+      );
+      const idInput = h('input', {
+        id: `${idPrefix}-id`,
+        type: 'text',
+        spellcheck: 'false',
+        autocomplete: 'off',
+        placeholder: 'id',
+        dataset: { testid: 'entity-id' },
+        oninput: (event) => {
+          uid.id = event.target.value;
+          write();
+        },
+      });
+      idInput.value = typeof uid.id === 'string' ? uid.id : '';
+      const parentsInput = h('input', {
+        id: `${idPrefix}-parents`,
+        type: 'text',
+        spellcheck: 'false',
+        autocomplete: 'off',
+        placeholder: typeInfo?.memberOf.length ? `${typeInfo.memberOf[0]}::"id", …` : 'Type::"id", …',
+        dataset: { testid: 'entity-parents' },
+        oninput: (event) => {
+          const parsed = parseParents(event.target.value);
+          event.target.setAttribute('aria-invalid', String(Boolean(parsed.error)));
+          event.target.title = parsed.error ?? '';
+          if (parsed.error) return;
+          entity.parents = parsed.value;
+          write();
+        },
+      });
+      parentsInput.value = parentsText(entity.parents);
+      const attributes = typeInfo?.attributes ?? [];
+      return h(
+        'div',
+        { class: 'entity-card', dataset: { testid: 'entity-card', type: uid.type } },
+        h(
+          'div',
+          { class: 'entity-card-head' },
+          h('label', { class: 'visually-hidden', for: `${idPrefix}-type` }, `Entity ${index + 1} type`),
+          typeSelect,
+          h('label', { class: 'visually-hidden', for: `${idPrefix}-id` }, `Entity ${index + 1} id`),
+          idInput,
+          h(
+            'button',
+            {
+              type: 'button',
+              class: 'link-button',
+              dataset: { testid: 'entity-remove' },
+              title: 'Remove this entity',
+              onclick: () => {
+                entities.splice(index, 1);
+                rerender();
+              },
+            },
+            'Remove',
+          ),
+        ),
+        h(
+          'div',
+          { class: 'form-row' },
+          h(
+            'label',
+            { for: `${idPrefix}-parents`, class: 'form-label' },
+            h('span', { class: 'form-name' }, 'parents'),
+            h('span', { class: 'form-type' }, typeInfo?.memberOf.length ? `in ${typeInfo.memberOf.join(' | ')}` : 'Type::"id", …'),
+          ),
+          parentsInput,
+        ),
+        attributeFields(
+          attributes,
+          entity.attrs ?? {},
+          (name, value) => {
+            entity.attrs = entity.attrs ?? {};
+            if (value === undefined) delete entity.attrs[name];
+            else entity.attrs[name] = value;
+            write();
+          },
+          { idPrefix: `${idPrefix}-attr`, suggestions: (t) => this.#suggestions(t) },
+        ),
+      );
+    });
+    const newType = h(
+      'select',
+      { dataset: { testid: 'entity-add-type' }, 'aria-label': 'Type of the entity to add' },
+      types.map((t) => h('option', { value: t.name }, t.name)),
+    );
+    replaceChildren(
+      this.forms.entities,
+      cards.length ? cards : h('p', { class: 'hint form-note' }, "None: the request uses the store's entities only."),
+      types.length
+        ? h(
+            'div',
+            { class: 'entity-add' },
+            newType,
+            h(
+              'button',
+              {
+                type: 'button',
+                dataset: { testid: 'entity-add' },
+                onclick: () => {
+                  entities.push({ uid: { type: newType.value, id: '' }, attrs: {}, parents: [] });
+                  rerender(entities.length - 1);
+                },
+              },
+              'Add entity',
+            ),
+          )
+        : null,
+    );
   }
 
   /** Back to the store's first action, with the first known ids. */
@@ -94,6 +326,7 @@ export class RequestBuilder {
     replaceText(this.contextEditor, DEFAULT_CONTEXT);
     this.#setEntities(DEFAULT_ENTITIES, DEFAULT_ENTITIES);
     this.source = 'entity';
+    this.#renderForms();
   }
 
   #setEntities(entityText, tokenText) {
@@ -102,7 +335,7 @@ export class RequestBuilder {
   }
 
   #refreshSchema() {
-    this.#schema = readSchema(this.workspace.files);
+    this.#schema = pickerInfo(this.workspace.outline);
     const current = this.action.value;
     const byType = new Map();
     for (const action of this.#schema.actions) {
@@ -129,6 +362,7 @@ export class RequestBuilder {
     );
     if (current) selectValue(this.action, current, current.split('\u0000')[1]);
     this.#fillTypes();
+    if (this.#formOutline !== this.workspace.outline) this.#renderForms();
   }
 
   #actionInfo() {
@@ -216,6 +450,7 @@ export class RequestBuilder {
     replaceText(this.contextEditor, state.context ?? DEFAULT_CONTEXT);
     this.#setEntities(state.entities ?? DEFAULT_ENTITIES, state.tokenEntities ?? this.#entities.token);
     this.source = state.source === 'token' ? 'token' : 'entity';
+    this.#renderForms();
   }
 }
 

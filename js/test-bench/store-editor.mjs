@@ -1,13 +1,19 @@
 // The store's editors: one tab and one CodeMirror view per file (so each keeps its own undo history), the
-// engine's diagnostics inline, and the policies of the last decision marked where they are written.
+// engine's diagnostics inline, the policies of the last decision marked where they are written, completion
+// and hover in policy files, Format (Cedar's formatter) and schema conversion (Cedar's own, both ways).
 import { EditorView } from '@codemirror/view';
+import { convertSchema, formatPolicies } from '../dist/web.mjs';
 import { byTestId, h, replaceChildren } from './dom.mjs';
 import { compareStorePaths, emptyJsonFile, fileKind, freshPolicyFileName, OPTIONAL_JSON_FILES } from './store-files.mjs';
-import { createEditor, diagnosticsSpec, moveCursor, setPolicyMarks } from './editor-setup.mjs';
+import { createEditor, diagnosticsSpec, moveCursor, replaceText, setPolicyMarks } from './editor-setup.mjs';
+import { cedarAssist } from './cedar-assist.mjs';
+import { schemaPath } from './schema-reader.mjs';
+
+const MARK_TITLE = 'This file holds a policy that determined the last decision (highlighted in the editor)';
 
 const KIND_LABELS = {
   schema: 'Schema: entity types, actions and what they apply to',
-  policies: 'Policies and templates (Cedar)',
+  policies: 'Policies and templates (Cedar) · Ctrl+Space completes',
   links: 'Template links: [{ id, templateId, principal, resource }]',
   entities: 'Static entities (Cedar entity JSON)',
   authorizer: 'authorizer.json: validation mode, identity sources, routes',
@@ -28,6 +34,9 @@ export class StoreEditor {
     this.fileKindLabel = byTestId('file-kind');
     this.cursorLabel = byTestId('cursor-position');
     this.removeButton = byTestId('remove-file');
+    this.formatButton = byTestId('format');
+    this.convertButton = byTestId('convert-schema');
+    this.editorStatus = byTestId('editor-status');
     this.addMenu = byTestId('add-file');
     this.addJsonButtons = byTestId('add-json-files');
 
@@ -36,6 +45,8 @@ export class StoreEditor {
     workspace.addEventListener('pending', () => this.clearMarks());
     this.tabs.addEventListener('keydown', (event) => this.#onTabKey(event));
     this.removeButton.addEventListener('click', () => this.#removeActive());
+    this.formatButton.addEventListener('click', () => this.format());
+    this.convertButton.addEventListener('click', () => this.convertSchema());
     byTestId('add-policy-form').addEventListener('submit', (event) => {
       event.preventDefault();
       const input = byTestId('add-policy-name');
@@ -80,6 +91,11 @@ export class StoreEditor {
         onclick: () => this.showFile(path),
       },
       h('span', { class: 'tab-name' }, path),
+      h(
+        'span',
+        { class: 'tab-mark', title: MARK_TITLE, 'aria-label': MARK_TITLE, dataset: { testid: 'file-tab-mark' }, hidden: true },
+        '●',
+      ),
       h('span', { class: 'tab-badge', dataset: { testid: 'file-tab-badge' }, hidden: true }),
     );
     const panel = h('div', {
@@ -97,6 +113,8 @@ export class StoreEditor {
       label: `${path}, ${KIND_LABELS[fileKind(path)]}`,
       onChange: (text) => this.workspace.updateFile(path, text),
       onRun: () => this.onRun(),
+      onFormat: path.endsWith('.cedar') ? () => this.format(path) : undefined,
+      extensions: path.endsWith('.cedar') ? cedarAssist(() => this.workspace.outline) : [],
       onCursor: (line, column) => path === this.#active && this.#showCursor(line, column),
     });
     this.tabs.append(tab);
@@ -113,11 +131,16 @@ export class StoreEditor {
       tab.tabIndex = selected ? 0 : -1;
       panel.hidden = !selected;
     }
+    const shown = this.#active;
     this.#active = path;
     const { view } = this.#editors.get(path);
     view.requestMeasure();
     this.fileKindLabel.textContent = KIND_LABELS[fileKind(path)];
     this.removeButton.hidden = fileKind(path) === 'schema';
+    this.formatButton.hidden = !path.endsWith('.cedar');
+    this.convertButton.hidden = fileKind(path) !== 'schema';
+    this.convertButton.textContent = path.endsWith('.json') ? 'Convert to Cedar' : 'Convert to JSON';
+    if (path !== shown) this.#setStatus('', '');
     const head = view.state.selection.main.head;
     const line = view.state.doc.lineAt(head);
     this.#showCursor(line.number, head - line.from + 1);
@@ -128,6 +151,59 @@ export class StoreEditor {
     if (!this.#editors.has(path)) return;
     this.showFile(path);
     moveCursor(this.#editors.get(path).view, line, column);
+  }
+
+  /** Formats a policy file with Cedar's formatter (one undoable change), or says why it cannot. */
+  format(path = this.#active) {
+    const entry = this.#editors.get(path);
+    if (!entry || !path.endsWith('.cedar')) return;
+    const text = entry.view.state.doc.toString();
+    const { text: formatted, diagnostics } = formatPolicies(text, { lineWidth: 80, indent: 2 });
+    if (formatted === undefined) {
+      this.#setStatus('failure', `Not formatted: ${diagnostics.map((d) => d.errorDescription).join('; ')}`);
+    } else if (formatted === text) {
+      this.#setStatus('success', 'Already formatted.');
+    } else {
+      replaceText(entry.view, formatted);
+      this.#setStatus('success', 'Formatted (Ctrl+Z undoes it)');
+    }
+  }
+
+  /** Converts the schema to its other form (Cedar text or JSON) by Cedar's own conversion, renaming the file. */
+  convertSchema() {
+    const path = schemaPath(this.workspace.files);
+    const entry = path && this.#editors.get(path);
+    if (!entry) return;
+    const from = path.endsWith('.json') ? 'json' : 'cedar';
+    const { text, diagnostics } = convertSchema(entry.view.state.doc.toString(), { from });
+    if (text === undefined) {
+      this.#setStatus('failure', `Not converted: ${diagnostics.map((d) => d.errorDescription).join('; ')}`);
+      return;
+    }
+    const target = from === 'cedar' ? 'schema.cedarschema.json' : 'schema.cedarschema';
+    this.#replaceFile(path, target, text.endsWith('\n') ? text : `${text}\n`);
+    this.#setStatus(
+      'success',
+      `Converted to ${from === 'cedar' ? 'JSON' : 'the Cedar form'}: ${target}${from === 'cedar' ? ' (comments are not kept)' : ''}.`,
+    );
+  }
+
+  #replaceFile(oldPath, newPath, text) {
+    const { view, panel, tab } = this.#editors.get(oldPath);
+    view.destroy();
+    panel.remove();
+    tab.remove();
+    this.#editors.delete(oldPath);
+    this.workspace.removeFile(oldPath);
+    this.workspace.addFile(newPath, text);
+    this.#createEditor(newPath);
+    this.#sortTabs();
+    this.showFile(newPath);
+  }
+
+  #setStatus(state, message) {
+    this.editorStatus.dataset.state = state;
+    this.editorStatus.textContent = message;
   }
 
   #showCursor(line, column) {
@@ -209,6 +285,7 @@ export class StoreEditor {
       const errors = diagnostics.filter((d) => d.severity !== 'warning').length;
       badge.hidden = diagnostics.length === 0;
       badge.textContent = String(diagnostics.length);
+      badge.title = `${diagnostics.length} problem${diagnostics.length === 1 ? '' : 's'} in this file (listed under Problems)`;
       badge.classList.toggle('warning', errors === 0);
       tab.classList.toggle('has-errors', errors > 0);
     }
@@ -231,6 +308,7 @@ export class StoreEditor {
       const { view, tab } = this.#editors.get(path);
       view.dispatch({ effects: setPolicyMarks.of(ranges) });
       tab.classList.toggle('has-marks', ranges.length > 0);
+      tab.querySelector('.tab-mark').hidden = ranges.length === 0;
     }
     const first = entries.find((e) => e.start && this.#editors.has(e.file));
     if (scroll && first) this.revealPolicy(first);

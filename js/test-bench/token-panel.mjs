@@ -175,12 +175,29 @@ function renderExplanation(explanation, kind) {
           ` ${mappingError.errorDescription}`,
         )
       : null,
-    section('Header', h('pre', { dataset: { testid: 'token-header' } }, pretty(header))),
-    section('Claims', h('pre', { dataset: { testid: 'token-claims' } }, pretty(claims)), timeTable(claims)),
+    header && claims ? null : unreadable(header, error),
+    header ? section('Header', h('pre', { dataset: { testid: 'token-header' } }, pretty(header))) : null,
+    claims ? section('Claims', h('pre', { dataset: { testid: 'token-claims' } }, pretty(claims)), timeTable(claims)) : null,
     entities
       ? section('Entities it adds to the request', h('pre', { dataset: { testid: 'token-entities' } }, pretty(entities)), null, true)
       : null,
   ];
+}
+
+/** What cannot be read of a malformed token, and why, instead of empty sections. */
+function unreadable(header, error) {
+  const what = header ? 'Its claims cannot be read' : 'This token cannot be read';
+  return h(
+    'div',
+    { class: 'token-unreadable', dataset: { testid: 'token-unreadable' } },
+    h('p', {}, h('strong', {}, what), `: ${error?.errorDescription ?? 'it is not a JWT'}.`),
+    h(
+      'p',
+      { class: 'hint' },
+      'A JWT is three base64url parts joined by dots: a JSON header, a JSON payload of claims, and a signature. ',
+      header ? 'The header below could be read.' : 'Check that the whole token was pasted, without quotes or a "Bearer " prefix.',
+    ),
+  );
 }
 
 function renderMapping(mapping, verified) {

@@ -5,8 +5,11 @@
 //   'pending'   an edit is waiting for validation
 //   'validated' diagnostics and the authorizer are up to date
 //   'keys'      the key set of an issuer changed
-import { Authorizer, checkStore } from '../dist/web.mjs';
+// It also keeps the schema's outline (entity types, attributes, actions), read by the engine's
+// `schemaOutline`, for the pickers, completion and hover: the last one read, while the schema has errors.
+import { Authorizer, checkStore, schemaOutline } from '../dist/web.mjs';
 import { debounce } from './dom.mjs';
+import { EMPTY_OUTLINE, schemaPath } from './schema-reader.mjs';
 
 export const VALIDATION_DELAY_MS = 300;
 
@@ -22,6 +25,9 @@ export class Workspace extends EventTarget {
   keys = new Map();
   /** issuer to the outcome of importing its keys into the current authorizer */
   keyResults = new Map();
+  /** The schema's outline: `{ entityTypes, actions }`, as `schemaOutline` gives it. */
+  outline = EMPTY_OUTLINE;
+  #outlineOf = null;
   #validateSoon = debounce(() => this.validate(), VALIDATION_DELAY_MS);
 
   /** @param {{ clock: () => number }} options the clock the authorizer checks token times against, in ms */
@@ -38,6 +44,9 @@ export class Workspace extends EventTarget {
   setStore(name, files) {
     this.name = name;
     this.files = { ...files };
+    this.outline = EMPTY_OUTLINE;
+    this.#outlineOf = null;
+    this.#readOutline();
     this.#emit('store');
     this.validate();
   }
@@ -88,10 +97,29 @@ export class Workspace extends EventTarget {
       }
     }
     this.validationMs = performance.now() - started;
+    this.#readOutline();
     this.diagnostics = diagnostics;
     this.authorizer = authorizer;
     this.#importAllKeys();
     this.#emit('validated');
+  }
+
+  /** Reads the schema's outline when the schema changed; keeps the last one while the schema has errors. */
+  #readOutline() {
+    const path = schemaPath(this.files);
+    const key = path ? `${path}\u0000${this.files[path]}` : '';
+    if (key === this.#outlineOf) return;
+    this.#outlineOf = key;
+    if (!path) {
+      this.outline = EMPTY_OUTLINE;
+      return;
+    }
+    try {
+      const { outline } = schemaOutline(this.files[path], { format: path.endsWith('.json') ? 'json' : 'cedar' });
+      if (outline) this.outline = outline;
+    } catch {
+      // Keep the last outline: the validation reports what is wrong with the schema.
+    }
   }
 
   /** Sets (or, with empty text, clears) the key set used to verify an issuer's tokens. */

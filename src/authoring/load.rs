@@ -244,6 +244,12 @@ fn parse_policies(sources: &StoreSources, diagnostics: &mut Vec<Error>) -> (Poli
     let mut seen: HashMap<String, usize> = HashMap::new();
     for source in &sources.policy_files {
         let file = Some((source.file.as_str(), source.text.as_str()));
+        // Measured before Cedar parses the file: its parser, too, recurses once per level.
+        let too_deep = too_deep_policies(source);
+        if !too_deep.is_empty() {
+            diagnostics.extend(too_deep);
+            continue;
+        }
         let parsed = match PolicySet::from_str(&source.text) {
             Ok(parsed) => parsed,
             Err(errors) => {
@@ -382,6 +388,28 @@ fn parse_policies(sources: &StoreSources, diagnostics: &mut Vec<Error>) -> (Poli
         }
     }
     (set, manifest)
+}
+
+/// A diagnostic for each policy of a file whose conditions nest deeper than the engine's stack allows.
+fn too_deep_policies(source: &SourceFile) -> Vec<Error> {
+    policy_spans(&source.text)
+        .into_iter()
+        .filter_map(|(start, end)| {
+            let depth = super::depth::condition_depth(&source.text[start..end]).err()?;
+            Some(
+                Error::diagnostic(
+                    Code::PolicyTooDeep,
+                    format!(
+                        "this policy's condition nests at least {depth} levels deep, over the limit of {}: the engine recurses once per level and would run out of stack",
+                        super::depth::MAX_DEPTH
+                    ),
+                )
+                .in_file(&source.file)
+                .at(&source.text, start, end - start)
+                .with_help("split the policy, or test membership with a set: `[\"a\", \"b\"].contains(x)` instead of a chain of `||`"),
+            )
+        })
+        .collect()
 }
 
 enum Item {

@@ -2,6 +2,7 @@
 //! compiling bundles, loading text bundles, and running policy tests. The runtime builds (Lambda@Edge, the
 //! Node runtime module) leave all of it out: they load compiled bundles only.
 
+mod depth;
 pub mod editor;
 mod has_check;
 pub mod load;

@@ -1,12 +1,15 @@
-// The test bench's modules that need no page: the schema reader that fills the pickers, entity references,
-// store files (a bundle opened back into files must build the same bundle), and the share-link codec.
+// The test bench's modules that need no page: the pickers' view of the schema outline, completion and
+// hover, the fields of the schema forms, entity references, store files (a bundle opened back into files
+// must build the same bundle), and the share-link codec.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { buildBundle, readStoreFolder } from '../../js/index.mjs';
-import { knownEntityIds, readSchema } from '../../js/test-bench/schema-reader.mjs';
+import { buildBundle, readStoreFolder, schemaOutline } from '../../js/index.mjs';
+import { knownEntityIds, pickerInfo, schemaPath } from '../../js/test-bench/schema-reader.mjs';
+import { completionsAt, hoverAt } from '../../js/test-bench/cedar-assist.mjs';
+import { controlKind, parentsText, parseParents, parseValue, valueText } from '../../js/test-bench/schema-forms.mjs';
 import { entityText, referenceParts } from '../../js/test-bench/references.mjs';
 import { compareStorePaths, filesFromBundle, fileKind, freshPolicyFileName, splitTests } from '../../js/test-bench/store-files.mjs';
 import { decodeState, encodeState, linkFor, stateInFragment } from '../../js/test-bench/share.mjs';
@@ -14,11 +17,15 @@ import { decodeState, encodeState, linkFor, stateInFragment } from '../../js/tes
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const store = (name) => readStoreFolder(path.join(root, 'policies', name));
 
-test('the schema reader finds the entity types and actions of every example schema', () => {
-  const rides = readSchema(store('rides'));
+test("the pickers list every example schema's entity types and actions, from the engine's outline", () => {
+  const outlineOf = (files) => {
+    const path = schemaPath(files);
+    return pickerInfo(schemaOutline(files[path], { format: path.endsWith('.json') ? 'json' : 'cedar' }).outline);
+  };
+  const rides = outlineOf(store('rides'));
   assert.deepEqual(
     rides.entityTypes.map((e) => e.name),
-    ['Rides::CognitoUserGroup', 'Rides::CognitoUser', 'Rides::Application'],
+    ['Rides::Application', 'Rides::CognitoUser', 'Rides::CognitoUserGroup'],
   );
   assert.deepEqual(rides.entityTypes[1].memberOf, ['Rides::CognitoUserGroup']);
   assert.deepEqual(
@@ -27,68 +34,80 @@ test('the schema reader finds the entity types and actions of every example sche
   );
   for (const action of rides.actions) {
     assert.equal(action.type, 'Rides::Action');
-    assert.deepEqual([action.principalTypes, action.resourceTypes], [['Rides::CognitoUser'], ['Rides::Application']]);
+    assert.deepEqual(
+      [action.principalTypes, action.resourceTypes, action.appliesTo],
+      [['Rides::CognitoUser'], ['Rides::Application'], true],
+    );
   }
-  const saas = readSchema(store('saas-tenants'));
-  assert.deepEqual(
-    saas.actions.map((a) => a.id),
-    ['document:read', 'document:write', 'document:delete'],
-  );
+  const saas = outlineOf(store('saas-tenants'));
+  assert.deepEqual(saas.actions.map((a) => a.id).sort(), ['document:delete', 'document:read', 'document:write']);
   assert.deepEqual(saas.entityTypes.find((e) => e.name === 'SaaS::Role').memberOf, ['SaaS::Role']);
   for (const name of fs.readdirSync(path.join(root, 'policies'))) {
-    const schema = readSchema(store(name));
+    const schema = outlineOf(store(name));
     assert.ok(schema.entityTypes.length > 0 && schema.actions.length > 0, `${name}: ${JSON.stringify(schema)}`);
   }
+  const groups = pickerInfo(
+    schemaOutline('entity Color enum ["red", "green"]; entity U; action all; action read in [all] appliesTo { principal: U, resource: U };')
+      .outline,
+  );
+  assert.deepEqual(groups.entityTypes.find((e) => e.name === 'Color').enumIds, ['red', 'green']);
+  assert.deepEqual(
+    groups.actions.map((a) => [a.id, a.appliesTo]),
+    [
+      ['all', false],
+      ['read', true],
+    ],
+  );
+  assert.equal(schemaPath({ 'schema.cedarschema.json': '{}', 'a.cedar': '' }), 'schema.cedarschema.json');
+  assert.equal(schemaPath({ 'a.cedar': '' }), undefined);
 });
 
-test('the schema reader handles both formats, enums, groups, and text the engine would reject', () => {
-  const text = `
-    @doc("top level") entity Team;
-    entity User in [Team] { name: String, "odd key"?: Set<Long> };
-    entity Color enum ["red", "green"];
-    namespace App::Core {
-      entity Doc in Team tags String;
-      action "read", write in ["all"] appliesTo { principal: [User, Other::Admin], resource: Doc, context: { a: { b: Long } } };
-      action all;
-    }`;
-  const schema = readSchema({ 'schema.cedarschema': text });
-  assert.deepEqual(
-    schema.entityTypes.map((e) => [e.name, e.memberOf]),
-    [
-      ['Team', []],
-      ['User', ['Team']],
-      ['Color', []],
-      ['App::Core::Doc', ['Team']],
-    ],
-  );
-  assert.deepEqual(schema.entityTypes[2].enumIds, ['red', 'green']);
-  assert.deepEqual(
-    schema.actions.map((a) => [a.type, a.id, a.appliesTo, a.principalTypes, a.resourceTypes]),
-    [
-      ['App::Core::Action', 'read', true, ['User', 'Other::Admin'], ['App::Core::Doc']],
-      ['App::Core::Action', 'write', true, ['User', 'Other::Admin'], ['App::Core::Doc']],
-      ['App::Core::Action', 'all', false, [], []],
-    ],
-  );
-  const json = readSchema({
-    'schema.cedarschema.json': JSON.stringify({
-      App: {
-        entityTypes: { User: { memberOfTypes: ['Team'] }, Team: {} },
-        actions: { view: { appliesTo: { principalTypes: ['User'], resourceTypes: ['Team'] } } },
-      },
-    }),
-  });
-  assert.deepEqual(json.actions, [
-    { type: 'App::Action', id: 'view', appliesTo: true, principalTypes: ['App::User'], resourceTypes: ['App::Team'] },
+const ASSIST_SCHEMA = `namespace App {
+  type Address = { city: String, zip?: String };
+  entity Group;
+  entity User in [Group] { email: String, "given name"?: String, address?: Address, manager?: User };
+  entity Doc { owner: User, tags: Set<String> };
+  action read, write appliesTo { principal: User, resource: Doc, context: { ip?: ipaddr, mfa: Bool } };
+  action admin appliesTo { principal: Group, resource: Doc };
+}`;
+
+test('completion offers what the schema declares at the cursor', () => {
+  const outline = schemaOutline(ASSIST_SCHEMA).outline;
+  const labels = (text, explicit = false) => completionsAt(text, text.length, outline, { explicit })?.options.map((o) => o.label);
+  const when = 'permit (principal, action == App::Action::"read", resource) when { ';
+  assert.deepEqual(labels(`${when}principal.`), ['address', 'email', 'given name', 'manager']);
+  assert.deepEqual(labels(`${when}principal.address.`), ['city', 'zip']);
+  assert.deepEqual(labels(`${when}resource.owner.manager.em`), ['address', 'email', 'given name', 'manager']);
+  assert.deepEqual(labels(`${when}context.`), ['ip', 'mfa']);
+  assert.deepEqual(labels(`${when}principal has `), ['address', 'email', '"given name"', 'manager']);
+  assert.deepEqual(labels('permit (principal, action == App::Action::"admin", resource) when { principal.'), undefined);
+  assert.deepEqual(labels('permit (principal, action == App::Action::"'), ['"admin"', '"read"', '"write"']);
+  const names = labels('permit (principal is App::', true);
+  assert.ok(names.includes('App::User') && names.includes('App::Action::"read"'), names.join());
+  assert.ok(labels('', true).includes('permit'));
+  assert.equal(labels(''), undefined, 'nothing typed, not asked: nothing offered');
+  assert.equal(labels('// principal.'), undefined, 'nothing in comments');
+  assert.equal(completionsAt(`${when}principal.`, 0, outline), null);
+  const detail = completionsAt(`${when}principal.`, `${when}principal.`.length, outline).options.find((o) => o.label === 'address').detail;
+  assert.equal(detail, '{ city: String, zip?: String } (optional)');
+});
+
+test('hover shows the type of an attribute, an action and an entity type', () => {
+  const outline = schemaOutline(ASSIST_SCHEMA).outline;
+  const policy = 'permit (principal, action == App::Action::"read", resource) when { principal.address.city == "x" && context.mfa };';
+  const at = (word, offset = 1) => hoverAt(policy, policy.indexOf(word) + offset, outline);
+  assert.equal(at('city').title, 'city: String');
+  assert.deepEqual(at('city').lines[2], ['of', 'App::User.address']);
+  assert.equal(at('mfa').title, 'mfa: Bool');
+  assert.equal(at('"read"').title, 'App::Action::"read"');
+  assert.deepEqual(at('"read"').lines.slice(0, 2), [
+    ['principal', 'App::User'],
+    ['resource', 'App::Doc'],
   ]);
-  for (const broken of ['namespace A { entity X { a: ', 'action "unterminated', '}}}} ;;; entity', '', '{not json']) {
-    assert.doesNotThrow(() => readSchema({ 'schema.cedarschema': broken }));
-    assert.doesNotThrow(() => readSchema({ 'schema.cedarschema.json': broken }));
-  }
-  assert.deepEqual(
-    readSchema({ 'schema.cedarschema': 'namespace A { entity X; action "oops" appliesTo { principal: [X' }).entityTypes.map((e) => e.name),
-    ['A::X'],
-  );
+  assert.equal(at('principal.').title, 'principal');
+  assert.deepEqual(at('principal.').lines, [['type', 'App::User']]);
+  assert.equal(hoverAt('permit (principal is App::Doc, action, resource);', 25, outline).title, 'entity App::Doc');
+  assert.equal(at('"x"'), null);
 });
 
 test('entity ids are suggested from entity lists in both forms', () => {
@@ -157,4 +176,46 @@ test('share links round-trip the state, compressed, and refuse damaged ones', as
   await assert.rejects(decodeState(encoded.slice(0, encoded.length / 2)), /could not be read/);
   await assert.rejects(decodeState('AAAA'), /could not be read/);
   await assert.rejects(decodeState(await encodeState({ v: 99 })), /version 99; this page reads version 1/);
+});
+
+test('form fields read and write JSON values by the attribute type', () => {
+  const attribute = (type, extra = {}) => ({ name: 'a', type, required: true, ...extra });
+  const long = attribute('Long');
+  assert.equal(controlKind(long), 'long');
+  assert.deepEqual(parseValue(long, '42'), { value: 42 });
+  assert.ok(parseValue(long, '4.2').error);
+  assert.deepEqual(parseValue(long, ''), { value: undefined });
+  const ip = attribute('ipaddr');
+  assert.deepEqual(parseValue(ip, ' 10.0.0.1 '), { value: { __extn: { fn: 'ip', arg: '10.0.0.1' } } });
+  assert.equal(valueText(ip, { __extn: { fn: 'ip', arg: '10.0.0.1' } }), '10.0.0.1');
+  assert.equal(valueText(ip, '10.0.0.2'), '10.0.0.2');
+  const owner = attribute('App::User', { entityType: 'App::User' });
+  assert.equal(controlKind(owner), 'entity');
+  assert.deepEqual(parseValue(owner, 'ana'), { value: { __entity: { type: 'App::User', id: 'ana' } } });
+  assert.equal(valueText(owner, { __entity: { type: 'App::User', id: 'ana' } }), 'ana');
+  const friends = attribute('Set<App::User>', { entityType: 'App::User' });
+  assert.equal(controlKind(friends), 'json');
+  assert.deepEqual(parseValue(friends, '[1, 2]'), { value: [1, 2] });
+  assert.match(parseValue(friends, '[1,').error, /^JSON: /);
+  const flag = attribute('Bool');
+  assert.deepEqual(
+    [parseValue(flag, 'true'), parseValue(flag, 'false'), parseValue(flag, '')],
+    [{ value: true }, { value: false }, { value: undefined }],
+  );
+  assert.equal(valueText(attribute('String'), ''), '');
+  assert.deepEqual(parseValue(attribute('String'), ''), { value: '' });
+  assert.deepEqual(parseParents('App::Group::"a", App::Group::"b, c"'), {
+    value: [
+      { type: 'App::Group', id: 'a' },
+      { type: 'App::Group', id: 'b, c' },
+    ],
+  });
+  assert.ok(parseParents('App::Group::"a", oops').error);
+  assert.equal(
+    parentsText([
+      { type: 'App::Group', id: 'a' },
+      { type: 'G', id: 'x"y' },
+    ]),
+    'App::Group::"a", G::"x\\"y"',
+  );
 });

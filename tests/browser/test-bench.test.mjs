@@ -58,6 +58,15 @@ let browser;
 let page;
 let step = 0;
 const shot = (name) => screenshot(page, artifacts, `${String(++step).padStart(2, '0')}-${name}`);
+/** A screenshot of one part of the page (a panel), for the docs; `wide`: the page's whole width at its height. */
+async function shotOf(selector, name, { wide = false } = {}) {
+  const file = path.join(artifacts, `${String(++step).padStart(2, '0')}-${name}.png`);
+  const part = page.locator(selector).first();
+  if (!wide) return part.screenshot({ path: file });
+  await part.scrollIntoViewIfNeeded();
+  const box = await part.boundingBox();
+  return page.screenshot({ path: file, clip: { x: 0, y: Math.max(0, box.y), width: page.viewportSize().width, height: box.height } });
+}
 
 before(async () => {
   execFileSync(process.execPath, [path.join(root, 'scripts/build/test-bench.mjs')], { cwd: root, stdio: 'pipe' });
@@ -94,6 +103,7 @@ async function decision() {
 async function run(how = 'button') {
   await page.evaluate((s) => document.querySelector(s)?.remove(), sel('decision'));
   if (how === 'keyboard') {
+    await page.click(sel('context-mode-json'));
     await page.click(`${sel('context-editor')} .cm-content`);
     await page.keyboard.press('Control+Enter');
   } else {
@@ -118,6 +128,7 @@ async function setRequest({ principalId, action, entities }) {
   await page.selectOption(sel('action-select'), { label: action });
   await page.selectOption(sel('resource-type'), 'Rides::Application');
   await page.fill(sel('resource-id'), 'Rides');
+  await page.click(sel('entities-mode-json'));
   await replaceEditorText(page, sel('entities-editor'), JSON.stringify(entities));
 }
 
@@ -424,3 +435,532 @@ async function snapshot() {
     determining: await page.$$eval(sel('determining-policy'), (c) => c.map((e) => e.dataset.policyId)),
   };
 }
+
+// ---- the editor features: kept edits, marks, Open, names, tokens, Format, completion, hover, conversion,
+// forms, and every control once ------------------------------------------------------------------------------
+
+/** The text of a (short) editor, line by line as it shows. */
+const editorText = (file) =>
+  page.$$eval(`${sel('editor')}[data-file="${file}"] .cm-line`, (lines) => lines.map((line) => line.textContent).join('\n'));
+
+/** Viewport coordinates of the middle of `text` in the last line of a file's editor that shows it. */
+async function pointAt(file, text) {
+  const point = await page.evaluate(
+    ([selector, wanted]) => {
+      const lines = [...document.querySelectorAll(`${selector} .cm-line`)].filter((line) => line.textContent.includes(wanted));
+      const line = lines.at(-1);
+      if (!line) return null;
+      const walker = document.createTreeWalker(line, NodeFilter.SHOW_TEXT);
+      for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+        const at = node.data.indexOf(wanted);
+        if (at < 0) continue;
+        const range = document.createRange();
+        range.setStart(node, at);
+        range.setEnd(node, at + wanted.length);
+        // Into view: the page scrolled to the line, the editor scrolled sideways to the word.
+        line.scrollIntoView({ block: 'center' });
+        const scroller = line.closest('.cm-scroller');
+        const visible = scroller.getBoundingClientRect();
+        const before = range.getBoundingClientRect();
+        if (before.right > visible.right - 20 || before.left < visible.left + 60)
+          scroller.scrollLeft += before.left - visible.left - visible.width / 2;
+        const box = range.getBoundingClientRect();
+        return { x: box.left + box.width / 2, y: box.top + box.height / 2 };
+      }
+      return null;
+    },
+    [`${sel('editor')}[data-file="${file}"]`, text],
+  );
+  assert.ok(point, `${file} shows no "${text}"`);
+  return point;
+}
+
+/** The hover tooltip's text after resting the pointer on `text`. */
+async function hoverText(file, text) {
+  await page.mouse.move(0, 0);
+  await page.waitForSelector(sel('hover'), { state: 'detached' });
+  const { x, y } = await pointAt(file, text);
+  await page.mouse.move(x, y);
+  await page.waitForSelector(sel('hover'));
+  return page.textContent(sel('hover'));
+}
+
+const completionLabels = () => page.$$eval('.cm-tooltip-autocomplete li .cm-completionLabel', (labels) => labels.map((l) => l.textContent));
+
+/** Takes the completion `label` with Enter, once it is the selected one (CodeMirror ignores an Enter at once). */
+async function acceptCompletion(label) {
+  await page.waitForFunction(
+    (wanted) => document.querySelector('.cm-tooltip-autocomplete li[aria-selected="true"] .cm-completionLabel')?.textContent === wanted,
+    label,
+  );
+  await page.waitForTimeout(150);
+  await page.keyboard.press('Enter');
+  await page.waitForSelector('.cm-tooltip-autocomplete', { state: 'detached' });
+}
+
+async function addPolicyFile(name) {
+  await page.click(`${sel('add-file')} summary`);
+  await page.fill(sel('add-policy-name'), name);
+  await page.click(`${sel('add-policy-form')} button[type=submit]`);
+  assert.equal(await page.getAttribute(`${sel('file-tab')}[aria-selected="true"]`, 'data-file'), `${name}.cedar`);
+}
+
+test('edits are kept across a reload, and "Reset to example" brings the example back', async (t) => {
+  // The share-link test left an edit (a first line) in rides.cedar: a plain visit restores it.
+  await page.goto(`${server.url}?now=${NOW}`);
+  await waitForAttribute(page, 'body', 'data-ready', 'true', 30_000);
+  await waitValid();
+  assert.equal(await page.getAttribute(sel('saved-status'), 'data-state'), 'restored');
+  assert.equal(await page.textContent(`${sel('editor')}[data-file="rides.cedar"] .cm-line`), '// the shared case');
+  assert.equal(await decision(), 'ALLOW', 'the restored case runs again');
+  t.diagnostic(`page ready ${await page.getAttribute('body', 'data-ready-ms')} ms after navigation (restoring a saved store)`);
+
+  // An edit, saved, survives a reload.
+  await page.click(`${sel('editor')}[data-file="rides.cedar"] .cm-content`);
+  await page.keyboard.press('Control+Home');
+  await page.keyboard.insertText('// kept across a reload');
+  await page.keyboard.press('Enter');
+  await waitValid();
+  await waitForAttribute(page, sel('saved-status'), 'data-state', 'saved');
+  await page.waitForFunction(() => localStorage.getItem('cedar-test-bench/state')?.includes('// kept across a reload'));
+  await page.reload();
+  await waitForAttribute(page, 'body', 'data-ready', 'true', 30_000);
+  await waitValid();
+  assert.equal(await page.textContent(`${sel('editor')}[data-file="rides.cedar"] .cm-line`), '// kept across a reload');
+  assert.equal(await page.textContent(sel('saved-status')), 'Edits restored');
+  await shotOf('.topbar', 'edits-restored');
+
+  // Reset (confirmed) loads the example as it ships, and the next visit starts from it too.
+  page.once('dialog', (dialog) => dialog.accept());
+  await page.click(sel('reset-example'));
+  await waitForAttribute(page, sel('saved-status'), 'data-state', 'reset');
+  await waitValid();
+  const shipped = fs.readFileSync(path.join(rides, 'rides.cedar'), 'utf8').split('\n')[0];
+  assert.equal(await page.textContent(`${sel('editor')}[data-file="rides.cedar"] .cm-line`), shipped);
+  assert.equal(await page.textContent(sel('store-name')), 'policies/rides');
+  assert.equal(await page.inputValue(sel('token-input')), '');
+  await page.goto(`${server.url}?now=${NOW}`);
+  await waitForAttribute(page, 'body', 'data-ready', 'true', 30_000);
+  await waitValid();
+  assert.notEqual(await page.getAttribute(sel('saved-status'), 'data-state'), 'restored');
+  assert.equal(await page.textContent(`${sel('editor')}[data-file="rides.cedar"] .cm-line`), shipped);
+  t.diagnostic(`page ready ${await page.getAttribute('body', 'data-ready-ms')} ms after navigation (the rides example)`);
+  t.diagnostic(`rides validated in ${/\(([\d.]+) ms\)/.exec(await page.textContent(sel('validation-status')))?.[1]} ms`);
+  await shot('reset-to-example');
+});
+
+test('the marker on a tab says what it means', async () => {
+  await setRequest({ principalId: `${POOL}|rider-sub-0002`, action: 'get /riders', entities: [rider] });
+  assert.equal(await run(), 'ALLOW');
+  const mark = `${sel('file-tab')}[data-file="rides.cedar"] ${sel('file-tab-mark')}`;
+  assert.ok(await page.isVisible(mark));
+  assert.equal(await page.textContent(mark), '●');
+  assert.match(await page.getAttribute(mark, 'title'), /policy that determined the last decision/);
+  assert.equal(await page.isVisible(`${sel('file-tab')}[data-file="schema.cedarschema"] ${sel('file-tab-mark')}`), false);
+  await page.hover(mark);
+  await shotOf('.tabs-row', 'tab-marker');
+});
+
+test("a batch row's Open loads its request, scrolls to it and runs it; names are shown whole", async () => {
+  const routes = JSON.parse(fs.readFileSync(path.join(rides, 'tests/routes.json'), 'utf8'));
+  const index = routes.cases.findIndex((c) => c.expect.decision === 'DENY');
+  const testCase = routes.cases[index];
+  const row = `${sel('batch-row')}[data-file="tests/routes.json"][data-index="${index}"]`;
+  await page.evaluate(() => window.scrollTo(0, document.body.scrollHeight));
+  await page.evaluate((s) => document.querySelector(s)?.remove(), sel('decision'));
+  await page.click(`${row} button:text("Open")`);
+  assert.equal(await decision(), 'DENY');
+  assert.equal(await page.inputValue(sel('principal-id')), testCase.principal.entityId ?? testCase.principal.id);
+  assert.equal(await page.inputValue(sel('action-select')), `Rides::Action\u0000${testCase.action.actionId ?? testCase.action.id}`);
+  const heading = await page.evaluate(() => {
+    const box = document.getElementById('request-heading').getBoundingClientRect();
+    return { inView: box.top >= 0 && box.bottom <= innerHeight, focused: document.activeElement?.id === 'request-heading' };
+  });
+  assert.deepEqual(heading, { inView: true, focused: true });
+  await shot('batch-open');
+
+  // Every name is shown whole: no name's box scrolls.
+  const names = await page.$$eval(sel('batch-name'), (boxes) =>
+    boxes.map((box) => ({
+      value: box.value,
+      title: box.title,
+      fits: box.scrollWidth <= box.clientWidth && box.scrollHeight <= box.clientHeight + 1,
+    })),
+  );
+  const expected = ['routes.json', 'tokens.json'].flatMap((file) =>
+    JSON.parse(fs.readFileSync(path.join(rides, 'tests', file), 'utf8')).cases.map((c) => c.name),
+  );
+  assert.deepEqual(
+    names.map((n) => n.value),
+    expected,
+  );
+  assert.deepEqual(
+    names.filter((n) => !n.fits).map((n) => n.value),
+    [],
+  );
+  assert.deepEqual(
+    names.map((n) => n.title),
+    expected,
+  );
+  await shotOf(sel('batch-table'), 'batch-names');
+});
+
+test('a malformed token says why it cannot be read', async () => {
+  await page.fill(sel('token-input'), 'not-a-token');
+  await waitForAttribute(page, sel('token-status'), 'data-code', 'token.malformed');
+  assert.match(
+    await page.textContent(sel('token-unreadable')),
+    /This token cannot be read: a JWT has three dot-separated parts, this token has 1\./,
+  );
+  assert.equal(await page.$(sel('token-header')), null);
+  assert.equal(await page.$(sel('token-claims')), null);
+  assert.doesNotMatch(await page.textContent(sel('token-explanation')), /null/);
+  await shotOf('.token-panel', 'token-malformed');
+
+  const header = Buffer.from(JSON.stringify({ alg: 'RS256', kid: 'k' })).toString('base64url');
+  await page.fill(sel('token-input'), `${header}.bm90IGpzb24.c2ln`);
+  await page.waitForSelector(sel('token-header'));
+  assert.match(await page.textContent(sel('token-unreadable')), /Its claims cannot be read: the token's payload is not JSON\./);
+  assert.deepEqual(JSON.parse(await page.textContent(sel('token-header'))), { alg: 'RS256', kid: 'k' });
+  await page.fill(sel('token-input'), '');
+});
+
+test("Format rewrites a policy file as Cedar's formatter does, undoably; Shift+Alt+F too", async () => {
+  await addPolicyFile('messy');
+  assert.equal(await page.isVisible(sel('format')), true);
+  await page.keyboard.insertText('// who may read');
+  await page.keyboard.press('Enter');
+  await page.keyboard.insertText(
+    'permit(principal in Rides::CognitoUserGroup::"us-east-1_DemoPool1|Riders",action,resource) when {principal has email};',
+  );
+  const messy = await editorText('messy.cedar');
+  await page.click(sel('format'));
+  const formatted = [
+    '// who may read',
+    'permit (',
+    '  principal in Rides::CognitoUserGroup::"us-east-1_DemoPool1|Riders",',
+    '  action,',
+    '  resource',
+    ')',
+    'when { principal has email };',
+    '',
+  ].join('\n');
+  assert.equal(await editorText('messy.cedar'), formatted);
+  assert.match(await page.textContent(sel('editor-status')), /Formatted/);
+  await waitValid();
+  await shotOf('.store-panel', 'format');
+  await page.click(`${sel('editor')}[data-file="messy.cedar"] .cm-content`);
+  await page.keyboard.press('Control+z');
+  assert.equal(await editorText('messy.cedar'), messy);
+  await page.keyboard.press('Shift+Alt+F');
+  assert.equal(await editorText('messy.cedar'), formatted);
+  await page.keyboard.press('Control+End');
+  await page.keyboard.insertText('permit(');
+  await page.click(sel('format'));
+  await waitForAttribute(page, sel('editor-status'), 'data-state', 'failure');
+  assert.match(await page.textContent(sel('editor-status')), /Not formatted: .*parse/);
+  await page.keyboard.press('Control+z');
+  await page.click(`${sel('file-tab')}[data-file="schema.cedarschema"]`);
+  assert.equal(await page.isVisible(sel('format')), false);
+});
+
+test("completion offers the schema's names at the cursor, as you type and with Ctrl+Space", async () => {
+  await page.click(`${sel('file-tab')}[data-file="messy.cedar"]`);
+  await page.click(`${sel('editor')}[data-file="messy.cedar"] .cm-content`);
+  await page.keyboard.press('Control+End');
+  await page.keyboard.press('Enter');
+  // Actions after `Rides::Action::"`, typed.
+  await page.keyboard.insertText('permit (principal, action == Rides::Action:');
+  await page.keyboard.type(':"');
+  await page.waitForSelector('.cm-tooltip-autocomplete');
+  assert.deepEqual(await completionLabels(), [
+    '"get /rider"',
+    '"get /riders"',
+    '"get /trainer"',
+    '"get /trainers"',
+    '"get /unicorn"',
+    '"get /unicorns"',
+  ]);
+  await page.keyboard.type('get /riders');
+  await acceptCompletion('"get /riders"');
+  await page.keyboard.insertText(', resource) when { principal has ');
+  // After `has`: the attributes, a name that is not an identifier quoted.
+  await page.keyboard.press('Control+Space');
+  await page.waitForSelector('.cm-tooltip-autocomplete');
+  assert.deepEqual(await completionLabels(), ['"cognito:username"', '"custom:department"', 'aud', 'email', 'email_verified']);
+  await page.keyboard.type('emai');
+  await acceptCompletion('email');
+  await page.keyboard.insertText(' && principal');
+  // Attributes after `principal.`, with their types.
+  await page.keyboard.type('.');
+  await page.waitForSelector('.cm-tooltip-autocomplete');
+  assert.deepEqual(await completionLabels(), ['aud', 'cognito:username', 'custom:department', 'email', 'email_verified']);
+  assert.match(await page.textContent('.cm-tooltip-autocomplete li:has-text("email_verified")'), /Bool \(optional\)/);
+  await shotOf('.store-panel', 'completion-attributes', { wide: true });
+  await page.keyboard.press('Escape');
+  await page.waitForSelector('.cm-tooltip-autocomplete', { state: 'detached' });
+  // Ctrl+Space asks again, filtered by what is typed; Enter takes the choice.
+  await page.keyboard.type('em');
+  await page.keyboard.press('Escape');
+  await page.keyboard.press('Control+Space');
+  await page.waitForSelector('.cm-tooltip-autocomplete');
+  assert.deepEqual(await completionLabels(), ['email', 'email_verified']);
+  await acceptCompletion('email');
+  await page.keyboard.insertText(' like "*@example.com" && context has token && context.token has scope && context.token');
+  await page.keyboard.type('.');
+  await page.waitForSelector('.cm-tooltip-autocomplete');
+  assert.deepEqual(await completionLabels(), ['client_id', 'scope', 'token_use', 'username']);
+  await page.keyboard.press('Escape');
+  await page.keyboard.insertText('scope.contains("read") };');
+  const typed = (await editorText('messy.cedar')).split('\n').at(-1);
+  assert.equal(
+    typed,
+    'permit (principal, action == Rides::Action::"get /riders", resource) when { principal has email && principal.email like "*@example.com" && context has token && context.token has scope && context.token.scope.contains("read") };',
+  );
+  await waitValid();
+  // Entity types, from a namespace, with Ctrl+Space on an empty word.
+  await page.keyboard.press('Enter');
+  await page.keyboard.insertText('forbid (principal is ');
+  await page.keyboard.press('Control+Space');
+  await page.waitForSelector('.cm-tooltip-autocomplete');
+  const names = await completionLabels();
+  for (const name of ['Rides::CognitoUser', 'Rides::CognitoUserGroup', 'Rides::Application', 'permit', 'principal']) {
+    assert.ok(names.includes(name), `${name} is not offered: ${names.join(', ')}`);
+  }
+  await page.keyboard.press('Escape');
+  await page.keyboard.press('Shift+Home');
+  await page.keyboard.press('Delete');
+});
+
+test('hover shows the type of an attribute and what an action applies to', async () => {
+  const attribute = await hoverText('messy.cedar', 'email');
+  assert.match(attribute, /email: String/);
+  assert.match(attribute, /required\s*no/);
+  assert.match(attribute, /of\s*Rides::CognitoUser/);
+  await shotOf('.store-panel', 'hover-attribute', { wide: true });
+  const action = await hoverText('messy.cedar', '"get /riders"');
+  assert.match(action, /Rides::Action::"get \/riders"/);
+  assert.match(action, /principal\s*Rides::CognitoUser/);
+  assert.match(action, /resource\s*Rides::Application/);
+  assert.match(action, /context\s*\{ token\?: \{ client_id\?: String/);
+  await shotOf('.store-panel', 'hover-action', { wide: true });
+  const nested = await hoverText('messy.cedar', 'scope');
+  assert.match(nested, /scope: Set<String>/);
+  await page.mouse.move(0, 0);
+  await page.click(`${sel('file-tab')}[data-file="messy.cedar"]`);
+  await page.click(sel('remove-file'));
+  await waitValid();
+});
+
+test("the schema converts to JSON and back by Cedar's own conversion, and the store stays valid", async () => {
+  await page.click(`${sel('file-tab')}[data-file="schema.cedarschema"]`);
+  assert.equal((await page.textContent(sel('convert-schema'))).trim(), 'Convert to JSON');
+  await page.click(sel('convert-schema'));
+  await page.waitForSelector(`${sel('file-tab')}[data-file="schema.cedarschema.json"][aria-selected="true"]`);
+  assert.equal(await page.$(`${sel('file-tab')}[data-file="schema.cedarschema"]`), null);
+  await waitValid();
+  assert.match(await page.textContent(sel('validation-status')), /Valid: 3 policies/);
+  assert.match(await page.textContent(sel('editor-status')), /Converted to JSON: schema\.cedarschema\.json/);
+  const json = await downloadedJson(page, () => page.click(sel('export-bundle')));
+  assert.equal(json.json.schema.file, 'schema.cedarschema.json');
+  const schema = JSON.parse(json.json.schema.text);
+  assert.deepEqual(Object.keys(schema.Rides.entityTypes).sort(), ['Application', 'CognitoUser', 'CognitoUserGroup']);
+  assert.equal(Object.keys(schema.Rides.actions).length, 6);
+  await setRequest({ principalId: `${POOL}|rider-sub-0002`, action: 'get /riders', entities: [rider] });
+  assert.equal(await run(), 'ALLOW');
+  await page.click(`${sel('file-tab')}[data-file="schema.cedarschema.json"]`);
+  await shotOf('.store-panel', 'schema-as-json');
+
+  assert.equal((await page.textContent(sel('convert-schema'))).trim(), 'Convert to Cedar');
+  await page.click(sel('convert-schema'));
+  await page.waitForSelector(`${sel('file-tab')}[data-file="schema.cedarschema"][aria-selected="true"]`);
+  await waitValid();
+  const cedar = await editorText('schema.cedarschema');
+  assert.match(cedar, /^namespace Rides \{/);
+  assert.match(cedar, /entity CognitoUser in \[CognitoUserGroup\]/);
+  assert.equal(await run(), 'ALLOW');
+  // A schema that does not parse is not converted, and says why.
+  await page.click(`${sel('file-tab')}[data-file="schema.cedarschema"]`);
+  await page.click(`${sel('editor')}[data-file="schema.cedarschema"] .cm-content`);
+  await page.keyboard.press('Control+End');
+  await page.keyboard.insertText(' entity');
+  await page.click(sel('convert-schema'));
+  await waitForAttribute(page, sel('editor-status'), 'data-state', 'failure');
+  assert.match(await page.textContent(sel('editor-status')), /^Not converted: /);
+  await page.keyboard.press('Control+z');
+  await waitValid();
+});
+
+test('forms from the schema edit the context and the extra entities, and Run uses them', async () => {
+  await page.selectOption(sel('example-select'), 'saas-tenants');
+  await waitValid();
+  await page.check(sel('source-entity'));
+  // The entities: a platform admin and a document, built with the form.
+  await page.click(sel('entities-mode-json'));
+  await replaceEditorText(page, sel('entities-editor'), '[]');
+  await page.click(sel('entities-mode-form'));
+  await page.selectOption(sel('entity-add-type'), 'SaaS::User');
+  await page.click(sel('entity-add'));
+  await page.keyboard.insertText('zed');
+  const zed = `${sel('entity-card')}[data-type="SaaS::User"]`;
+  await page.fill(`${zed} ${sel('entity-parents')}`, 'SaaS::Role::"platform-admin"');
+  await page.fill(`${zed} ${sel('form-field')}[data-attribute="tenant"]`, 'acme');
+  await page.selectOption(sel('entity-add-type'), 'SaaS::Document');
+  await page.click(sel('entity-add'));
+  await page.keyboard.insertText('plan');
+  const plan = `${sel('entity-card')}[data-type="SaaS::Document"]`;
+  assert.deepEqual(
+    await page.$$eval(`${plan} ${sel('form-field')}`, (fields) => fields.map((f) => `${f.dataset.attribute}:${f.dataset.kind}`)),
+    ['classification:string', 'owner:entity', 'tenant:entity'],
+  );
+  await page.fill(`${plan} ${sel('form-field')}[data-attribute="classification"]`, 'internal');
+  await page.fill(`${plan} ${sel('form-field')}[data-attribute="owner"]`, 'zed');
+  await page.fill(`${plan} ${sel('form-field')}[data-attribute="tenant"]`, 'globex');
+
+  await page.selectOption(sel('action-select'), { label: 'document:read' });
+  await page.selectOption(sel('principal-type'), 'SaaS::User');
+  await page.fill(sel('principal-id'), 'zed');
+  await page.selectOption(sel('resource-type'), 'SaaS::Document');
+  await page.fill(sel('resource-id'), 'plan');
+
+  // The context: the action's attributes, typed.
+  await page.click(sel('context-mode-json'));
+  await replaceEditorText(page, sel('context-editor'), '{}');
+  await page.click(sel('context-mode-form'));
+  assert.deepEqual(
+    await page.$$eval(`${sel('context-form')} ${sel('form-field')}`, (fields) =>
+      fields.map((f) => `${f.dataset.attribute}:${f.dataset.kind}`),
+    ),
+    ['requestTime:extension', 'sourceIp:extension'],
+  );
+  const sourceIp = `${sel('context-form')} ${sel('form-field')}[data-attribute="sourceIp"]`;
+  await page.fill(sourceIp, '10.20.1.1');
+  assert.equal(await run(), 'ALLOW');
+  assert.deepEqual(await page.$$eval(sel('determining-policy'), (c) => c.map((e) => e.dataset.policyId)), ['platform-admin-override']);
+  await shotOf('.side', 'forms-allow');
+  await page.fill(sourceIp, '203.0.113.9');
+  assert.equal(await run(), 'DENY');
+  assert.deepEqual(await page.$$eval(sel('determining-policy'), (c) => c.map((e) => e.dataset.policyId)), ['platform-admin-network']);
+  await shotOf('.side', 'forms-deny');
+
+  // The JSON is what the forms wrote, and still editable.
+  await page.click(sel('context-mode-json'));
+  assert.deepEqual(JSON.parse(await page.textContent(`${sel('context-editor')} .cm-content`)), {
+    sourceIp: { __extn: { fn: 'ip', arg: '203.0.113.9' } },
+  });
+  await page.click(sel('entities-mode-json'));
+  const entities = JSON.parse(
+    await page.$$eval(`${sel('entities-editor')} .cm-line`, (lines) => lines.map((l) => l.textContent).join('\n')),
+  );
+  assert.deepEqual(entities[0], {
+    uid: { type: 'SaaS::User', id: 'zed' },
+    attrs: { tenant: { __entity: { type: 'SaaS::Tenant', id: 'acme' } } },
+    parents: [{ type: 'SaaS::Role', id: 'platform-admin' }],
+  });
+  await page.click(sel('context-mode-form'));
+  await page.click(sel('entities-mode-form'));
+});
+
+test('every button and link of the page can be clicked once without a page error', async (t) => {
+  await page.selectOption(sel('example-select'), 'rides');
+  await waitValid();
+  await page.click(sel('batch-run'));
+  await waitForAttribute(page, sel('batch-summary'), 'data-state', 'pass');
+  await page.fill(sel('token-input'), idToken);
+  await page.fill(sel('jwks-input'), JSON.stringify(jwks));
+  await waitForAttribute(page, sel('token-status'), 'data-verified', 'true');
+  await page.click(`${sel('add-file')} summary`);
+  await page.click(sel('share-open'));
+  assert.equal(await run(), 'ALLOW');
+
+  // Each control is known by what it is and where (its test id, text, row, file), so one the page rebuilds
+  // is not clicked again; each round clicks the first visible, enabled control not clicked yet, leaving
+  // the controls that hide others (panels, menus, form or JSON) until nothing else is left.
+  const done = new Set();
+  let clicked = 0;
+  let retries = 0;
+  page.on('dialog', (dialog) => dialog.dismiss());
+  for (let round = 0; round < 500; round += 1) {
+    const next = await page.evaluate(
+      (clickedKeys) => {
+        for (const marked of document.querySelectorAll('[data-click-next]')) delete marked.dataset.clickNext;
+        const toggles = /^(share-open|context-mode-\w+|entities-mode-\w+|source-\w+|SUMMARY)$/;
+        const all = [...document.querySelectorAll('button, a[href], summary, input[type=checkbox], input[type=radio]')];
+        const isToggle = (control) => toggles.test(control.dataset.testid ?? control.tagName);
+        const controls = [...all.filter((c) => !isToggle(c)), ...all.filter(isToggle)];
+        for (const control of controls) {
+          const row = control.closest('[data-testid="batch-row"]');
+          const key = [
+            control.dataset.testid ?? control.tagName,
+            control.textContent.trim().slice(0, 40),
+            control.getAttribute('href') ?? '',
+            control.dataset.file ?? '',
+            control.value ?? '',
+            row ? `${row.dataset.file}#${row.dataset.index}` : '',
+          ].join('|');
+          if (clickedKeys.includes(key) || control.disabled) continue;
+          if (!control.checkVisibility({ checkVisibilityCSS: true }) || control.getClientRects().length === 0) continue;
+          control.dataset.clickNext = key;
+          return { key, href: control.getAttribute('href') };
+        }
+        return null;
+      },
+      [...done],
+    );
+    if (!next) break;
+    done.add(next.key);
+    const control = page.locator('[data-click-next]');
+    if (next.href !== null && !next.href.startsWith('#')) {
+      // A link away from the page: checked, not followed.
+      assert.ok(new URL(next.href, server.url).origin === new URL(server.url).origin || /^https:/.test(next.href), next.key);
+      continue;
+    }
+    // The export buttons download a file: waited for, so none is left half done.
+    const download = /^(export-bundle|batch-export)\|/.test(next.key) ? page.waitForEvent('download', { timeout: 5000 }) : null;
+    const inView = await control.evaluate((element) => {
+      element.scrollIntoView({ block: 'center' });
+      const box = element.getBoundingClientRect();
+      return box.bottom > 0 && box.right > 0 && box.top < innerHeight && box.left < innerWidth;
+    });
+    if (inView) {
+      try {
+        await control.click({ timeout: 2000 });
+      } catch (e) {
+        // Rebuilt by the page between finding and clicking it (a form after a validation): found again.
+        if ((await control.count()) > 0 || (retries += 1) > 20) throw e;
+        done.delete(next.key);
+        continue;
+      }
+    } else {
+      // Shown only on focus (the skip link): used as a keyboard user does.
+      await control.focus();
+      await page.keyboard.press('Enter');
+    }
+    await download;
+    clicked += 1;
+    assert.notEqual(await page.getAttribute('body', 'data-ready'), 'failed', `after ${next.key}`);
+    assert.deepEqual(browser.problems, [], `after clicking ${next.key}`);
+  }
+  const kinds = new Set([...done].map((key) => key.split('|')[0]));
+  t.diagnostic(`${clicked} clicks on ${kinds.size} kinds of control: ${[...kinds].join(', ')}`);
+  for (const kind of [
+    'A',
+    'open-folder',
+    'export-bundle',
+    'reset-example',
+    'share-copy',
+    'run',
+    'batch-run',
+    'format',
+    'convert-schema',
+    'entity-add',
+  ]) {
+    assert.ok(kinds.has(kind), `${kind} was never clicked`);
+  }
+  assert.ok(
+    [...done].some((key) => key.startsWith('BUTTON|Open|')),
+    'no batch row was opened',
+  );
+  await page.keyboard.press('Escape');
+  await shot('every-control-clicked');
+});

@@ -5,7 +5,8 @@
 // reproduced; JSON blocks parsed and schema blocks read by the engine.
 //
 // Not run here, and where they are: the demo's `curl` lines (tests/js/package.test.mjs drives the demo over
-// HTTP), and the browser sample (`cedar-authorizer/web`; tests/browser/ loads the web build in Chromium).
+// HTTP), `cedar-authorizer import` lines (tests/js/avp-import.test.mjs, against a stand-in for Verified
+// Permissions), and the browser samples (`cedar-authorizer/web`; tests/browser/bundlers.test.mjs).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -110,6 +111,9 @@ test('every `make` target a sample names exists, and every `npx cedar-authorizer
         continue;
       }
       if (/^(export|curl)\b/.test(line)) continue;
+      // `import` reads a store from Verified Permissions: tests/js/avp-import.test.mjs runs these very lines
+      // against a stand-in for its API.
+      if (/^npx cedar-authorizer import\b/.test(line)) continue;
       assert.match(line, /^npx cedar-authorizer /, `${where(b)}: a shell line this test does not know how to check: ${line}`);
       const r = run('sh', ['-c', line], {
         env: { ...process.env, npm_config_offline: 'true', npm_config_cache: npmCache, npm_config_update_notifier: 'false' },
