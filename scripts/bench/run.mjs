@@ -640,7 +640,7 @@ What is measured, exactly:
   with 40 tenants, 40 groups and 20 documents as static entities (the peer receives them with every request,
   having no static entity store); the request brings the user entity and its group. The 16 requests cycle,
   so after the first round each user's entities were seen before and their merge with the static ones is
-  reused (the merged set is kept by the exact entity list, bounded); the "never seen before" row gives
+  reused (the merged set is kept by the exact entity list from its second merge, bounded); the "never seen before" row gives
   every call a new user.
 - *cold start*: \`node -e\` loading the package, a bundle (${coldOurs === 'oursCompiled' ? 'the compiled bundle, faster here' : 'the text bundle, faster here'} than the
   ${coldOurs === 'oursCompiled' ? 'text one' : 'compiled one'}: ${fmt(cold.oursCompiled.time.median - cold.empty.time.median)} ms compiled, ${fmt(cold.oursBundle.time.median - cold.empty.time.median)} ms text), and deciding once; minus

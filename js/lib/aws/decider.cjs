@@ -19,7 +19,8 @@ function createCore(options, api) {
   if (!given && bundle === undefined) {
     throw new AuthorizerLoadError('config.invalid', 'options.bundle is required: a bundle file path, a bundle object, or a store folder');
   }
-  const log = options.logger === false ? () => {} : (options.logger ?? ((line) => console.log(line)));
+  const logging = options.logger !== false;
+  const log = logging ? (options.logger ?? ((line) => console.log(line))) : () => {};
   const onWarning = (warning) => log(JSON.stringify({ level: 'warn', message: 'configuration warning', warning }));
   const authorizer = given ?? api.Authorizer.loadSync(bundle, { onWarning, ...options });
   const tokenKind = options.tokenKind ?? 'auto';
@@ -97,7 +98,7 @@ function createCore(options, api) {
       };
     }
     const micros = Number(process.hrtime.bigint() - started) / 1000;
-    log(logLine(facts.kind, answer, cacheHit, micros));
+    if (logging) log(logLine(facts.kind, answer, cacheHit, micros));
     return answer;
   }
 
@@ -107,7 +108,7 @@ function createCore(options, api) {
    */
   function refuse(kind, code, description) {
     const answer = { decision: 'DENY', determiningPolicies: [], errors: [{ code, errorDescription: description }], authenticated: false };
-    log(logLine(kind, answer, false, 0));
+    if (logging) log(logLine(kind, answer, false, 0));
     return answer;
   }
 
