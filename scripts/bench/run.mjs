@@ -91,7 +91,15 @@ const warm = await measure(
 
 // ---- tokens ----------------------------------------------------------------------------------------
 
-const { privateKey, publicKey } = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });
+// KeyObjects made from PEM: exporting a JWK from generateKeyPairSync's own KeyObjects can deadlock Node 20
+// when a garbage collection runs during the export.
+const pemPair = crypto.generateKeyPairSync('rsa', {
+  modulusLength: 2048,
+  publicKeyEncoding: { type: 'spki', format: 'pem' },
+  privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+});
+const privateKey = crypto.createPrivateKey(pemPair.privateKey);
+const publicKey = crypto.createPublicKey(pemPair.publicKey);
 const jwks = { keys: [{ ...publicKey.export({ format: 'jwk' }), kid: 'bench', alg: 'RS256', use: 'sig' }] };
 const b64u = (v) => Buffer.from(JSON.stringify(v)).toString('base64url');
 function mintToken(sub, group) {

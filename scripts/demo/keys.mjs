@@ -11,8 +11,14 @@ export function demoKey(dir) {
   const jwksFile = path.join(dir, 'jwks.json');
   if (!fs.existsSync(keyFile)) {
     fs.mkdirSync(dir, { recursive: true });
-    const { privateKey } = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });
-    fs.writeFileSync(keyFile, privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
+    // Written as PEM by the generation itself: exporting from generateKeyPairSync's own KeyObjects can
+    // deadlock Node 20 when a garbage collection runs during the export.
+    const { privateKey } = crypto.generateKeyPairSync('rsa', {
+      modulusLength: 2048,
+      publicKeyEncoding: { type: 'spki', format: 'pem' },
+      privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+    });
+    fs.writeFileSync(keyFile, privateKey, { mode: 0o600 });
   }
   const privateKey = crypto.createPrivateKey(fs.readFileSync(keyFile));
   const publicJwk = crypto.createPublicKey(privateKey).export({ format: 'jwk' });

@@ -23,7 +23,15 @@ const POOL = 'us-east-1_DemoPool1';
 // ---- a Cognito ID token and its issuer's keys, made here ---------------------------------------------
 
 function rsaKey(kid) {
-  const { privateKey, publicKey } = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });
+  // KeyObjects made from PEM: exporting a JWK from generateKeyPairSync's own KeyObjects can deadlock Node 20
+  // when a garbage collection runs during the export.
+  const pair = crypto.generateKeyPairSync('rsa', {
+    modulusLength: 2048,
+    publicKeyEncoding: { type: 'spki', format: 'pem' },
+    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+  });
+  const privateKey = crypto.createPrivateKey(pair.privateKey);
+  const publicKey = crypto.createPublicKey(pair.publicKey);
   return { kid, privateKey, jwk: { ...publicKey.export({ format: 'jwk' }), kid, alg: 'RS256', use: 'sig' } };
 }
 

@@ -25,10 +25,23 @@ export const COGNITO_ISSUER = 'https://cognito-idp.us-east-1.amazonaws.com/us-ea
 
 const b64url = (data) => Buffer.from(typeof data === 'string' ? data : JSON.stringify(data)).toString('base64url');
 
+/**
+ * A new key pair as KeyObjects made from PEM. (Exporting a JWK from the KeyObjects that
+ * generateKeyPairSync returns can deadlock Node 20 when a garbage collection runs during the export: the
+ * generation job's destructor waits on the key's lock.)
+ */
+export function keyPair(type, options = {}) {
+  const pair = crypto.generateKeyPairSync(type, {
+    ...options,
+    publicKeyEncoding: { type: 'spki', format: 'pem' },
+    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+  });
+  return { privateKey: crypto.createPrivateKey(pair.privateKey), publicKey: crypto.createPublicKey(pair.publicKey) };
+}
+
 /** A signing key and its public JWK. `kind`: 'rsa' (RS256) or 'ec' (ES256). */
 export function signingKey(kid, kind = 'rsa') {
-  const { privateKey, publicKey } =
-    kind === 'rsa' ? crypto.generateKeyPairSync('rsa', { modulusLength: 2048 }) : crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const { privateKey, publicKey } = kind === 'rsa' ? keyPair('rsa', { modulusLength: 2048 }) : keyPair('ec', { namedCurve: 'P-256' });
   const alg = kind === 'rsa' ? 'RS256' : 'ES256';
   const jwk = { ...publicKey.export({ format: 'jwk' }), kid, alg, use: 'sig' };
   return { kid, alg, privateKey, jwk };

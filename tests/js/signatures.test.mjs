@@ -12,7 +12,7 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import { createRequire } from 'node:module';
 import { Authorizer, compileBundle, buildBundle, readStoreFolder } from 'cedar-authorizer';
-import { shared, store, signingKey, mint, idClaims, NOW, COGNITO_ISSUER } from './helpers.mjs';
+import { shared, store, signingKey, keyPair, mint, idClaims, NOW, COGNITO_ISSUER } from './helpers.mjs';
 
 const require = createRequire(import.meta.url);
 const installed = path.dirname(require.resolve('cedar-authorizer/package.json'));
@@ -155,11 +155,11 @@ test('the RFC 7515 and RFC 7520 examples verify through every verifier, and brea
 
 /** A key pair and JWK for each algorithm, and a signer producing JWS signatures (P1363 for ECDSA). */
 const keyPairs = {
-  RSA: crypto.generateKeyPairSync('rsa', { modulusLength: 2048 }),
-  'P-256': crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' }),
-  'P-384': crypto.generateKeyPairSync('ec', { namedCurve: 'P-384' }),
-  'P-521': crypto.generateKeyPairSync('ec', { namedCurve: 'P-521' }),
-  Ed25519: crypto.generateKeyPairSync('ed25519'),
+  RSA: keyPair('rsa', { modulusLength: 2048 }),
+  'P-256': keyPair('ec', { namedCurve: 'P-256' }),
+  'P-384': keyPair('ec', { namedCurve: 'P-384' }),
+  'P-521': keyPair('ec', { namedCurve: 'P-521' }),
+  Ed25519: keyPair('ed25519'),
 };
 const ALGS = {
   RS256: ['RSA', 'sha256'],
