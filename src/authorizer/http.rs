@@ -154,7 +154,7 @@ impl Authorizer {
         };
         let mut prepared = Prepared {
             authenticated: true,
-            token_digest: Some(digest),
+            token_digest: Some(crate::bundle::hash::hex(&digest)),
             valid_until: Some(identity.valid_until),
             principal: Some(identity.mapped.principal.to_avp()),
             method: None,
@@ -176,8 +176,8 @@ impl Authorizer {
         prepared
     }
 
-    /// The identity of an HTTP request's bearer token, and the token's digest.
-    fn http_identity(&self, input: &Value, now: u64) -> Result<(std::sync::Arc<Identity>, String), Error> {
+    /// The identity of an HTTP request's bearer token, and the verified-token cache's key for it.
+    fn http_identity(&self, input: &Value, now: u64) -> Result<(std::sync::Arc<Identity>, [u8; 32]), Error> {
         let token = match input.get("token") {
             Some(Value::String(t)) if !t.trim().is_empty() => t.trim(),
             Some(Value::String(_)) | None | Some(Value::Null) => {
@@ -186,13 +186,14 @@ impl Authorizer {
             Some(_) => return Err(Error::new(Code::TokenMalformed, "`token` is not a string")),
         };
         let kind = match input.get("tokenKind").and_then(Value::as_str).unwrap_or("auto") {
-            "identity" | "id" => Ok(TokenKind::Identity),
-            "access" => Ok(TokenKind::Access),
-            "auto" => self.issuers.kind_of(token),
-            other => Err(Error::new(Code::TokenMalformed, format!("unknown token kind `{other}`"))),
-        }?;
-        let identity = self.identity(&[(kind, token)], now)?;
-        Ok((identity, crate::bundle::hash::hex(&crate::authorizer::identity::cache_key(&[(kind, token)]))))
+            "identity" | "id" => Some(TokenKind::Identity),
+            "access" => Some(TokenKind::Access),
+            // The token picks its own kind, read as it is verified.
+            "auto" => None,
+            other => return Err(Error::new(Code::TokenMalformed, format!("unknown token kind `{other}`"))),
+        };
+        let (identity, key) = self.identity_keyed(&[(kind, token)], now)?;
+        Ok((identity, key))
     }
 
     /// Decides one HTTP request. `now` is seconds since the epoch. Never fails: every problem is a DENY,

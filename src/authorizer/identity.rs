@@ -97,11 +97,13 @@ impl TokenCache {
     }
 }
 
-/// The verified-token cache's key: SHA-256 over each token's kind and text.
-pub fn cache_key(tokens: &[(TokenKind, &str)]) -> [u8; 32] {
+/// The verified-token cache's key: SHA-256 over each token's kind and text. A token whose kind it picks
+/// itself (`None`, for adapters that get one bearer token) is its own entry: the same text always picks
+/// the same kind.
+pub fn cache_key(tokens: &[(Option<TokenKind>, &str)]) -> [u8; 32] {
     let mut hasher = Sha256::new();
     for (kind, token) in tokens {
-        hasher.update(kind.token_use().as_bytes());
+        hasher.update(kind.map_or("auto", TokenKind::token_use).as_bytes());
         hasher.update([0]);
         hasher.update(token.as_bytes());
         hasher.update([0]);
@@ -134,9 +136,10 @@ mod tests {
     #[test]
     fn cache_expires_evicts_and_forgets_issuers() {
         let mut cache = TokenCache::default();
-        let a = cache_key(&[(TokenKind::Identity, "a")]);
-        let b = cache_key(&[(TokenKind::Access, "a")]);
+        let a = cache_key(&[(Some(TokenKind::Identity), "a")]);
+        let b = cache_key(&[(Some(TokenKind::Access), "a")]);
         assert_ne!(a, b, "the same string as another kind of token is another entry");
+        assert_ne!(a, cache_key(&[(None, "a")]), "a token that picks its kind is another entry");
         cache.insert(a, identity(100, "i1"), 0);
         assert!(cache.get(&a, 100).is_some());
         assert!(cache.get(&a, 101).is_none(), "never past its exp");
@@ -147,9 +150,9 @@ mod tests {
         assert!(cache.get(&a, 1).is_none());
         assert!(cache.get(&b, 1).is_some());
         for i in 0..(TOKEN_CACHE_CAPACITY + 10) {
-            cache.insert(cache_key(&[(TokenKind::Identity, &i.to_string())]), identity(1000, "i1"), 0);
+            cache.insert(cache_key(&[(Some(TokenKind::Identity), &i.to_string())]), identity(1000, "i1"), 0);
         }
         assert_eq!(cache.len(), TOKEN_CACHE_CAPACITY);
-        assert!(cache.get(&cache_key(&[(TokenKind::Identity, "0")]), 1).is_none(), "oldest evicted first");
+        assert!(cache.get(&cache_key(&[(Some(TokenKind::Identity), "0")]), 1).is_none(), "oldest evicted first");
     }
 }

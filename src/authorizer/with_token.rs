@@ -109,19 +109,30 @@ impl Authorizer {
 
     /// Verifies and maps tokens, through the verified-token cache.
     pub fn identity(&self, tokens: &[(TokenKind, &str)], now: u64) -> Result<Arc<Identity>, Error> {
+        let tokens: Vec<(Option<TokenKind>, &str)> = tokens.iter().map(|(kind, token)| (Some(*kind), *token)).collect();
+        self.identity_keyed(&tokens, now).map(|(identity, _)| identity)
+    }
+
+    /// [`Authorizer::identity`] for tokens that may pick their own kind (`None`), with the verified-token
+    /// cache's key (the digest an answer cache outside may key by).
+    pub(crate) fn identity_keyed(
+        &self,
+        tokens: &[(Option<TokenKind>, &str)],
+        now: u64,
+    ) -> Result<(Arc<Identity>, [u8; 32]), Error> {
         let key = cache_key(tokens);
         if let Ok(mut cache) = self.token_cache.lock() {
             if let Some(identity) = cache.get(&key, now) {
-                return Ok(identity);
+                return Ok((identity, key));
             }
         }
         let verified: Vec<VerifiedToken> =
-            tokens.iter().map(|(kind, token)| self.issuers.verify(token, *kind, now)).collect::<Result<_, _>>()?;
+            tokens.iter().map(|(kind, token)| self.issuers.verify_as(token, *kind, now)).collect::<Result<_, _>>()?;
         let identity = Arc::new(self.identity_from_verified(&verified)?);
         if let Ok(mut cache) = self.token_cache.lock() {
             cache.insert(key, identity.clone(), now);
         }
-        Ok(identity)
+        Ok((identity, key))
     }
 
     /// Maps verified tokens (all from one issuer) and parses the resulting entities against the schema.

@@ -338,38 +338,29 @@ impl Issuers {
         self.keys.get(issuer).ok_or_else(|| "keys were not stored".to_string())
     }
 
-    /// Which kind a bearer token is, for adapters that get one token and no say: a Cognito token's
-    /// `token_use`, or the one kind an OIDC source accepts. Read from the unverified token, it only picks
-    /// the checks: verification then requires the token to be exactly that kind.
-    pub fn kind_of(&self, token: &str) -> Result<TokenKind, Error> {
-        let parsed = jws::parse(token, self.limits.max_token_bytes)?;
-        let claims = parsed.claims()?;
-        let issuer = string_claim(&claims, "iss")?
-            .ok_or_else(|| Error::new(Code::TokenWrongIssuer, "the token has no `iss`"))?;
-        let source = self.sources.iter().find(|s| s.issuer == issuer).ok_or_else(|| {
-            Error::new(Code::TokenWrongIssuer, format!("issuer `{issuer}` is not a configured identity source"))
-        })?;
-        match (&source.provider, string_claim(&claims, "token_use")?) {
-            (Provider::Oidc { kind, .. }, _) => Ok(*kind),
-            (Provider::Cognito { .. }, Some("id")) => Ok(TokenKind::Identity),
-            (Provider::Cognito { .. }, Some("access")) => Ok(TokenKind::Access),
-            (Provider::Cognito { .. }, _) => {
-                Err(Error::new(Code::TokenWrongUse, "a Cognito token needs `token_use` `id` or `access`"))
-            }
-        }
-    }
-
     /// Checks a token's signature and claims. `now` is seconds since the epoch.
     pub fn verify(&self, token: &str, kind: TokenKind, now: u64) -> Result<VerifiedToken, Error> {
+        self.verify_as(token, Some(kind), now)
+    }
+
+    /// [`Issuers::verify`] for adapters that get one bearer token and no say in its kind (`None`): the kind
+    /// is then a Cognito token's `token_use`, or the one kind an OIDC source accepts. Read from the token
+    /// while it is still unverified, it only picks the checks: the token then has to pass every check of
+    /// exactly that kind, and the claims are read once for both.
+    pub fn verify_as(&self, token: &str, kind: Option<TokenKind>, now: u64) -> Result<VerifiedToken, Error> {
         let parsed = jws::parse(token, self.limits.max_token_bytes)?;
-        let claims = parsed.claims()?;
-        let claims = &claims;
+        let owned = parsed.claims()?;
+        let claims = &owned;
         // The unverified `iss` only chooses whose keys to try; the signature then has to prove it.
         let issuer =
             string_claim(claims, "iss")?.ok_or_else(|| Error::new(Code::TokenWrongIssuer, "the token has no `iss`"))?;
         let (index, source) = self.sources.iter().enumerate().find(|(_, s)| s.issuer == issuer).ok_or_else(|| {
             Error::new(Code::TokenWrongIssuer, format!("issuer `{issuer}` is not a configured identity source"))
         })?;
+        let kind = match kind {
+            Some(kind) => kind,
+            None => kind_for(source, claims)?,
+        };
         let keys = self.keys.get(issuer).filter(|set| !set.keys.is_empty()).ok_or_else(|| {
             Error::new(Code::JwksUnavailable, format!("no keys are loaded for issuer `{issuer}`")).for_issuer(issuer)
         })?;
@@ -406,7 +397,20 @@ impl Issuers {
             }
         }
         check_use_and_audience(source, claims, kind)?;
-        Ok(VerifiedToken { kind, source: index, claims: claims.clone(), valid_until: exp.saturating_add(leeway) })
+        Ok(VerifiedToken { kind, source: index, claims: owned, valid_until: exp.saturating_add(leeway) })
+    }
+}
+
+/// The kind of a token its source decides: the one kind an OIDC source accepts, or a Cognito token's
+/// `token_use`.
+fn kind_for(source: &Source, claims: &Map<String, Value>) -> Result<TokenKind, Error> {
+    match (&source.provider, string_claim(claims, "token_use")?) {
+        (Provider::Oidc { kind, .. }, _) => Ok(*kind),
+        (Provider::Cognito { .. }, Some("id")) => Ok(TokenKind::Identity),
+        (Provider::Cognito { .. }, Some("access")) => Ok(TokenKind::Access),
+        (Provider::Cognito { .. }, _) => {
+            Err(Error::new(Code::TokenWrongUse, "a Cognito token needs `token_use` `id` or `access`"))
+        }
     }
 }
 

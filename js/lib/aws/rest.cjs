@@ -19,8 +19,7 @@ function createRestApiAuthorizer(options, api) {
   const scope = checkScope(options.policyScope ?? 'route');
   const tokenHeader = options.tokenHeader ?? 'authorization';
 
-  function facts(event) {
-    const arn = parseMethodArn(event.methodArn);
+  function facts(event, arn) {
     if (event.type === 'TOKEN') {
       return {
         kind: 'rest-token',
@@ -39,7 +38,8 @@ function createRestApiAuthorizer(options, api) {
   }
 
   return async function restApiAuthorizer(event) {
-    const f = event && typeof event === 'object' ? facts(event) : undefined;
+    const arn = event && typeof event === 'object' ? parseMethodArn(event.methodArn) : undefined;
+    const f = event && typeof event === 'object' ? facts(event, arn) : undefined;
     if (!f) {
       core.refuse('rest', 'request.malformed', 'not an API Gateway REST authorizer event (TOKEN or REQUEST)');
       throw unauthorized();
@@ -48,7 +48,6 @@ function createRestApiAuthorizer(options, api) {
       core.refuse(f.kind, 'token.missing', 'no bearer token in the request');
       throw unauthorized();
     }
-    const arn = parseMethodArn(event.methodArn);
     const answer = await core.decide({ ...f, http: f.http && f.http.method ? f.http : undefined, allRoutes: scope === 'all-routes' });
     if (!answer.authenticated) throw unauthorized();
     // Without a method ARN there is nothing precise to allow: deny everything.
