@@ -16,8 +16,9 @@ use crate::bundle::{Document, BUNDLE_FORMAT};
 use crate::errors::{Code, Error, Failure};
 use crate::request::{Answer, BatchAnswer, BatchResult};
 use crate::store::PolicyEntry;
+use crate::token::alg::Alg;
 use crate::token::crypto::{self, Host};
-use crate::token::keys::{Alg, PublicKey};
+use crate::token::keys::PublicKey;
 use crate::token::TokenKind;
 
 /// The answer of every export.

@@ -202,8 +202,8 @@ thread_local! {
 /// the JavaScript side is a refused key or a signature that does not verify.
 mod host {
     use super::*;
+    use crate::token::alg::Alg;
     use crate::token::crypto::KeyMaterial;
-    use crate::token::keys::Alg;
 
     pub fn import_key(alg: Alg, key: KeyMaterial<'_>) -> Result<u32, String> {
         let (a, b) = key.parts();

@@ -21,7 +21,7 @@ use jsonwebtoken::jwk::{EllipticCurve, ThumbprintHash};
 use jsonwebtoken::signature;
 use jsonwebtoken::{Algorithm, DecodingKey, DecodingKeyKind, EncodingKey};
 
-use super::keys::Alg;
+use super::alg::Alg;
 
 /// Public key material as a JWK carries it (big-endian, unpadded only where JWK allows).
 #[derive(Debug, Clone, Copy)]

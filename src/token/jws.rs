@@ -6,7 +6,8 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use serde_json::{Map, Value};
 
-use super::keys::{Alg, KeySet};
+use super::alg::Alg;
+use super::keys::KeySet;
 use crate::errors::{Code, Error};
 
 /// A token split and decoded, not yet verified.

@@ -1,5 +1,5 @@
-//! Signing algorithms and public keys: a JWKS imported once into ready-to-use verifiers, and the one
-//! signature check every token goes through.
+//! Public keys: a JWKS imported once into ready-to-use verifiers, and the one signature check every
+//! token goes through.
 //!
 //! Only asymmetric JWS algorithms are accepted. A key is used only with an algorithm it can have: its
 //! own `alg` when the JWK names one, else the algorithms of its key type and curve. Keys whose `use` is
@@ -12,56 +12,8 @@ use base64::Engine;
 use jsonwebtoken::DecodingKey;
 use serde_json::Value;
 
+use super::alg::Alg;
 use super::crypto::{self, VerifyFn};
-
-/// The JWS algorithms a token may be signed with.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Alg {
-    RS256,
-    RS384,
-    RS512,
-    PS256,
-    PS384,
-    PS512,
-    ES256,
-    ES384,
-    ES512,
-    EdDSA,
-}
-
-pub const ALL_ALGS: [Alg; 10] = [
-    Alg::RS256,
-    Alg::RS384,
-    Alg::RS512,
-    Alg::PS256,
-    Alg::PS384,
-    Alg::PS512,
-    Alg::ES256,
-    Alg::ES384,
-    Alg::ES512,
-    Alg::EdDSA,
-];
-
-impl Alg {
-    pub fn from_name(name: &str) -> Option<Alg> {
-        ALL_ALGS.iter().copied().find(|a| a.name() == name)
-    }
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Alg::RS256 => "RS256",
-            Alg::RS384 => "RS384",
-            Alg::RS512 => "RS512",
-            Alg::PS256 => "PS256",
-            Alg::PS384 => "PS384",
-            Alg::PS512 => "PS512",
-            Alg::ES256 => "ES256",
-            Alg::ES384 => "ES384",
-            Alg::ES512 => "ES512",
-            Alg::EdDSA => "EdDSA",
-        }
-    }
-}
 
 /// A key ready to verify signatures with each algorithm it allows.
 pub struct PublicKey {

@@ -2,11 +2,13 @@
 //! to Cedar entities the way Verified Permissions identity sources do.
 //!
 //! - [`jws`] reads a token strictly, trusting nothing in it;
+//! - [`alg`] names the accepted signing algorithms;
 //! - [`keys`] imports an issuer's JWKS once and checks signatures;
 //! - [`crypto`] is the signature primitive under the keys: the platform's, or RustCrypto's;
 //! - [`sources`] turns `authorizer.json`'s identity sources into issuers and checks claims;
 //! - [`mapping`] turns verified claims into the principal, its groups and attributes, and context.
 
+pub mod alg;
 pub mod crypto;
 pub mod jws;
 pub mod keys;

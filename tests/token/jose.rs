@@ -7,7 +7,8 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use cedar_authorizer::store::config::TokenValidation;
-use cedar_authorizer::token::keys::{Alg, KeySet, PublicKey};
+use cedar_authorizer::token::alg::Alg;
+use cedar_authorizer::token::keys::{KeySet, PublicKey};
 use cedar_authorizer::token::sources::{Issuers, Provider, Source};
 use cedar_authorizer::token::{jws, TokenKind};
 use serde_json::{json, Value};

@@ -16,6 +16,16 @@ use crate::request::entity_ref::EntityRef;
 use crate::request::path;
 use crate::store::config::{AuthorizerConfig, RouteConfig};
 
+mod iam;
+mod request;
+mod template;
+#[cfg(test)]
+mod tests;
+
+pub use iam::STANDARD_METHODS;
+pub use request::HttpRequest;
+use template::{parse_segments, Segment, Template};
+
 /// What a route's resource and context depend on, besides which route it is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(hashmap_as_object))]
@@ -27,107 +37,6 @@ pub enum Dependence {
     Path,
     /// Values an ARN does not carry (`{query.x}`, `{header.x}`, `{sourceIp}`).
     Request,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Segment {
-    Literal(String),
-    Param(String),
-    /// `{name+}`: one or more segments, to the end of the path.
-    Greedy(String),
-}
-
-/// A part of a template string: literal text or a request value.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase", tag = "kind", content = "value")]
-enum Piece {
-    Text(String),
-    Path(String),
-    Query(String),
-    Header(String),
-    SourceIp,
-    Method,
-    RequestPath,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-struct Template(Vec<Piece>);
-
-impl Template {
-    fn parse(text: &str) -> Result<Template, String> {
-        let mut pieces = Vec::new();
-        let mut rest = text;
-        while let Some(open) = rest.find('{') {
-            if open > 0 {
-                pieces.push(Piece::Text(rest[..open].to_string()));
-            }
-            let close = rest[open..].find('}').ok_or_else(|| format!("`{text}` has an unclosed `{{`"))? + open;
-            let name = &rest[open + 1..close];
-            pieces.push(match name.split_once('.') {
-                Some(("path", p)) if !p.is_empty() => Piece::Path(p.to_string()),
-                Some(("query", q)) if !q.is_empty() => Piece::Query(q.to_string()),
-                Some(("header", h)) if !h.is_empty() => Piece::Header(h.to_ascii_lowercase()),
-                None if name == "sourceIp" => Piece::SourceIp,
-                None if name == "method" => Piece::Method,
-                None if name == "path" => Piece::RequestPath,
-                _ => {
-                    return Err(format!(
-                        "`{{{name}}}` in `{text}` is not a request value: use {{path.<name>}}, {{query.<name>}}, {{header.<name>}}, {{sourceIp}}, {{method}} or {{path}}"
-                    ))
-                }
-            });
-            rest = &rest[close + 1..];
-        }
-        if !rest.is_empty() {
-            pieces.push(Piece::Text(rest.to_string()));
-        }
-        Ok(Template(pieces))
-    }
-
-    /// What the template's value depends on besides the route itself.
-    fn dependence(&self) -> Dependence {
-        self.0
-            .iter()
-            .map(|p| match p {
-                Piece::Text(_) => Dependence::None,
-                Piece::Path(_) | Piece::Method | Piece::RequestPath => Dependence::Path,
-                Piece::Query(_) | Piece::Header(_) | Piece::SourceIp => Dependence::Request,
-            })
-            .max()
-            .unwrap_or(Dependence::None)
-    }
-
-    fn render(&self, request: &HttpRequest, params: &BTreeMap<String, String>) -> Result<String, String> {
-        let mut out = String::new();
-        for piece in &self.0 {
-            let value = match piece {
-                Piece::Text(t) => Some(t.clone()),
-                Piece::Path(p) => params.get(p).cloned(),
-                Piece::Query(q) => request.query.get(q).cloned(),
-                Piece::Header(h) => request.headers.get(h).cloned(),
-                Piece::SourceIp => request.source_ip.clone(),
-                Piece::Method => Some(request.method.clone()),
-                Piece::RequestPath => Some(request.path.clone()),
-            };
-            match value {
-                Some(v) => out.push_str(&v),
-                None => return Err(format!("the request has no {}", describe(piece))),
-            }
-        }
-        Ok(out)
-    }
-}
-
-fn describe(piece: &Piece) -> String {
-    match piece {
-        Piece::Path(p) => format!("path parameter `{p}`"),
-        Piece::Query(q) => format!("query parameter `{q}`"),
-        Piece::Header(h) => format!("header `{h}`"),
-        Piece::SourceIp => "source IP".into(),
-        Piece::Method => "method".into(),
-        Piece::RequestPath => "path".into(),
-        Piece::Text(_) => "text".into(),
-    }
 }
 
 /// One route, ready to match.
@@ -158,63 +67,6 @@ pub struct Route {
     pub dependence: Dependence,
 }
 
-/// The request facts routes are matched against, as the adapters read them from an event.
-#[derive(Debug, Clone, Default)]
-pub struct HttpRequest {
-    /// As the request has it: methods are case-sensitive (RFC 9110), so `get` is not `GET`.
-    pub method: String,
-    /// The path. [`Routes::find`] expects it in normal form ([`crate::request::path::normalize`]).
-    pub path: String,
-    /// The route key or resource template API Gateway matched (`GET /riders/{id}`, `/riders/{id}`).
-    pub route_key: Option<String>,
-    pub path_parameters: BTreeMap<String, String>,
-    pub query: BTreeMap<String, String>,
-    /// Lowercase names.
-    pub headers: BTreeMap<String, String>,
-    pub source_ip: Option<String>,
-}
-
-fn string_map(value: Option<&Value>, lowercase: bool) -> BTreeMap<String, String> {
-    value
-        .and_then(Value::as_object)
-        .map(|m| {
-            m.iter()
-                .filter_map(|(k, v)| {
-                    let v = match v {
-                        Value::String(s) => s.clone(),
-                        Value::Array(items) => items.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(","),
-                        _ => return None,
-                    };
-                    Some((if lowercase { k.to_ascii_lowercase() } else { k.clone() }, v))
-                })
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-impl HttpRequest {
-    /// Reads `{method, path, routeKey, pathParameters, query, headers, sourceIp}`.
-    pub fn from_value(value: &Value) -> Result<HttpRequest, Error> {
-        let malformed = |m: &str| Error::new(Code::RequestMalformed, m);
-        let method =
-            value.get("method").and_then(Value::as_str).ok_or_else(|| malformed("the HTTP request has no `method`"))?;
-        let path = match value.get("path") {
-            None | Some(Value::Null) => "/",
-            Some(Value::String(p)) => p.as_str(),
-            Some(_) => return Err(malformed("the HTTP request's `path` is not a string")),
-        };
-        Ok(HttpRequest {
-            method: method.to_string(),
-            path: path.to_string(),
-            route_key: value.get("routeKey").and_then(Value::as_str).map(str::to_string),
-            path_parameters: string_map(value.get("pathParameters"), false),
-            query: string_map(value.get("query"), false),
-            headers: string_map(value.get("headers"), true),
-            source_ip: value.get("sourceIp").and_then(Value::as_str).map(str::to_string),
-        })
-    }
-}
-
 /// A matched route: the Cedar action, resource and context for a request.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(hashmap_as_object))]
@@ -227,48 +79,7 @@ pub struct RouteMatch {
     pub context: Map<String, Value>,
 }
 
-fn parse_segments(path: &str) -> Result<Vec<Segment>, String> {
-    let parts = path::segments(path);
-    let mut segments = Vec::new();
-    for (i, part) in parts.iter().enumerate() {
-        let segment = match part.strip_prefix('{').and_then(|p| p.strip_suffix('}')) {
-            Some(name) if name.ends_with('+') => {
-                if i != parts.len() - 1 {
-                    return Err(format!("`{{{name}}}` in `{path}` must be the last segment"));
-                }
-                Segment::Greedy(name.trim_end_matches('+').to_string())
-            }
-            Some(name) if !name.is_empty() => Segment::Param(name.to_string()),
-            _ => {
-                if part.contains(['{', '}']) {
-                    return Err(format!(
-                        "segment `{part}` of `{path}` mixes text and a `{{parameter}}`: a parameter is a whole segment"
-                    ));
-                }
-                Segment::Literal(part.to_string())
-            }
-        };
-        segments.push(segment);
-    }
-    Ok(segments)
-}
-
 const METHODS: [&str; 8] = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "ANY"];
-
-/// The methods an `ANY` route (or `$default`) is spelt out as in a cacheable IAM policy. A request with
-/// any other method is not covered by the policy, so API Gateway refuses it from the cache.
-pub const STANDARD_METHODS: [&str; 7] = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"];
-
-/// Whether `text` can stand for itself in an IAM resource: `*` and `?` are wildcards there and `$` may
-/// start a policy variable.
-fn iam_literal(text: &str) -> bool {
-    !text.contains(['*', '?', '$'])
-}
-
-/// `text` as an IAM pattern that matches at least `text`: wildcard and variable characters become `?`.
-fn iam_cover(text: &str) -> String {
-    text.chars().map(|c| if matches!(c, '*' | '?' | '$') { '?' } else { c }).collect()
-}
 
 impl Route {
     fn from_config(config: &RouteConfig, namespace: Option<&str>) -> Result<Route, String> {
@@ -458,102 +269,6 @@ impl Route {
         self.method.as_deref().unwrap_or("*")
     }
 
-    /// The methods this route is written out for in an IAM policy.
-    fn policy_methods(&self) -> Vec<&str> {
-        match &self.method {
-            Some(m) => vec![m.as_str()],
-            None => STANDARD_METHODS.to_vec(),
-        }
-    }
-
-    /// The resource path of this route in an `execute-api` ARN: parameters become `*`.
-    pub fn arn_path(&self) -> String {
-        if self.is_default {
-            return "*".into();
-        }
-        let parts: Vec<String> = self
-            .segments
-            .iter()
-            .map(|s| match s {
-                Segment::Literal(l) => l.clone(),
-                Segment::Param(_) | Segment::Greedy(_) => "*".into(),
-            })
-            .collect();
-        parts.join("/")
-    }
-
-    /// The route's path when it has no parameters (`/riders`), else `None`.
-    pub fn literal_path(&self) -> Option<String> {
-        if self.is_default || self.segments.iter().any(|s| !matches!(s, Segment::Literal(_))) {
-            return None;
-        }
-        Some(self.path_template())
-    }
-
-    /// IAM resource patterns (after `<apiId>/<stage>/`) that match every ARN of a request this route
-    /// matches. For an Allow (`for_allow`), `None` when a literal cannot be written in IAM; for a Deny,
-    /// such characters are widened to `?`, which only ever denies more.
-    pub fn iam_patterns(&self, for_allow: bool) -> Option<Vec<String>> {
-        let mut path_pattern = String::new();
-        if self.is_default {
-            path_pattern.push('*');
-        } else {
-            for (i, s) in self.segments.iter().enumerate() {
-                if i > 0 {
-                    path_pattern.push('/');
-                }
-                match s {
-                    Segment::Literal(l) if iam_literal(l) => path_pattern.push_str(l),
-                    Segment::Literal(_) if for_allow => return None,
-                    Segment::Literal(l) => path_pattern.push_str(&iam_cover(l)),
-                    Segment::Param(_) | Segment::Greedy(_) => path_pattern.push('*'),
-                }
-            }
-        }
-        let mut patterns: Vec<String> =
-            self.policy_methods().into_iter().map(|m| format!("{m}/{path_pattern}")).collect();
-        // The router ignores a trailing slash (`/riders/` is `/riders`): a Deny covers that spelling too.
-        if !for_allow && !path_pattern.is_empty() && !path_pattern.ends_with('*') {
-            let with_slash: Vec<String> = patterns.iter().map(|p| format!("{p}/")).collect();
-            patterns.extend(with_slash);
-        }
-        Some(patterns)
-    }
-
-    /// IAM patterns of the ARNs an Allow of [`Route::iam_patterns`] matches although a request with that
-    /// ARN would not be routed here: a parameter's `*` matching an empty value or one with a `/` in it,
-    /// a greedy parameter's matching nothing. To be denied explicitly beside the Allow.
-    pub fn iam_overmatch(&self) -> Vec<String> {
-        if self.is_default {
-            return Vec::new();
-        }
-        let mut out = Vec::new();
-        for (i, s) in self.segments.iter().enumerate() {
-            let replacements: &[&str] = match s {
-                Segment::Literal(_) => continue,
-                Segment::Param(_) => &["", "*/*"],
-                Segment::Greedy(_) => &[""],
-            };
-            for replacement in replacements {
-                let parts: Vec<String> = self
-                    .segments
-                    .iter()
-                    .enumerate()
-                    .map(|(j, seg)| match seg {
-                        _ if j == i => replacement.to_string(),
-                        Segment::Literal(l) => iam_cover(l),
-                        Segment::Param(_) | Segment::Greedy(_) => "*".into(),
-                    })
-                    .collect();
-                let joined = parts.join("/");
-                for m in self.policy_methods() {
-                    out.push(format!("{m}/{joined}"));
-                }
-            }
-        }
-        out
-    }
-
     /// The action, resource and context of this route for a request and its path parameters.
     pub fn resolve(&self, request: &HttpRequest, params: &BTreeMap<String, String>) -> Result<RouteMatch, Error> {
         let missing = |m: String| Error::new(Code::RouteMissingValue, format!("route `{}`: {m}", self.route_key));
@@ -698,95 +413,5 @@ fn any_key(key: &str) -> String {
     match key.split_once(' ') {
         Some((_, p)) => format!("ANY {p}"),
         None => key.to_string(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    fn routes(list: Value) -> Routes {
-        let config: AuthorizerConfig = serde_json::from_value(json!({ "routes": list })).expect("config");
-        Routes::from_config(&config, Some("App")).expect("routes")
-    }
-
-    fn request(method: &str, path: &str) -> HttpRequest {
-        HttpRequest { method: method.into(), path: path.into(), ..Default::default() }
-    }
-
-    #[test]
-    fn defaults_follow_api_linked_naming() {
-        let r = routes(json!([{ "method": "GET", "path": "/riders/{id}" }]));
-        let m = r.find(&request("GET", "/riders/42")).expect("match");
-        assert_eq!(m.action, EntityRef::new("App::Action", "get /riders/{id}"));
-        assert_eq!(m.resource, EntityRef::new("App::Application", "App"));
-        assert_eq!(m.route_key, "GET /riders/{id}");
-    }
-
-    #[test]
-    fn precedence_literal_then_param_then_greedy_then_default() {
-        let r = routes(json!([
-            { "route": "$default", "action": "fallback" },
-            { "route": "ANY /{proxy+}", "action": "proxy" },
-            { "method": "GET", "path": "/riders/{id}", "action": "rider" },
-            { "method": "GET", "path": "/riders/me", "action": "me" },
-            { "method": "ANY", "path": "/riders/{id}", "action": "any-rider" },
-        ]));
-        let action =
-            |m: &str, p: &str| r.find(&request(m, p)).map(|x| x.action.id).unwrap_or_else(|e| e.code.to_string());
-        assert_eq!(action("GET", "/riders/me"), "me");
-        assert_eq!(action("GET", "/riders/7"), "rider");
-        assert_eq!(action("DELETE", "/riders/7"), "any-rider");
-        assert_eq!(action("GET", "/unicorns/a/b"), "proxy");
-        assert_eq!(action("GET", "/"), "fallback");
-    }
-
-    #[test]
-    fn templates_fill_resource_and_context_or_fail_closed() {
-        let r = routes(json!([{
-            "method": "GET", "path": "/tenants/{tenant}/docs/{doc}",
-            "resource": { "type": "App::Doc", "id": "{path.tenant}/{path.doc}" },
-            "context": { "ip": "{sourceIp}", "page": "{query.page}", "agent": "{header.User-Agent}", "fixed": true }
-        }]));
-        let mut req = request("GET", "/tenants/acme/docs/d1");
-        req.source_ip = Some("10.0.0.1".into());
-        req.query.insert("page".into(), "2".into());
-        req.headers.insert("user-agent".into(), "curl".into());
-        let m = r.find(&req).expect("match");
-        assert_eq!(m.resource, EntityRef::new("App::Doc", "acme/d1"));
-        assert_eq!(Value::Object(m.context), json!({ "ip": "10.0.0.1", "page": "2", "agent": "curl", "fixed": true }));
-        req.query.clear();
-        assert_eq!(r.find(&req).unwrap_err().code(), "route.missing_value");
-        assert_eq!(r.find(&request("GET", "/nowhere")).unwrap_err().code(), "route.not_found");
-        assert_eq!(r.routes[0].dependence, Dependence::Request);
-        assert_eq!(r.routes[0].arn_path(), "tenants/*/docs/*");
-    }
-
-    #[test]
-    fn route_keys_from_events_pick_the_route() {
-        let r = routes(json!([{ "route": "GET /riders/{id}" }, { "method": "ANY", "path": "/files/{proxy+}" }]));
-        let mut req = request("GET", "/prod/riders/9");
-        req.route_key = Some("GET /riders/{id}".into());
-        req.path_parameters.insert("id".into(), "9".into());
-        assert_eq!(r.find(&req).expect("by key").route_key, "GET /riders/{id}");
-        let mut rest = request("PUT", "/files/a/b");
-        rest.route_key = Some("/files/{proxy+}".into());
-        assert_eq!(r.find(&rest).expect("ANY by REST resource").route_key, "ANY /files/{proxy+}");
-    }
-
-    #[test]
-    fn bad_routes_are_reported() {
-        let config: AuthorizerConfig = serde_json::from_value(json!({ "routes": [
-            { "method": "FETCH", "path": "/x" },
-            { "method": "GET", "path": "x" },
-            { "method": "GET", "path": "/a/{p+}/b" },
-            { "method": "GET", "path": "/y", "resource": { "type": "App::Doc", "id": "{nope}" } },
-            { "method": "GET", "path": "/z" }, { "method": "GET", "path": "/z" },
-            { "route": "GET" },
-        ]}))
-        .expect("config");
-        let errors = Routes::from_config(&config, Some("App")).unwrap_err();
-        assert_eq!(errors.len(), 6, "{errors:?}");
     }
 }
