@@ -114,7 +114,7 @@ fn main() {
     drop(set);
     assert_eq!(held(), 0, "every handle is released when its keys are dropped");
 
-    let tests: [(&str, fn()); 11] = [
+    let tests: [(&str, fn()); 12] = [
         ("jose::wycheproof_vectors_agree", jose::wycheproof_vectors_agree),
         ("jose::rfc7515_appendix_a", jose::rfc7515_appendix_a),
         ("jose::rfc7520_cookbook", jose::rfc7520_cookbook),
@@ -140,6 +140,10 @@ fn main() {
         (
             "tokens::openid_connect_sources_check_audiences_and_token_selection",
             tokens::openid_connect_sources_check_audiences_and_token_selection,
+        ),
+        (
+            "tokens::bearer_tokens_pick_their_own_kind_and_pass_that_kinds_checks",
+            tokens::bearer_tokens_pick_their_own_kind_and_pass_that_kinds_checks,
         ),
     ];
     for (name, test) in tests {

@@ -31,4 +31,5 @@ cases!(
     tokens::batch_with_token_verifies_once_and_answers_each_request,
     tokens::access_token_claims_fill_context_token,
     tokens::openid_connect_sources_check_audiences_and_token_selection,
+    tokens::bearer_tokens_pick_their_own_kind_and_pass_that_kinds_checks,
 );

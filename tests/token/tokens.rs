@@ -434,3 +434,50 @@ pub fn openid_connect_sources_check_audiences_and_token_selection() {
         }
     }
 }
+
+pub fn bearer_tokens_pick_their_own_kind_and_pass_that_kinds_checks() {
+    let (authorizer, minter) = rides();
+    let http = |token: &str, kind: Option<&str>| {
+        let mut input = json!({ "token": token, "http": { "method": "GET", "path": "/riders" } });
+        if let Some(kind) = kind {
+            input["tokenKind"] = json!(kind);
+        }
+        input
+    };
+    let code = |input: &Value| {
+        let answer = authorizer.authorize_http(input, NOW);
+        assert!(!answer.authenticated, "{answer:?}");
+        answer.answer.errors.first().map(|e| e.code.as_str().to_string()).unwrap_or_default()
+    };
+    let id = minter.sign(Algorithm::RS256, "rsa-1", &id_claims("r-sub", &["Riders"]));
+    let access = minter.sign(Algorithm::RS256, "rsa-1", &access_claims("r-sub", &["Riders"]));
+    for token in [&id, &access] {
+        // Twice: verified, then from the verified-token cache.
+        for _ in 0..2 {
+            let answer = authorizer.authorize_http(&http(token, None), NOW);
+            assert!(answer.authenticated, "{answer:?}");
+            assert_eq!(answer.answer.decision, Decision::Allow, "{answer:?}");
+        }
+    }
+    // A token that picked its own kind is still only that kind: asked for as the other, it is refused,
+    // whatever the cache holds for it.
+    assert_eq!(code(&http(&id, Some("access"))), "token.wrong_use");
+    assert_eq!(code(&http(&access, Some("identity"))), "token.wrong_use");
+    // A Cognito token without a usable `token_use` picks nothing.
+    for token_use in [Value::Null, json!("refresh"), json!("ID")] {
+        let claims = with_claims(&id_claims("r-sub", &["Riders"]), &[("token_use", token_use.clone())]);
+        let token = minter.sign(Algorithm::RS256, "rsa-1", &claims);
+        assert_eq!(code(&http(&token, None)), "token.wrong_use", "token_use {token_use}");
+    }
+    // The digest an answer cache keys by: one per token and kind asked for.
+    let digest = |input: &Value| authorizer.prepare_http(input, NOW).token_digest.expect("a verified token");
+    assert_eq!(digest(&http(&id, None)), digest(&http(&id, None)));
+    assert_ne!(digest(&http(&id, None)), digest(&http(&id, Some("identity"))));
+    assert_ne!(digest(&http(&id, None)), digest(&http(&access, None)));
+    // A forged signature is refused whichever way the kind was picked.
+    let mut forged = id.clone().into_bytes();
+    let middle = id.rfind('.').expect("a signature") + 20;
+    forged[middle] = if forged[middle] == b'A' { b'B' } else { b'A' };
+    let forged = String::from_utf8(forged).expect("ascii");
+    assert_eq!(code(&http(&forged, None)), "token.bad_signature");
+}
