@@ -18,6 +18,7 @@ use std::sync::Arc;
 use cedar_policy::entities_errors::EntitiesError;
 use cedar_policy::{Entities, Entity, Schema};
 use cedar_policy_core::ast::{self, EntityUID, UnreservedId};
+use cedar_policy_core::entities::conformance::EntitySchemaConformanceChecker;
 use cedar_policy_core::entities::{
     Dereference, Entities as CoreEntities, EntityJsonParser, EntityTypeDescription as DescribesType, NoEntitiesSchema,
     Schema as EntitySchema, SchemaType, TCComputation,
@@ -33,8 +34,10 @@ use smol_str::SmolStr;
 /// adding the schema's action entities (the store has them) and without a closure of its own: both are
 /// the merge's business.
 pub fn parse_request_entities(list: Vec<Value>, schema: &RequestSchema<'_>) -> Result<Vec<Entity>, EntitiesError> {
-    let parser = EntityJsonParser::new(Some(schema), Extensions::all_available(), TCComputation::AssumeAlreadyComputed);
-    let parsed: Vec<Entity> = parser.from_json_value(Value::Array(list))?.into_iter().map(Entity::from).collect();
+    let parsed = match parse_plain(&list, schema) {
+        Some(parsed) => parsed,
+        None => parse_with_cedar(list, schema)?,
+    };
     // Where request entities are parents of one another, their closure among themselves is computed here,
     // as Cedar's parser does (refusing cycles): an entity repeating one of the store's is compared with it
     // by its ancestors.
@@ -47,20 +50,87 @@ pub fn parse_request_entities(list: Vec<Value>, schema: &RequestSchema<'_>) -> R
     Ok(parsed)
 }
 
+/// A request's entity list read by Cedar's JSON parser against the schema, with no action entities added
+/// and no closure computed.
+pub fn parse_with_cedar(list: Vec<Value>, schema: &RequestSchema<'_>) -> Result<Vec<Entity>, EntitiesError> {
+    let parser = EntityJsonParser::new(Some(schema), Extensions::all_available(), TCComputation::AssumeAlreadyComputed);
+    Ok(parser.from_json_value(Value::Array(list))?.into_iter().map(Entity::from).collect())
+}
+
+/// A request's entity list read without Cedar's JSON parser, when every entity is in the plain form most
+/// callers send: `{"uid", "attrs": {}, "parents"}` (and `"tags": {}`), each uid `{"type", "id"}` or
+/// `{"__entity": {"type", "id"}}` naming an entity type of the schema (not an action). Each entity is built
+/// as that parser builds it and checked by the same schema conformance check. Anything else (attributes or
+/// tags, another form, a type the schema does not have, an entity the check refuses, a uid listed twice)
+/// gives `None`: Cedar's parser then reads the list and says what is wrong, exactly as before.
+pub fn parse_plain(list: &[Value], schema: &RequestSchema<'_>) -> Option<Vec<Entity>> {
+    let names = &schema.descriptions.names;
+    let checker = EntitySchemaConformanceChecker::new(schema, Extensions::all_available());
+    let mut seen = HashSet::with_capacity(list.len());
+    let mut entities = Vec::with_capacity(list.len());
+    for item in list {
+        let map = item.as_object()?;
+        let empty = |key: &str| map.get(key).and_then(Value::as_object).is_some_and(serde_json::Map::is_empty);
+        let tags = match map.get("tags") {
+            None => 0,
+            Some(_) if empty("tags") => 1,
+            Some(_) => return None,
+        };
+        if map.len() != 3 + tags || !empty("attrs") {
+            return None;
+        }
+        let uid = plain_uid(map.get("uid")?, names)?;
+        let parents =
+            map.get("parents")?.as_array()?.iter().map(|p| plain_uid(p, names)).collect::<Option<HashSet<_>>>()?;
+        if !seen.insert(uid.clone()) {
+            return None;
+        }
+        let entity = ast::Entity::new_with_attr_partial_value(uid, [], HashSet::new(), parents, []);
+        checker.validate_entity(&entity).ok()?;
+        entities.push(Entity::from(entity));
+    }
+    Some(entities)
+}
+
+/// A uid written `{"type", "id"}` or `{"__entity": {"type", "id"}}`, with a type of the schema's (by its
+/// normalized name, as Cedar's parser requires it).
+fn plain_uid(value: &Value, names: &HashMap<String, ast::EntityType>) -> Option<EntityUID> {
+    let map = value.as_object()?;
+    let map = match (map.len(), map.get("__entity")) {
+        (1, Some(inner)) => inner.as_object()?,
+        _ => map,
+    };
+    if map.len() != 2 {
+        return None;
+    }
+    let entity_type = names.get(map.get("type")?.as_str()?)?;
+    let id = map.get("id")?.as_str()?;
+    Some(EntityUID::from_components(entity_type.clone(), ast::Eid::new(id), None))
+}
+
 /// Each entity type's schema description, made once: Cedar makes one for every entity it checks, and
 /// making one walks every entity type of the schema.
 #[derive(Debug, Default)]
-pub struct Descriptions(HashMap<ast::EntityType, Arc<EntityTypeDescription>>);
+pub struct Descriptions {
+    by_type: HashMap<ast::EntityType, Arc<EntityTypeDescription>>,
+    /// The schema's entity types (not actions) by their normalized names.
+    names: HashMap<String, ast::EntityType>,
+}
 
 impl Descriptions {
     pub fn new(schema: &Schema) -> Descriptions {
         let validator = schema.as_ref();
-        Descriptions(
-            validator
+        Descriptions {
+            by_type: validator
                 .entity_types()
                 .filter_map(|t| Some((t.name().clone(), Arc::new(EntityTypeDescription::new(validator, t.name())?))))
                 .collect(),
-        )
+            names: validator
+                .entity_types()
+                .filter(|t| !t.name().is_action())
+                .map(|t| (t.name().to_string(), t.name().clone()))
+                .collect(),
+        }
     }
 }
 
@@ -82,7 +152,7 @@ impl EntitySchema for RequestSchema<'_> {
     type ActionEntityIterator = std::iter::Empty<Arc<ast::Entity>>;
 
     fn entity_type(&self, entity_type: &ast::EntityType) -> Option<Described> {
-        match self.descriptions.0.get(entity_type) {
+        match self.descriptions.by_type.get(entity_type) {
             Some(described) => Some(Described(described.clone())),
             None => self.core.entity_type(entity_type).map(|d| Described(Arc::new(d))),
         }
