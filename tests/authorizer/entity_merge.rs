@@ -161,7 +161,7 @@ fn plain_request_entities_read_as_cedars_parser_reads_them() {
         "User",
     ];
     let mut rng = Rng(0x2545_f491_4f6c_dd1d);
-    let mut pick_uid = |rng: &mut Rng| -> Value {
+    let pick_uid = |rng: &mut Rng| -> Value {
         // Mostly the schema's own types, which the plain reading takes.
         let ty = if rng.chance(85) { types[rng.below(7)] } else { types[7 + rng.below(types.len() - 7)] };
         let id = ["a", "b", "c", "view", ""][rng.below(5)];
