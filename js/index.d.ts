@@ -43,7 +43,7 @@ export type IsAuthorizedOutput = wasm.Answer;
 export type BatchIsAuthorizedOutput = wasm.BatchAnswer;
 export type IsAuthorizedWithTokenOutput = wasm.Answer;
 export type BatchIsAuthorizedWithTokenOutput = wasm.BatchAnswer;
-/** An HTTP request's answer: the decision, `authenticated` (false: a 401), the normal `path`, the route, and with `allRoutes` the `cachePolicy`. */
+/** An HTTP request's answer: the decision, `authenticated` (false: a 401), the normal `path`, the route, `validUntil` (seconds: when the verified token stops being accepted), and with `allRoutes` the `cachePolicy`. */
 export type HttpAuthorizationOutput = wasm.HttpAnswer;
 export type HttpAuthorizationInput = wasm.HttpInput;
 

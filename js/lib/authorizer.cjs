@@ -306,7 +306,8 @@ function createAuthorizerClass(engine, platform) {
      * An HTTP request through its route: `{ token, tokenKind, http: { method, path, routeKey, pathParameters,
      * query, headers, sourceIp }, forwardsNormalizedPath, context, entities, allRoutes }`. The answer adds
      * `authenticated` (false: the token was missing or bad, a 401), `path` (the normal form, to forward),
-     * `route` and, with `allRoutes`, `cachePolicy`. Never throws.
+     * `route`, `validUntil` (when the verified token stops being accepted, in seconds) and, with
+     * `allRoutes`, `cachePolicy`. Never throws.
      */
     async authorizeHttp(input) {
       return this.#withKeys(

@@ -33,18 +33,35 @@ class DecisionCache {
     this.misses = 0;
   }
 
-  /** The key of a prepared HTTP request (see Authorizer#prepareHttp). */
-  static httpKey(bundleHash, prepared, allRoutes) {
-    const route = prepared.route;
+  /**
+   * An HTTP request's answers are kept under two keys: the bucket, `httpBucket`, is the token's text (a
+   * handler's cache holds the answers of one bundle, for one token kind); within it, `httpSub` names the
+   * routed request (from Authorizer#prepareHttp, or an answer of Authorizer#authorizeHttp: both carry the
+   * route and the path). Only answers for a token the module verified are kept, so a token that did not
+   * verify, or any other text, never hits.
+   */
+  static httpBucket(token) {
+    return token;
+  }
+
+  static httpSub({ route, method, path }, allRoutes) {
     return [
-      bundleHash,
-      prepared.tokenDigest,
       // An all-routes answer's cache policy names the request's own ARN: it is kept per method and path.
-      allRoutes ? `all-routes\n${prepared.method}\n${prepared.path}` : 'route',
+      allRoutes ? `all-routes\n${method}\n${path}` : 'route',
       `${route.action.type}::${JSON.stringify(route.action.id)}`,
       `${route.resource.type}::${JSON.stringify(route.resource.id)}`,
       JSON.stringify(route.context),
     ].join('\n');
+  }
+
+  /** Whether anything is kept under `key` (live or not yet swept): without it, a lookup cannot hit. */
+  has(key) {
+    return this.buckets.has(key);
+  }
+
+  /** Counts a lookup that could not hit (nothing kept under its key), made without calling `get`. */
+  missed() {
+    this.misses += 1;
   }
 
   /** The answer stored under `key` and `sub`, while it lives. */

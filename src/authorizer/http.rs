@@ -68,6 +68,10 @@ pub struct HttpAnswer {
     pub routes: Option<Vec<RouteDecision>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cache_policy: Option<CachePolicy>,
+    /// Until when (seconds since the epoch) the verified token, and so this answer, holds: a decision
+    /// cache keeps the answer no longer.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub valid_until: Option<u64>,
 }
 
 impl HttpAnswer {
@@ -80,6 +84,7 @@ impl HttpAnswer {
             route: None,
             routes: None,
             cache_policy: None,
+            valid_until: None,
         }
     }
 }
@@ -230,13 +235,29 @@ impl Authorizer {
         } else {
             (None, None)
         };
-        HttpAnswer { answer, authenticated: true, path: Some(request.path), route: Some(route), routes, cache_policy }
+        HttpAnswer {
+            answer,
+            authenticated: true,
+            path: Some(request.path),
+            route: Some(route),
+            routes,
+            cache_policy,
+            valid_until: Some(identity.valid_until),
+        }
     }
 
     fn refused(&self, identity: &Identity, error: Error, path: Option<String>) -> HttpAnswer {
         let mut answer = Answer::deny(error);
         answer.principal = Some(identity.mapped.principal.to_avp());
-        HttpAnswer { answer, authenticated: true, path, route: None, routes: None, cache_policy: None }
+        HttpAnswer {
+            answer,
+            authenticated: true,
+            path,
+            route: None,
+            routes: None,
+            cache_policy: None,
+            valid_until: Some(identity.valid_until),
+        }
     }
 
     pub(super) fn decide_route(&self, identity: &Identity, route: &RouteMatch, input: &Value) -> Answer {

@@ -328,6 +328,42 @@ test('bad options fail at start-up with a message that says what to fix', () => 
   assert.throws(() => createEdgeViewerRequestHandler({ ...options, principalHeader: 'bad header' }), { message: /principalHeader/ });
 });
 
+test('a token the decision cache has nothing for is decided in one call; later requests route first, then hit or decide', async () => {
+  const authorizer = Authorizer.loadSync(store('rides'), options);
+  const calls = [];
+  for (const name of ['prepareHttp', 'authorizeHttp']) {
+    const original = authorizer[name].bind(authorizer);
+    authorizer[name] = (input) => {
+      calls.push(name);
+      return original(input);
+    };
+  }
+  const handler = createRestApiAuthorizer({ authorizer, clock: options.clock, logger: false });
+  const plain = createRestApiAuthorizer({ bundle: store('rides'), ...options, logger: false, decisionCache: false });
+  const token = mint(key, idClaims('one-call', ['Riders']));
+  const event = (t, path) => ({ type: 'TOKEN', authorizationToken: t, methodArn: arnFor(path) });
+  const effect = async (h, t, path) => (await h(event(t, path))).policyDocument.Statement[0].Effect;
+  const steps = [
+    [token, '/riders', ['authorizeHttp']],
+    [token, '/riders', ['prepareHttp']],
+    [token, '/trainers', ['prepareHttp', 'authorizeHttp']],
+    [token, '/trainers', ['prepareHttp']],
+  ];
+  for (const [t, path, expected] of steps) {
+    calls.length = 0;
+    assert.equal(await effect(handler, t, path), await effect(plain, t, path), path);
+    assert.deepEqual(calls, expected, path);
+  }
+  // A tampered copy has nothing kept under its digest: decided in one call, refused, and not kept.
+  const i = token.length - 10;
+  const tampered = token.slice(0, i) + (token[i] === 'A' ? 'B' : 'A') + token.slice(i + 1);
+  for (let n = 0; n < 2; n += 1) {
+    calls.length = 0;
+    await assert.rejects(handler(event(tampered, '/riders')), unauthorized);
+    assert.deepEqual(calls, ['authorizeHttp']);
+  }
+});
+
 test('one JSON log line per decision, never the token; repeated requests hit the decision cache', async () => {
   const token = mint(key, idClaims('logger', ['Riders']));
   const authorizer = Authorizer.loadSync(store('rides'), options);

@@ -63,7 +63,18 @@ function createCore(options, api) {
     let answer;
     let cacheHit = false;
     try {
-      if (cache) {
+      // This core's cache holds one bundle's answers for one token kind: the token text is its bucket.
+      const bucket = cache ? DecisionCache.httpBucket(String(input.token)) : undefined;
+      if (cache && !cache.has(bucket)) {
+        // Nothing is kept for this token (the common case behind API Gateway's own cache): decide in one
+        // call, and keep the answer under the route it was decided for.
+        cache.missed();
+        answer = await authorizer.authorizeHttp(input);
+        if (answer.authenticated && answer.errors.length === 0 && answer.route && answer.validUntil !== undefined) {
+          const sub = DecisionCache.httpSub({ ...answer, method: input.http && input.http.method }, input.allRoutes);
+          cache.set(bucket, answer, answer.validUntil * 1000, sub);
+        }
+      } else if (cache) {
         const prepared = await authorizer.prepareHttp(input);
         if (!prepared.authenticated) {
           answer = { decision: 'DENY', determiningPolicies: [], errors: [prepared.error], authenticated: false };
@@ -76,12 +87,12 @@ function createCore(options, api) {
             principal: prepared.principal,
           };
         } else {
-          const key = DecisionCache.httpKey(authorizer.hash, prepared, input.allRoutes);
-          answer = cache.get(key);
+          const sub = DecisionCache.httpSub(prepared, input.allRoutes);
+          answer = cache.get(bucket, sub);
           cacheHit = answer !== undefined;
           if (!cacheHit) {
             answer = await authorizer.authorizeHttp(input);
-            if (answer.authenticated && answer.errors.length === 0) cache.set(key, answer, prepared.validUntil * 1000);
+            if (answer.authenticated && answer.errors.length === 0) cache.set(bucket, answer, prepared.validUntil * 1000, sub);
           }
           // The path forwarded is this request's own, whatever request filled the cache entry.
           answer.path = prepared.path;
