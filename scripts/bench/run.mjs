@@ -249,9 +249,13 @@ for (const t of restFresh.slice(0, 30)) {
 }
 log('REST authorizer invocations...');
 let restCursor = 0;
+// The same handler with its default decision cache, which keeps nothing yet for a fresh token.
+const ourCachedHandler = createRestApiAuthorizer({ bundle: ridesCompiled, jwks: { [issuer]: jwks }, fetchKeys: false, logger: false });
+let cachedCursor = 0;
 const restHandlers = await measure(
   [
     { name: 'ours', fn: () => ourHandler(restEvent(restFresh[restCursor++ % restFresh.length])) },
+    { name: 'cached', fn: () => ourCachedHandler(restEvent(restFresh[cachedCursor++ % restFresh.length])) },
     { name: 'peer', fn: (i) => peerHandler(restEvent(restFresh[(i + 11) % restFresh.length])) },
   ],
   { calls: TOKEN_CALLS, rounds: ROUNDS, warmup: 200 },
@@ -521,6 +525,12 @@ target({
   why: 'Both handlers do the same work: the token from the header, verification, claims to entities, the route, the decision, the IAM policy.',
 });
 reference(
+  "  the same with the handler's default decision cache, which keeps nothing for a fresh token (p50)",
+  `${fmt(us(restHandlers.peer.median))} µs`,
+  `${fmt(us(restHandlers.cached.median))} µs`,
+  restHandlers.cached.median / restHandlers.peer.median,
+);
+reference(
   'decision, rides, request entities in AVP shape, no token (median)',
   `${fmt(us(warm.peer.median))} µs`,
   `${fmt(us(warm.ours.median))} µs`,
@@ -705,6 +715,7 @@ ${detail('aws-jwt-verify verifySync alone (RS256)', verifyOnly.peer, 'µs', us)}
 ${detail('fresh token, cedar-authorizer isAuthorizedWithToken', freshToken.ours, 'µs', us)}
 ${detail('fresh token, aws-jwt-verify + cedar-wasm', freshToken.peer, 'µs', us)}
 ${detail('REST authorizer, fresh token, cedar-authorizer', restHandlers.ours, 'µs', us)}
+${detail('REST authorizer, fresh token, cedar-authorizer with its default decision cache', restHandlers.cached, 'µs', us)}
 ${detail('REST authorizer, fresh token, aws-jwt-verify + cedar-wasm', restHandlers.peer, 'µs', us)}
 ${detail('repeated token, cedar-authorizer (answer cache)', repeatedToken.ours, 'µs', us)}
 ${detail('repeated token, cedar-authorizer (no answer cache)', repeatedToken.engine, 'µs', us)}
