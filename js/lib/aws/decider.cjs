@@ -1,6 +1,7 @@
 'use strict';
 
 const { AuthorizerLoadError } = require('../errors.cjs');
+const { createHash } = require('node:crypto');
 const { DecisionCache } = require('../decision-cache.cjs');
 const { entityText } = require('../entity.cjs');
 
@@ -63,8 +64,8 @@ function createCore(options, api) {
     let answer;
     let cacheHit = false;
     try {
-      // This core's cache holds one bundle's answers for one token kind: the token text is its bucket.
-      const bucket = cache ? DecisionCache.httpBucket(String(input.token)) : undefined;
+      // This core's cache holds one bundle's answers for one token kind: a digest of the token is its bucket.
+      const bucket = cache ? DecisionCache.httpBucket(tokenDigest(input.token)) : undefined;
       if (cache && !cache.has(bucket)) {
         // Nothing is kept for this token (the common case behind API Gateway's own cache): decide in one
         // call, and keep the answer under the route it was decided for.
@@ -124,6 +125,14 @@ function createCore(options, api) {
   }
 
   return { authorizer, decide, refuse, cache, tokenKind };
+}
+
+/**
+ * A token's SHA-256: what the decision cache keeps it under, a fixed 44 characters whatever the token's
+ * size (a cache of 10,000 entries would otherwise hold 10,000 tokens).
+ */
+function tokenDigest(token) {
+  return createHash('sha256').update(String(token)).digest('base64');
 }
 
 function logLine(kind, answer, cacheHit, micros) {
