@@ -1,7 +1,7 @@
 // The batch table: requests with expected decisions, grouped by test file (a store's tests/*.json load into
 // it), run together by the engine's policy test runner, pass or fail per row, each group exportable as a
 // test file that `cedar-authorizer test` runs.
-import { byTestId, download, h, pretty, replaceChildren } from './dom.mjs';
+import { byTestId, download, h, parseJson, pretty, replaceChildren } from './dom.mjs';
 import { entityText, referenceParts } from './references.mjs';
 
 export const BENCH_TEST_FILE = 'tests/bench.json';
@@ -308,7 +308,7 @@ function fitHeight(textarea) {
 
 function parseGroup(file, text) {
   try {
-    const { description, entities, cases, ...rest } = JSON.parse(text);
+    const { description, entities, cases, ...rest } = parseJson(text);
     if (!Array.isArray(cases)) throw new Error('it has no "cases" list');
     return { file, description, entities: entities ?? [], cases, rest };
   } catch (e) {

@@ -70,14 +70,71 @@ export function debounce(fn, ms) {
   return debounced;
 }
 
+// Cedar's Long is a 64-bit integer, and a JavaScript number holds integers exactly only up to 2^53: JSON
+// the page reads keeps larger integers as BigInt (which the engine reads exactly), and JSON it writes
+// prints them back digit for digit. In between, such an integer travels as a string with this marker,
+// unique to the page's load so that no text a user types can be taken for one.
+const MARK = `\u0000integer-${Math.random().toString(36).slice(2)}:`;
+const NUMBER = /-?\d+(\.\d+)?([eE][+-]?\d+)?/y;
+/** The marker as JSON text writes it (NUL escaped), and a JSON string of it with an integer. */
+const MARK_JSON = JSON.stringify(MARK).slice(1, -1);
+const MARKED = new RegExp(`"${MARK_JSON.replace(/\\/g, '\\\\')}(-?\\d+)"`, 'g');
+
+/** JSON.parse, with integers beyond 2^53 read as BigInt rather than rounded. Throws as JSON.parse does. */
+export function parseJson(text) {
+  const plain = JSON.parse(text);
+  let marked = '';
+  let changed = false;
+  let at = 0;
+  for (let i = 0; i < text.length;) {
+    const c = text[i];
+    if (c === '"') {
+      i += 1;
+      while (i < text.length && text[i] !== '"') i += text[i] === '\\' ? 2 : 1;
+      i += 1;
+    } else if (c === '-' || (c >= '0' && c <= '9')) {
+      NUMBER.lastIndex = i;
+      const match = NUMBER.exec(text);
+      const length = match ? match[0].length : 1;
+      if (match && match[1] === undefined && match[2] === undefined && !Number.isSafeInteger(Number(match[0]))) {
+        marked += `${text.slice(at, i)}"${MARK_JSON}${match[0]}"`;
+        at = i + length;
+        changed = true;
+      }
+      i += length;
+    } else {
+      i += 1;
+    }
+  }
+  if (!changed) return plain;
+  return JSON.parse(marked + text.slice(at), (_, value) =>
+    typeof value === 'string' && value.startsWith(MARK) ? BigInt(value.slice(MARK.length)) : value,
+  );
+}
+
+/** JSON.stringify, with BigInt values written as the integers they are. */
+export function stringifyJson(value, indent) {
+  let big = false;
+  const text = JSON.stringify(
+    value,
+    (_, v) => {
+      if (typeof v !== 'bigint') return v;
+      big = true;
+      return `${MARK}${v}`;
+    },
+    indent,
+  );
+  return big ? text.replace(MARKED, '$1') : text;
+}
+
 /** Pretty JSON, as the editors and panels show it. */
-export const pretty = (value) => JSON.stringify(value, null, 2);
+export const pretty = (value) => stringifyJson(value, 2);
 
 /** Parses JSON text that may be empty (`fallback` then); throws with a readable message otherwise. */
 export function parseJsonField(text, label, fallback) {
   if (!text.trim()) return fallback;
   try {
-    return JSON.parse(text);
+    return parseJson(text);
   } catch (e) {
     throw new Error(`${label} is not valid JSON: ${e.message}`, { cause: e });
   }

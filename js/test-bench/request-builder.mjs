@@ -1,7 +1,7 @@
 // The request builder: principal, action and resource pickers filled from the schema (an action offers the
 // principal and resource types it applies to), entity ids suggested from the store's entities and test
 // files, context and extra entities as forms laid out from the schema (schema-forms.mjs) or as raw JSON.
-import { byTestId, h, parseJsonField, pretty, replaceChildren } from './dom.mjs';
+import { byTestId, h, parseJson, parseJsonField, pretty, replaceChildren } from './dom.mjs';
 import { createEditor, replaceText } from './editor-setup.mjs';
 import { knownEntityIds, pickerInfo } from './schema-reader.mjs';
 import { attributeFields, parentsText, parseParents } from './schema-forms.mjs';
@@ -139,7 +139,7 @@ export class RequestBuilder {
     const action = this.workspace.outline.actions.find((a) => a.type === type && a.id === id);
     let context;
     try {
-      context = JSON.parse(this.contextEditor.state.doc.toString() || '{}');
+      context = parseJson(this.contextEditor.state.doc.toString() || '{}');
     } catch (e) {
       return this.#formNote('context', `The context's JSON does not parse (${e.message}).`);
     }
@@ -169,7 +169,7 @@ export class RequestBuilder {
   #renderEntitiesForm() {
     let entities;
     try {
-      entities = JSON.parse(this.entitiesEditor.state.doc.toString() || '[]');
+      entities = parseJson(this.entitiesEditor.state.doc.toString() || '[]');
     } catch (e) {
       return this.#formNote('entities', `The entities' JSON does not parse (${e.message}).`);
     }

@@ -2,7 +2,7 @@
 // attribute the schema declares, with a control for its type. The JSON editors stay the truth: a form reads
 // their JSON and writes it back on every change (attributes the schema does not declare are kept), and the
 // raw JSON is one click away.
-import { h } from './dom.mjs';
+import { h, parseJson, stringifyJson } from './dom.mjs';
 
 const EXTENSIONS = { ipaddr: 'ip', decimal: 'decimal', datetime: 'datetime', duration: 'duration' };
 const PLACEHOLDERS = { ipaddr: '10.0.0.1 or 10.0.0.0/8', decimal: '1.25', datetime: '2025-01-31T09:00:00Z', duration: '1h30m' };
@@ -25,9 +25,9 @@ export function valueText(attribute, value) {
     case 'bool':
       return value === true ? 'true' : value === false ? 'false' : '';
     case 'long':
-      return typeof value === 'number' ? String(value) : '';
+      return typeof value === 'number' || typeof value === 'bigint' ? String(value) : '';
     case 'string':
-      return typeof value === 'string' ? value : JSON.stringify(value);
+      return typeof value === 'string' ? value : stringifyJson(value);
     case 'extension':
       return typeof value === 'string' ? value : String(value?.__extn?.arg ?? value?.arg ?? '');
     case 'entity': {
@@ -35,7 +35,7 @@ export function valueText(attribute, value) {
       return typeof reference?.id === 'string' ? reference.id : '';
     }
     default:
-      return JSON.stringify(value);
+      return stringifyJson(value);
   }
 }
 
@@ -50,7 +50,8 @@ export function parseValue(attribute, text) {
     case 'bool':
       return { value: text === 'true' };
     case 'long':
-      return /^-?\d+$/.test(text.trim()) ? { value: Number(text) } : { error: 'a whole number' };
+      // Beyond 2^53 as BigInt: a number would round it.
+      return /^-?\d+$/.test(text.trim()) ? { value: parseJson(text.trim()) } : { error: 'a whole number' };
     case 'string':
       return { value: text };
     case 'extension':
@@ -59,7 +60,7 @@ export function parseValue(attribute, text) {
       return { value: { __entity: { type: attribute.entityType, id: text } } };
     default:
       try {
-        return { value: JSON.parse(text) };
+        return { value: parseJson(text) };
       } catch (e) {
         return { error: `JSON: ${e.message}` };
       }

@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { buildBundle, readStoreFolder, schemaOutline } from '../../js/index.mjs';
+import { Authorizer, buildBundle, readStoreFolder, schemaOutline } from '../../js/index.mjs';
+import { parseJson, parseJsonField, pretty } from '../../js/test-bench/dom.mjs';
 import { knownEntityIds, pickerInfo, schemaPath } from '../../js/test-bench/schema-reader.mjs';
 import { completionsAt, hoverAt } from '../../js/test-bench/cedar-assist.mjs';
 import { controlKind, parentsText, parseParents, parseValue, valueText } from '../../js/test-bench/schema-forms.mjs';
@@ -218,4 +219,44 @@ test('form fields read and write JSON values by the attribute type', () => {
     ]),
     'App::Group::"a", G::"x\\"y"',
   );
+});
+
+test('JSON the page reads and writes keeps Longs beyond 2^53 exact, and the engine decides on the exact value', () => {
+  const text = '{"big": 9007199254740993, "min": -9223372036854775808, "small": 12, "real": 2.5, "s": "9007199254740993", "q": "a\\"1"}';
+  const value = parseJson(text);
+  assert.equal(value.big, 9007199254740993n);
+  assert.equal(value.min, -9223372036854775808n);
+  assert.equal(value.small, 12);
+  assert.equal(value.real, 2.5);
+  assert.equal(value.s, '9007199254740993', 'digits inside a string stay a string');
+  assert.deepEqual(parseJson(pretty(value)), value, 'written back digit for digit');
+  assert.match(pretty(value), /"big": 9007199254740993,/);
+  assert.deepEqual(parseJson('{"x": [1, 2]}'), { x: [1, 2] });
+  assert.throws(() => parseJson('{"x": }'), SyntaxError);
+  assert.throws(() => parseJsonField('[9007199254740993', 'Context', {}), /Context is not valid JSON/);
+  // A string that looks like the page's own marker is only a string.
+  assert.deepEqual(parseJson(pretty({ m: '\u0000integer-abc:5', big: 2n ** 60n })), { m: '\u0000integer-abc:5', big: 2n ** 60n });
+
+  // The form's Long field: beyond 2^53 as BigInt, shown back exactly.
+  const long = { name: 'n', type: 'Long' };
+  assert.deepEqual(parseValue(long, '9007199254740993'), { value: 9007199254740993n });
+  assert.deepEqual(parseValue(long, ' 42 '), { value: 42 });
+  assert.equal(valueText(long, 9007199254740993n), '9007199254740993');
+  assert.equal(valueText({ name: 'j', type: 'Set<Long>' }, [9007199254740993n]), '[9007199254740993]');
+
+  // What Run sends: the engine compares the exact value (9007199254740992 would be a different answer).
+  const { bundle } = buildBundle({
+    'schema.cedarschema': 'entity U; entity R; action a appliesTo { principal: U, resource: R, context: { n: Long } };',
+    'p.cedar': 'permit (principal, action, resource) when { context.n == 9007199254740993 };',
+  });
+  const authorizer = Authorizer.loadSync(bundle);
+  const decide = (contextText) =>
+    authorizer.isAuthorized({
+      principal: { entityType: 'U', entityId: 'u' },
+      action: { actionType: 'Action', actionId: 'a' },
+      resource: { entityType: 'R', entityId: 'r' },
+      context: parseJsonField(contextText, 'Context', {}),
+    }).decision;
+  assert.equal(decide('{"n": 9007199254740993}'), 'ALLOW');
+  assert.equal(decide('{"n": 9007199254740992}'), 'DENY');
 });

@@ -865,6 +865,12 @@ test('forms from the schema edit the context and the extra entities, and Run use
     attrs: { tenant: { __entity: { type: 'SaaS::Tenant', id: 'acme' } } },
     parents: [{ type: 'SaaS::Role', id: 'platform-admin' }],
   });
+  // An integer beyond 2^53 anywhere in the JSON survives the form's rewrite digit for digit.
+  await replaceEditorText(page, sel('context-editor'), '{"sourceIp": {"__extn": {"fn": "ip", "arg": "10.20.1.1"}}, "n": 9007199254740993}');
+  await page.click(sel('context-mode-form'));
+  await page.fill(sourceIp, '10.20.1.2');
+  await page.click(sel('context-mode-json'));
+  assert.match(await page.textContent(`${sel('context-editor')} .cm-content`), /"n": 9007199254740993/);
   await page.click(sel('context-mode-form'));
   await page.click(sel('entities-mode-form'));
 });
