@@ -253,7 +253,7 @@ impl Authorizer {
     }
 
     /// Evaluates one decoded request against `entities`, through the policy index.
-    pub fn decide(&self, parts: RequestParts, entities: &Entities) -> Answer {
+    pub fn decide(&self, parts: RequestParts<'_>, entities: &Entities) -> Answer {
         self.decide_with(parts, entities, true)
     }
 
@@ -270,7 +270,7 @@ impl Authorizer {
         }
     }
 
-    fn decide_with(&self, parts: RequestParts, entities: &Entities, indexed: bool) -> Answer {
+    fn decide_with(&self, parts: RequestParts<'_>, entities: &Entities, indexed: bool) -> Answer {
         let Some(principal) = parts.principal else {
             return Answer::deny(Error::new(
                 Code::RequestMalformed,
@@ -299,7 +299,7 @@ impl Authorizer {
         principal: EntityUid,
         action: EntityUid,
         resource: EntityUid,
-        context: Map<String, Value>,
+        context: std::borrow::Cow<'_, Map<String, Value>>,
     ) -> Result<Request, Error> {
         let schema = &self.store.schema;
         if !self.store.actions.contains(&action) {
@@ -310,7 +310,7 @@ impl Authorizer {
             Some(empty) if context.is_empty() => empty.clone()?,
             _ => match direct() {
                 Some(context) => context,
-                None => context_of(schema, &action, context)?,
+                None => context_of(schema, &action, context.into_owned())?,
             },
         };
         Request::new(principal, action, resource, context, Some(schema))

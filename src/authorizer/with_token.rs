@@ -308,7 +308,7 @@ impl Authorizer {
         if let Some(claims) = &identity.mapped.access_claims {
             match mapping::context_token(claims, &self.types, &parts.action.to_string()) {
                 Ok(Some((token, skipped))) => {
-                    parts.context.insert("token".into(), token);
+                    parts.context.to_mut().insert("token".into(), token);
                     warnings.extend(skipped.iter().filter(|s| s.mismatch).map(|s| {
                         Error::new(
                             Code::MappingClaimSkipped,

@@ -9,6 +9,8 @@ pub mod values;
 
 use cedar_policy::EntityUid;
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
+
 use serde_json::{Map, Value};
 
 use crate::errors::{short_json, Code, Error};
@@ -97,12 +99,12 @@ pub struct BatchAnswer {
 
 /// The principal, action, resource and context of a request, in Cedar's forms.
 #[derive(Debug, Clone, PartialEq)]
-pub struct RequestParts {
+pub struct RequestParts<'a> {
     pub principal: Option<EntityUid>,
     pub action: EntityUid,
     pub resource: EntityUid,
-    /// A Cedar JSON record.
-    pub context: Map<String, Value>,
+    /// A Cedar JSON record: the request's own where it was written as one, else converted.
+    pub context: Cow<'a, Map<String, Value>>,
 }
 
 fn malformed(message: impl Into<String>) -> Error {
@@ -126,7 +128,7 @@ fn uid_field(map: &Map<String, Value>, field: &str, type_key: &str, id_key: &str
 
 /// Reads the principal (optional: token requests map it from the token), action, resource and context of
 /// one request.
-pub fn decode_request(value: &Value) -> Result<RequestParts, Error> {
+pub fn decode_request(value: &Value) -> Result<RequestParts<'_>, Error> {
     let map = object(value, "the request")?;
     let principal = uid_field(map, "principal", "entityType", "entityId")?;
     let action = uid_field(map, "action", "actionType", "actionId")?
@@ -139,20 +141,20 @@ pub fn decode_request(value: &Value) -> Result<RequestParts, Error> {
 
 /// A request's context: absent, `{"contextMap": {typed values}}`, `{"cedarJson": "<text>"}`, or a plain
 /// Cedar JSON object.
-pub fn decode_context(value: Option<&Value>) -> Result<Map<String, Value>, Error> {
+pub fn decode_context(value: Option<&Value>) -> Result<Cow<'_, Map<String, Value>>, Error> {
     let invalid = |m: String| Error::new(Code::RequestInvalidContext, m);
     match value {
-        None | Some(Value::Null) => Ok(Map::new()),
+        None | Some(Value::Null) => Ok(Cow::Owned(Map::new())),
         Some(Value::Object(map)) => match (map.len(), map.get("contextMap"), map.get("cedarJson")) {
-            (1, Some(Value::Object(typed)), _) => typed_map_to_cedar(typed, "context").map_err(invalid),
+            (1, Some(Value::Object(typed)), _) => typed_map_to_cedar(typed, "context").map(Cow::Owned).map_err(invalid),
             (1, _, Some(Value::String(text))) => match serde_json::from_str::<Value>(text) {
-                Ok(Value::Object(parsed)) => Ok(parsed),
+                Ok(Value::Object(parsed)) => Ok(Cow::Owned(parsed)),
                 Ok(other) => {
                     Err(invalid(format!("`context.cedarJson` must hold a JSON object, found {}", short_json(&other))))
                 }
                 Err(e) => Err(invalid(format!("`context.cedarJson` is not JSON: {e}"))),
             },
-            _ => Ok(map.clone()),
+            _ => Ok(Cow::Borrowed(map)),
         },
         Some(other) => Err(invalid(format!("`context` must be an object, found {}", short_json(other)))),
     }
@@ -162,13 +164,18 @@ pub fn decode_context(value: Option<&Value>) -> Result<Map<String, Value>, Error
 /// or a list; items in Verified Permissions' or Cedar's form.
 pub fn decode_entities(value: Option<&Value>) -> Result<Vec<Value>, Error> {
     let invalid = |m: String| Error::new(Code::RequestInvalidEntities, m);
-    let list = match value {
+    // Each item is read into Cedar's form from where it stands: a list given as text is parsed first.
+    let parsed;
+    let list: &[Value] = match value {
         None | Some(Value::Null) => return Ok(Vec::new()),
-        Some(Value::Array(list)) => list.clone(),
+        Some(Value::Array(list)) => list,
         Some(Value::Object(map)) => match (map.get("entityList"), map.get("cedarJson")) {
-            (Some(Value::Array(list)), None) => list.clone(),
+            (Some(Value::Array(list)), None) => list,
             (None, Some(Value::String(text))) => match serde_json::from_str::<Value>(text) {
-                Ok(Value::Array(list)) => list,
+                Ok(Value::Array(list)) => {
+                    parsed = list;
+                    &parsed
+                }
                 Ok(other) => {
                     return Err(invalid(format!(
                         "`entities.cedarJson` must hold a JSON list, found {}",
