@@ -34,16 +34,11 @@ class DecisionCache {
   }
 
   /**
-   * An HTTP request's answers are kept under two keys: the bucket, `httpBucket`, is the token's digest (a
-   * handler's cache holds the answers of one bundle, for one token kind); within it, `httpSub` names the
-   * routed request (from Authorizer#prepareHttp, or an answer of Authorizer#authorizeHttp: both carry the
-   * route and the path). Only answers for a token the module verified are kept, so a token that did not
-   * verify, or any other text, never hits.
+   * Within an HTTP request's bucket (the token's digest: a handler's cache holds the answers of one bundle,
+   * for one token kind), the key of the routed request, from Authorizer#prepareHttp or an answer of
+   * Authorizer#authorizeHttp (both carry the route and the path). Only answers for a token the module
+   * verified are kept, so a token that did not verify never hits.
    */
-  static httpBucket(tokenDigest) {
-    return tokenDigest;
-  }
-
   static httpSub({ route, method, path }, allRoutes) {
     return [
       // An all-routes answer's cache policy names the request's own ARN: it is kept per method and path.

@@ -8,14 +8,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
+import { stats } from './lib.mjs';
 
 // The corpus has 64-bit longs (9223372036854775807): read as BigInt, not rounded to the nearest double.
 const JSONbig = createRequire(import.meta.url)('json-bigint')({ useNativeBigInt: true });
-
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[s.length >> 1];
-};
 
 function time(fn) {
   const t0 = process.hrtime.bigint();
@@ -94,8 +90,8 @@ export function richRequests({ root, peer, api, every = 1, reps = 5, log = () =>
         mineTimes.push(time(() => authorizer.isAuthorized(mine)));
         theirTimes.push(time(() => peer.statefulIsAuthorized(theirsCall)));
       }
-      const x = median(mineTimes);
-      const y = median(theirTimes);
+      const x = stats(mineTimes).median;
+      const y = stats(theirTimes).median;
       ours += x;
       theirs += y;
       ratios.push(x / y);

@@ -10,9 +10,10 @@ import zlib from 'node:zlib';
 import crypto from 'node:crypto';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { us, fmt, measure, coldRuns, markdownTable, textTable, lineChart } from './lib.mjs';
+import { us, fmt, measure, coldRuns, markdownTable, textTable, lineChart, stats } from './lib.mjs';
 import { sizeBreakdown } from './wasm-size.mjs';
 import { richRequests } from './corpus.mjs';
+import { keyPair } from '../../tests/js/helpers.mjs';
 
 const require = createRequire(import.meta.url);
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -91,15 +92,8 @@ const warm = await measure(
 
 // ---- tokens ----------------------------------------------------------------------------------------
 
-// KeyObjects made from PEM: exporting a JWK from generateKeyPairSync's own KeyObjects can deadlock Node 20
-// when a garbage collection runs during the export.
-const pemPair = crypto.generateKeyPairSync('rsa', {
-  modulusLength: 2048,
-  publicKeyEncoding: { type: 'spki', format: 'pem' },
-  privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
-});
-const privateKey = crypto.createPrivateKey(pemPair.privateKey);
-const publicKey = crypto.createPublicKey(pemPair.publicKey);
+// KeyObjects made from PEM (see keyPair): Node 20 can deadlock exporting from generateKeyPairSync's own.
+const { privateKey, publicKey } = keyPair('rsa', { modulusLength: 2048 });
 const jwks = { keys: [{ ...publicKey.export({ format: 'jwk' }), kid: 'bench', alg: 'RS256', use: 'sig' }] };
 const b64u = (v) => Buffer.from(JSON.stringify(v)).toString('base64url');
 function mintToken(sub, group) {
@@ -178,8 +172,7 @@ for (let j = 0; j < TOKEN_CALLS; j += 1) {
   peerParts.verify.push(Number(t1 - t0));
   peerParts.decide.push(Number(t2 - t1));
 }
-const medianOf = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
-const peerInside = { verify: medianOf(peerParts.verify), decide: medianOf(peerParts.decide) };
+const peerInside = { verify: stats(peerParts.verify).median, decide: stats(peerParts.decide).median };
 const repeated = fresh.slice(0, 18);
 const repeatedToken = await measure(
   [

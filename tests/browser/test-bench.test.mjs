@@ -5,12 +5,12 @@
 // so nothing depends on the wall clock.
 import { test, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { serveStatic } from './static-server.mjs';
+import { mint, signingKey } from '../js/helpers.mjs';
 import { downloadedJson, launch, replaceEditorText, screenshot, waitForAttribute } from './browser.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -22,26 +22,7 @@ const POOL = 'us-east-1_DemoPool1';
 
 // ---- a Cognito ID token and its issuer's keys, made here ---------------------------------------------
 
-function rsaKey(kid) {
-  // KeyObjects made from PEM: exporting a JWK from generateKeyPairSync's own KeyObjects can deadlock Node 20
-  // when a garbage collection runs during the export.
-  const pair = crypto.generateKeyPairSync('rsa', {
-    modulusLength: 2048,
-    publicKeyEncoding: { type: 'spki', format: 'pem' },
-    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
-  });
-  const privateKey = crypto.createPrivateKey(pair.privateKey);
-  const publicKey = crypto.createPublicKey(pair.publicKey);
-  return { kid, privateKey, jwk: { ...publicKey.export({ format: 'jwk' }), kid, alg: 'RS256', use: 'sig' } };
-}
-
-function mint(key, claims) {
-  const part = (value) => Buffer.from(JSON.stringify(value)).toString('base64url');
-  const input = `${part({ alg: 'RS256', kid: key.kid, typ: 'JWT' })}.${part(claims)}`;
-  return `${input}.${crypto.sign('sha256', Buffer.from(input), key.privateKey).toString('base64url')}`;
-}
-
-const key = rsaKey('bench-key-1');
+const key = signingKey('bench-key-1');
 const jwks = { keys: [key.jwk] };
 const claims = {
   sub: 'rita-sub',
@@ -56,7 +37,7 @@ const claims = {
   exp: NOW + 3600,
 };
 const idToken = mint(key, claims);
-const forgedToken = mint({ ...rsaKey('bench-key-1') }, claims);
+const forgedToken = mint(signingKey('bench-key-1'), claims);
 
 // ---- the page ---------------------------------------------------------------------------------------
 

@@ -65,7 +65,7 @@ function createCore(options, api) {
     let cacheHit = false;
     try {
       // This core's cache holds one bundle's answers for one token kind: a digest of the token is its bucket.
-      const bucket = cache ? DecisionCache.httpBucket(tokenDigest(input.token)) : undefined;
+      const bucket = cache ? tokenDigest(input.token) : undefined;
       if (cache && !cache.has(bucket)) {
         // Nothing is kept for this token (the common case behind API Gateway's own cache): decide in one
         // call, and keep the answer under the route it was decided for.

@@ -30,13 +30,13 @@ fn at_about(files: &StoreFiles, code: &str, about: &str) -> (usize, usize, Strin
 #[test]
 fn an_unknown_entity_type_in_entities_json() {
     let f = files(&[
-            (SCHEMA_FILE, SCHEMA),
-            ("p.cedar", "permit(principal, action, resource);"),
-            (
-                ENTITIES_FILE,
-                "[\n  {\"uid\": {\"type\": \"App::User\", \"id\": \"a\"}, \"attrs\": {}, \"parents\": []},\n  {\"uid\": {\"type\": \"App::Usr\", \"id\": \"b\"}, \"attrs\": {}, \"parents\": []}\n]",
-            ),
-        ]);
+        (SCHEMA_FILE, SCHEMA),
+        ("p.cedar", "permit(principal, action, resource);"),
+        (
+            ENTITIES_FILE,
+            "[\n  {\"uid\": {\"type\": \"App::User\", \"id\": \"a\"}, \"attrs\": {}, \"parents\": []},\n  {\"uid\": {\"type\": \"App::Usr\", \"id\": \"b\"}, \"attrs\": {}, \"parents\": []}\n]",
+        ),
+    ]);
     let (line, _, text) = at(&f, "entities.invalid");
     assert_eq!(line, 3);
     assert!(text.contains("App::Usr") || text == "\"b\"", "{text}");
@@ -69,13 +69,13 @@ fn a_route_naming_a_missing_action_and_a_misspelt_principal_type() {
 #[test]
 fn a_link_to_a_missing_template() {
     let f = files(&[
-            (SCHEMA_FILE, SCHEMA),
-            ("p.cedar", "@id(\"t\") permit(principal == ?principal, action, resource);"),
-            (
-                LINKS_FILE,
-                "[\n  {\"id\": \"ok\", \"templateId\": \"t\", \"principal\": \"App::User::\\\"a\\\"\"},\n  {\"id\": \"bad\", \"templateId\": \"tt\", \"principal\": \"App::User::\\\"a\\\"\"}\n]",
-            ),
-        ]);
+        (SCHEMA_FILE, SCHEMA),
+        ("p.cedar", "@id(\"t\") permit(principal == ?principal, action, resource);"),
+        (
+            LINKS_FILE,
+            "[\n  {\"id\": \"ok\", \"templateId\": \"t\", \"principal\": \"App::User::\\\"a\\\"\"},\n  {\"id\": \"bad\", \"templateId\": \"tt\", \"principal\": \"App::User::\\\"a\\\"\"}\n]",
+        ),
+    ]);
     let (line, _, text) = at(&f, "links.invalid");
     assert_eq!(line, 3, "{text}");
 }

@@ -24,12 +24,12 @@ fn spans_follow_policies_and_skip_comments_and_strings() {
 #[test]
 fn ids_come_from_annotation_or_file_stem_and_index() {
     let f = files(&[
-            (SCHEMA_FILE, SCHEMA),
-            (
-                "docs.cedar",
-                "permit(principal, action == App::Action::\"view\", resource);\n@id(\"owner-can-view\")\npermit(principal, action == App::Action::\"view\", resource) when { resource.owner == principal };\npermit(principal in ?principal, action, resource);",
-            ),
-        ]);
+        (SCHEMA_FILE, SCHEMA),
+        (
+            "docs.cedar",
+            "permit(principal, action == App::Action::\"view\", resource);\n@id(\"owner-can-view\")\npermit(principal, action == App::Action::\"view\", resource) when { resource.owner == principal };\npermit(principal in ?principal, action, resource);",
+        ),
+    ]);
     let sources = sources_from_files(&f).expect("sources");
     let (compiled, diagnostics) = parse_store(&sources, true);
     assert!(!has_errors(&diagnostics), "{diagnostics:?}");
