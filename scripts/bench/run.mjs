@@ -2,7 +2,7 @@
 // `@cedar-policy/cedar-wasm` (preparsePolicySet + preparseSchema, then statefulIsAuthorized) for
 // decisions, and `aws-jwt-verify` for token verification. Prints every target row with the peer's figure,
 // ours and the ratio, and writes docs/benchmarks.md and docs/latency-vs-policies.svg.
-// `--quick` runs fewer iterations and writes nothing.
+// `--quick` runs fewer iterations and writes only build/bench.json (marked `"quick": true`), not the docs.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
