@@ -12,6 +12,7 @@ use cedar_policy::{EntityUid, RestrictedExpression};
 use serde_json::{Map, Value};
 
 use crate::request::entity_ref::EntityRef;
+use crate::request::extension::Constructor;
 use crate::store::schema_types::{CedarType, RecordType};
 
 /// The context's attributes as Cedar expressions, or `None` where only Cedar's reader knows what they are.
@@ -41,7 +42,8 @@ fn value(v: &Value, ty: &CedarType) -> Option<RestrictedExpression> {
                 else {
                     return None;
                 };
-                return (constructor(name) == Some(function.as_str())).then(|| construct(name, arg)).flatten();
+                let constructor = Constructor::for_type(name)?;
+                return (constructor.function() == function).then(|| constructor.call(arg));
             }
             _ if map.keys().any(|k| k.starts_with("__")) => return None,
             _ => {}
@@ -58,7 +60,8 @@ fn value(v: &Value, ty: &CedarType) -> Option<RestrictedExpression> {
             RestrictedExpression::new_record(record_fields(fields, record)?).ok()?
         }
         (CedarType::Entity(_), Value::Object(fields)) => return value_entity(fields, ty),
-        (CedarType::Extension(name), Value::String(arg)) => return construct(name, arg),
+        // The constructor Cedar applies to a string where the schema expects an extension type.
+        (CedarType::Extension(name), Value::String(arg)) => Constructor::for_type(name)?.call(arg),
         _ => return None,
     })
 }
@@ -76,26 +79,6 @@ fn value_entity(fields: &Map<String, Value>, ty: &CedarType) -> Option<Restricte
     }
     let uid: EntityUid = EntityRef::new(t.clone(), id.clone()).to_uid().ok()?;
     Some(RestrictedExpression::new_entity_uid(uid))
-}
-
-/// The one-argument constructor Cedar applies to a string where the schema expects an extension type.
-fn constructor(extension: &str) -> Option<&'static str> {
-    Some(match extension {
-        "ipaddr" => "ip",
-        "decimal" => "decimal",
-        "datetime" => "datetime",
-        "duration" => "duration",
-        _ => return None,
-    })
-}
-
-fn construct(extension: &str, arg: &str) -> Option<RestrictedExpression> {
-    Some(match constructor(extension)? {
-        "ip" => RestrictedExpression::new_ip(arg),
-        "decimal" => RestrictedExpression::new_decimal(arg),
-        "datetime" => RestrictedExpression::new_datetime(arg),
-        _ => RestrictedExpression::new_duration(arg),
-    })
 }
 
 #[cfg(test)]

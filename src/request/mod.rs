@@ -3,6 +3,7 @@
 
 pub mod context;
 pub mod entity_ref;
+pub mod extension;
 pub mod input;
 pub mod path;
 pub mod values;

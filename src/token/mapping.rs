@@ -21,6 +21,7 @@ use super::sources::{Provider, Source, VerifiedToken};
 use super::TokenKind;
 use crate::errors::{Code, Error};
 use crate::request::entity_ref::EntityRef;
+use crate::request::extension::Constructor;
 use crate::store::schema_types::{CedarType, RecordType, SchemaTypes};
 
 /// A claim left out of the mapping, and why.
@@ -86,13 +87,10 @@ pub fn restricted(value: &Value) -> Result<RestrictedExpression, String> {
             (None, Some(extension)) if map.len() == 1 => {
                 let text = |k: &str| extension.get(k).and_then(Value::as_str).ok_or("is not an extension value");
                 let arg = text("arg")?;
-                match text("fn")? {
-                    "ip" => RestrictedExpression::new_ip(arg),
-                    "decimal" => RestrictedExpression::new_decimal(arg),
-                    "datetime" => RestrictedExpression::new_datetime(arg),
-                    "duration" => RestrictedExpression::new_duration(arg),
-                    other => return Err(format!("uses the unknown extension function `{other}`")),
-                }
+                let function = text("fn")?;
+                Constructor::by_function(function)
+                    .ok_or_else(|| format!("uses the unknown extension function `{function}`"))?
+                    .call(arg)
             }
             _ => RestrictedExpression::new_record(
                 map.iter().map(|(k, v)| restricted(v).map(|e| (k.clone(), e))).collect::<Result<Vec<_>, _>>()?,
@@ -315,28 +313,21 @@ fn convert(value: &Value, ty: &CedarType) -> Result<Value, String> {
             Ok(json!({ "__entity": { "type": entity_type, "id": id } }))
         }
         (CedarType::Extension(name), Value::String(arg)) => {
-            if !extension_value_fits(name, arg) {
-                return Err(format!("is not a valid `{name}` value"));
+            match Constructor::for_type(name).filter(|c| extension_value_fits(*c, arg)) {
+                Some(constructor) => Ok(json!({ "__extn": { "fn": constructor.function(), "arg": arg } })),
+                None => Err(format!("is not a valid `{name}` value")),
             }
-            let function = if name == "ipaddr" { "ip" } else { name.as_str() };
-            Ok(json!({ "__extn": { "fn": function, "arg": arg } }))
         }
         _ => Err(mismatch()),
     }
 }
 
-/// Whether `arg` is a value of the extension type `name` (`ipaddr`, `decimal`, `datetime`, `duration`), as
-/// Cedar itself reads it: a claim that is not is left out, like any other claim that does not fit.
-fn extension_value_fits(name: &str, arg: &str) -> bool {
-    use cedar_policy::{Entity, EntityUid, RestrictedExpression};
-    let expression = match name {
-        "ipaddr" => RestrictedExpression::new_ip(arg),
-        "decimal" => RestrictedExpression::new_decimal(arg),
-        "datetime" => RestrictedExpression::new_datetime(arg),
-        "duration" => RestrictedExpression::new_duration(arg),
-        _ => return false,
-    };
-    let Ok(type_name) = <cedar_policy::EntityTypeName as std::str::FromStr>::from_str("Claim") else {
+/// Whether `arg` is a value of the constructor's extension type (`ipaddr`, `decimal`, `datetime`, `duration`),
+/// as Cedar itself reads it: a claim that is not is left out, like any other claim that does not fit.
+fn extension_value_fits(constructor: Constructor, arg: &str) -> bool {
+    use cedar_policy::{Entity, EntityUid};
+    let expression = constructor.call(arg);
+    let Ok(type_name) = crate::request::entity_ref::type_name("Claim") else {
         return false;
     };
     let uid = EntityUid::from_type_name_and_id(type_name, cedar_policy::EntityId::new("value"));
