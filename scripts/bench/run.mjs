@@ -741,7 +741,7 @@ exactly as full evaluation on the whole conformance corpus and on 20,000 random 
 |---|---|---|---|
 | @cedar-policy/cedar-wasm (nodejs) | ${(peerWasm.length / 1024).toFixed(0)} KiB | ${(gz(peerWasm) / 1024).toFixed(0)} KiB | ${(br(peerWasm) / 1024).toFixed(0)} KiB |
 | cedar-authorizer, full (authoring: parsers, validator, diagnostics) | ${(fullWasm.length / 1024).toFixed(0)} KiB | ${(gz(fullWasm) / 1024).toFixed(0)} KiB | ${(br(fullWasm) / 1024).toFixed(0)} KiB |
-| cedar-authorizer, runtime (compiled bundles only; Node, and the Lambda zip) | ${(runtimeWasm.length / 1024).toFixed(0)} KiB | ${(gz(runtimeWasm) / 1024).toFixed(0)} KiB | ${(br(runtimeWasm) / 1024).toFixed(0)} KiB |
+| cedar-authorizer, runtime (compiled bundles only, opt-level 3, wasm-opt -Os; Node, and the Lambda zip) | ${(runtimeWasm.length / 1024).toFixed(0)} KiB | ${(gz(runtimeWasm) / 1024).toFixed(0)} KiB | ${(br(runtimeWasm) / 1024).toFixed(0)} KiB |
 | cedar-authorizer, edge (compiled bundles only, opt-level z, wasm-opt -Oz) | ${(edgeWasm.length / 1024).toFixed(0)} KiB | ${(gz(edgeWasm) / 1024).toFixed(0)} KiB | ${(edgeWasmBr.length / 1024).toFixed(0)} KiB (as shipped) |
 
 The edge zip is ${edgeZip} bytes: the brotli-compressed module, the JavaScript shim, the compiled \`rides\`

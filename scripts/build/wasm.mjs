@@ -2,7 +2,9 @@
 //
 //   js/wasm/<kind>/cedar_authorizer.cjs        wasm-bindgen's loader as CommonJS (esbuild), driven by
 //                                              js/lib/node.cjs through `initSync` with the module's bytes
-//   js/wasm/<kind>/cedar_authorizer_bg.wasm    the module (the edge one shrunk by wasm-opt and brotli:
+//   js/wasm/<kind>/cedar_authorizer_bg.wasm    the module (the runtime one passed through wasm-opt -Os
+//                                              after cargo's opt-level 3; the edge one shrunk by wasm-opt
+//                                              -Oz and brotli:
 //                                              cedar_authorizer_bg.wasm.br)
 //   js/types/wasm.d.ts                         (full only) the TypeScript types wasm-bindgen wrote, from the
 //                                              Rust types (tsify)
@@ -34,17 +36,25 @@ await esbuild.build({
 });
 
 const wasmFile = path.join(from, 'cedar_authorizer_bg.wasm');
+const features = ['--enable-bulk-memory', '--enable-nontrapping-float-to-int', '--enable-sign-ext', '--enable-mutable-globals', '--enable-reference-types', '--enable-multivalue'];
+/** wasm-opt with `options` over the module, into `out` (names and producers dropped). */
+const wasmOpt = (options, out) =>
+  execFileSync(path.join(root, 'node_modules/.bin/wasm-opt'), [...options, ...features, '--strip-debug', '--strip-producers', wasmFile, '-o', out], { stdio: 'inherit' });
 if (kind === 'edge') {
   // Lambda@Edge's 1 MB package limit: wasm-opt for size, then brotli (decompressed at start-up).
-  const features = ['--enable-bulk-memory', '--enable-nontrapping-float-to-int', '--enable-sign-ext', '--enable-mutable-globals', '--enable-reference-types', '--enable-multivalue'];
   const optimized = path.join(from, 'cedar_authorizer_opt.wasm');
-  execFileSync(path.join(root, 'node_modules/.bin/wasm-opt'), ['-Oz', ...features, '--strip-debug', '--strip-producers', wasmFile, '-o', optimized], { stdio: 'inherit' });
+  wasmOpt(['-Oz'], optimized);
   const wasm = fs.readFileSync(optimized);
   const compressed = zlib.brotliCompressSync(wasm, {
     params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 11, [zlib.constants.BROTLI_PARAM_LGWIN]: 24, [zlib.constants.BROTLI_PARAM_SIZE_HINT]: wasm.length },
   });
   fs.writeFileSync(path.join(to, 'cedar_authorizer_bg.wasm.br'), compressed);
   console.log(`edge module: ${wasm.length} bytes, ${compressed.length} with brotli`);
+} else if (kind === 'runtime') {
+  // Node and Lambda: cargo's opt-level 3, then wasm-opt -Os, which keeps that speed in a smaller module. A
+  // function with one caller is inlined only up to 50 bytes: inlined without a limit, they made functions so
+  // large that compiling them while a bundle loads raised a cold process's peak memory from 63 to 103 MiB.
+  wasmOpt(['-Os', '--one-caller-inline-max-function-size', '50'], path.join(to, 'cedar_authorizer_bg.wasm'));
 } else {
   fs.copyFileSync(wasmFile, path.join(to, 'cedar_authorizer_bg.wasm'));
 }
