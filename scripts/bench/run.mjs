@@ -109,14 +109,6 @@ const fresh = Array.from({ length: TOKEN_CALLS * ROUNDS + 1000 }, (_, i) => ({
 if (new Set(fresh.map((t) => t.token)).size !== fresh.length) throw new Error('fresh tokens repeat');
 const withCache = Authorizer.loadSync(ridesBundle, { jwks: { [issuer]: jwks }, fetchKeys: false });
 const engineOnly = Authorizer.loadSync(ridesBundle, { jwks: { [issuer]: jwks }, fetchKeys: false, decisionCache: false });
-// The same store compiled, on the runtime module: how the Lambda zip and the AWS handlers of this bench run it.
-const engineOnlyCompiled = Authorizer.loadSync(compileBundle(ridesBundle), {
-  jwks: { [issuer]: jwks },
-  fetchKeys: false,
-  decisionCache: false,
-});
-if (engineOnlyCompiled.stats.module !== 'runtime')
-  throw new Error(`a compiled bundle runs on the ${engineOnlyCompiled.stats.module} module`);
 const verifier = CognitoJwtVerifier.create({ userPoolId: pool, tokenUse: 'id', clientId: 'ridesdemoclient' });
 verifier.cacheJwks(jwks);
 const tokenRequest = (t) => ({
@@ -148,14 +140,12 @@ function peerDecision(claims, route) {
 }
 for (const t of fresh.slice(0, 30)) {
   const a = (await engineOnly.isAuthorizedWithToken(tokenRequest(t))).decision;
-  const c = (await engineOnlyCompiled.isAuthorizedWithToken(tokenRequest(t))).decision;
   const b = peerWithToken(t);
-  if (b.type !== 'success' || a.toLowerCase() !== b.response.decision || c !== a)
-    throw new Error(`token decisions differ: ${a} (compiled: ${c}) vs ${JSON.stringify(b)}`);
+  if (b.type !== 'success' || a.toLowerCase() !== b.response.decision)
+    throw new Error(`token decisions differ: ${a} vs ${JSON.stringify(b)}`);
 }
 log('token decisions...');
 let cursor = 0;
-let cursorCompiled = 0;
 const verifyOnly = await measure([{ name: 'peer', fn: (i) => verifier.verifySync(fresh[i % fresh.length].token) }], {
   calls: TOKEN_CALLS,
   rounds: ROUNDS,
@@ -164,7 +154,6 @@ const verifyOnly = await measure([{ name: 'peer', fn: (i) => verifier.verifySync
 const freshToken = await measure(
   [
     { name: 'ours', fn: () => engineOnly.isAuthorizedWithToken(tokenRequest(fresh[cursor++ % fresh.length])) },
-    { name: 'oursCompiled', fn: () => engineOnlyCompiled.isAuthorizedWithToken(tokenRequest(fresh[cursorCompiled++ % fresh.length])) },
     { name: 'peer', fn: (i) => peerWithToken(fresh[(i + 7) % fresh.length]) },
   ],
   { calls: TOKEN_CALLS, rounds: ROUNDS, warmup: 200 },
@@ -262,6 +251,28 @@ const restHandlers = await measure(
     { name: 'cached', fn: () => ourCachedHandler(restEvent(restFresh[cachedCursor++ % restFresh.length])) },
     { name: 'peer', fn: (i) => peerHandler(restEvent(restFresh[(i + 11) % restFresh.length])) },
   ],
+  { calls: TOKEN_CALLS, rounds: ROUNDS, warmup: 200 },
+);
+
+// A fresh token on the runtime module: the same store compiled, as the Lambda zip and the AWS handlers run
+// it. Measured after the REST handlers, so that their rows run with the module as they always have: a third
+// authorizer filling its caches on the same module while they are timed grows the module's memory under
+// them (see docs/benchmarks.md).
+const engineOnlyCompiled = Authorizer.loadSync(compileBundle(ridesBundle), {
+  jwks: { [issuer]: jwks },
+  fetchKeys: false,
+  decisionCache: false,
+});
+if (engineOnlyCompiled.stats.module !== 'runtime')
+  throw new Error(`a compiled bundle runs on the ${engineOnlyCompiled.stats.module} module`);
+for (const t of fresh.slice(0, 30)) {
+  const a = (await engineOnly.isAuthorizedWithToken(tokenRequest(t))).decision;
+  const c = (await engineOnlyCompiled.isAuthorizedWithToken(tokenRequest(t))).decision;
+  if (a !== c) throw new Error(`token decisions differ between the modules: ${a} vs ${c}`);
+}
+let cursorCompiled = 0;
+const freshCompiled = await measure(
+  [{ name: 'ours', fn: () => engineOnlyCompiled.isAuthorizedWithToken(tokenRequest(fresh[cursorCompiled++ % fresh.length])) }],
   { calls: TOKEN_CALLS, rounds: ROUNDS, warmup: 200 },
 );
 
@@ -505,7 +516,7 @@ target({
     peerAlone: { verify: µs(verifyOnly.peer.median), decide: µs(repeatedToken.peer.median) },
     peerAsOneCall: µs(freshToken.peer.median),
     peerPartsInsideOneCall: { verify: µs(peerInside.verify), decide: µs(peerInside.decide) },
-    oursCompiledOnRuntimeModule: µs(freshToken.oursCompiled.median),
+    oursCompiledOnRuntimeModule: µs(freshCompiled.ours.median),
   },
   why: `The signature is checked by node:crypto, as aws-jwt-verify checks it (about 31 µs of ours, about as long as aws-jwt-verify's whole verification); Cedar's evaluation of the matching policies takes about 13 µs; the rest is the module's own work on a token it has not seen (JWS and claims parsing, the mapped principal and groups built and checked against the schema, the SHA-256 key of the verified-token cache, the merge with the store's entities) and the request and answer crossing the boundary. The peer figure adds two medians each measured alone in a warm loop; the same two calls made one after the other and timed as one (the row below) take ${fmt(us(freshToken.peer.median))} µs, and timed each inside that call aws-jwt-verify takes ${fmt(us(peerInside.verify))} µs and cedar-wasm ${fmt(us(peerInside.decide))} µs.`,
 });
@@ -518,8 +529,8 @@ reference(
 reference(
   '  the same store compiled, on the runtime module (as the Lambda zip runs it), against the sum of lone medians',
   `${fmt(us(peerFreshSum))} µs`,
-  `${fmt(us(freshToken.oursCompiled.median))} µs`,
-  freshToken.oursCompiled.median / peerFreshSum,
+  `${fmt(us(freshCompiled.ours.median))} µs`,
+  freshCompiled.ours.median / peerFreshSum,
 );
 target({
   id: 'rest-authorizer-fresh-token',
@@ -553,7 +564,9 @@ target({
   peerText: `${fmt(corpus.peer / 1e6)} ms in all`,
   oursText: `${fmt(corpus.ours / 1e6)} ms in all (per request: mean ${r2(corpus.meanRatio)}, geometric mean ${r2(corpus.geomeanRatio)})`,
   ratio: corpus.totalRatio,
-  value: Math.max(corpus.totalRatio, corpus.geomeanRatio),
+  // The goal reads "mean and geometric mean of per-request ratios": it holds only when the per-request mean,
+  // the geometric mean and the whole-corpus ratio are all within it.
+  value: Math.max(corpus.totalRatio, corpus.meanRatio, corpus.geomeanRatio),
   goal: 0.25,
   figures: {
     peer: Number((corpus.peer / 1e6).toFixed(1)),
@@ -563,7 +576,7 @@ target({
     geomeanRatio: Number(corpus.geomeanRatio.toFixed(4)),
     skippedRequests: corpus.skipped.length,
   },
-  why: 'The goal holds for both the whole-corpus ratio and the geometric mean of per-request ratios.',
+  why: `The goal must hold for the per-request mean (${r2(corpus.meanRatio)}) and geometric mean (${r2(corpus.geomeanRatio)}) as well as the whole corpus (${r2(corpus.totalRatio)}). Evaluation is the same Cedar in both, so a request whose policies are costly to evaluate (extension constructors in the policies themselves) cannot go far below its evaluation's share of the peer's time; on a small request more than a third of ours is the request and answer crossing the boundary (JSON text, then serde_json values).`,
 });
 target({
   id: 'policies-1000',
@@ -687,11 +700,19 @@ What is measured, exactly:
   (the platform's \`node:crypto\`, called from the module through jsonwebtoken's \`CryptoProvider\`, as
   aws-jwt-verify calls it), claim checks, mapping to the principal and groups, the entities, the decision.
   The peer figure is the sum of aws-jwt-verify's verification and cedar-wasm's decision, each measured alone.
+  The goal row loads the text bundle (the full module, built for size); the reference row below it loads the
+  same store compiled (the runtime module, built for speed), as the Lambda zip and the AWS handlers do, and is
+  timed alone after the REST rows.
 - *REST authorizer invocation*: \`createRestApiAuthorizer\` with the compiled \`rides\` bundle and no decision
   cache, called with a TOKEN event (\`Bearer <token>\`, a method ARN) for a token it has not seen, returning
   the IAM policy; against the same handler written with aws-jwt-verify and cedar-wasm (verify, claims to the
   user and its groups, the route from the ARN to the action, the decision, the IAM policy). Both figures are
-  whole invocations, awaited, p50 and p99.
+  whole invocations, awaited, p50 and p99. The p99 is that of a module whose memory is still growing, as
+  each authorizer's caches fill with fresh tokens. With a third authorizer filling its caches on the same
+  module at the same time (the runtime-module row above, when it was timed in the same loop), both
+  handlers' p99 rose from about 0.3 ms to about 3 ms, with either build of the module, and p50 did not
+  move; a profile of that case shows the module's memory growth itself taking 8% of the time and garbage
+  collection 12% (3% without the third authorizer).
 - *rich requests*: every store of Cedar's conformance corpus (\`make corpus\`), loaded once by each
   contender (ours as a compiled bundle with the test's entities as the store's; cedar-wasm with policies
   and schema preparsed, the entities passed with each request as it requires), each request's context as
