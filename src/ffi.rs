@@ -214,6 +214,16 @@ pub fn is_authorized(authorizer: &Authorizer, input: &Value) -> Outcome<Answer> 
     Outcome::success(authorizer.is_authorized(input))
 }
 
+/// `IsAuthorized` from the request's JSON text, or `None` when the text must be read as a `Value` and
+/// given to [`is_authorized`] (see [`Authorizer::is_authorized_text`]).
+pub fn is_authorized_text(authorizer: &Authorizer, text: &str) -> Option<Outcome<Answer>> {
+    // Fault-injection builds look for their marker in the `Value`.
+    if cfg!(feature = "fault-injection") {
+        return None;
+    }
+    authorizer.is_authorized_text(text).map(Outcome::success)
+}
+
 /// `BatchIsAuthorized`.
 pub fn batch_is_authorized(authorizer: &Authorizer, input: &Value) -> Outcome<BatchAnswer> {
     Outcome::success(authorizer.batch_is_authorized(input))

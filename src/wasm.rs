@@ -99,10 +99,15 @@ fn output<T: Serialize>(value: &T) -> JsValue {
 /// two for a request of the rides store).
 fn input(value: JsValue, code: Code, what: &str) -> Result<Value, Error> {
     match value.as_string() {
-        Some(text) => serde_json::from_str(&text).map_err(|e| Error::new(code, format!("{what} is not JSON: {e}"))),
+        Some(text) => input_text(&text, code, what),
         None => serde_wasm_bindgen::from_value(value)
             .map_err(|e| Error::new(code, format!("{what} is not a JSON value: {e}"))),
     }
+}
+
+/// A request or document given as JSON text.
+fn input_text(text: &str, code: Code, what: &str) -> Result<Value, Error> {
+    serde_json::from_str(text).map_err(|e| Error::new(code, format!("{what} is not JSON: {e}")))
 }
 
 /// A typed argument read by serde-wasm-bindgen.
@@ -296,7 +301,18 @@ impl WasmAuthorizer {
         &self,
         #[wasm_bindgen(unchecked_param_type = "string | IsAuthorizedInput")] input: JsValue,
     ) -> JsValue {
-        decide(input, |r| ffi::is_authorized(&self.inner, r), |e| Outcome::success(crate::request::Answer::deny(e)))
+        let deny = |e| Outcome::success(crate::request::Answer::deny(e));
+        // Text in the common form is read without a `Value` of the whole request; the rest as before.
+        let Some(text) = input.as_string() else {
+            return decide(input, |r| ffi::is_authorized(&self.inner, r), deny);
+        };
+        if let Some(outcome) = ffi::is_authorized_text(&self.inner, &text) {
+            return output_decision(&outcome);
+        }
+        output_decision(&match input_text(&text, Code::RequestMalformed, "the request") {
+            Ok(request) => ffi::is_authorized(&self.inner, &request),
+            Err(e) => deny(e),
+        })
     }
 
     #[wasm_bindgen(js_name = batchIsAuthorized, unchecked_return_type = "Encoded<Outcome<BatchAnswer>>")]

@@ -64,6 +64,7 @@ struct Counts {
     validation_checked: usize,
     compiled_checked: usize,
     unindexed_checked: usize,
+    text_read: usize,
     merge_checked: usize,
     merged_without_repair: usize,
     mismatches: Vec<String>,
@@ -195,6 +196,15 @@ fn run_test(root: &Path, file: &Path, counts: &mut Counts) {
                 request["description"]
             ));
         }
+        // The same request as JSON text, read without a `Value` of the whole request: it must be read that
+        // way (the corpus writes its references in the common form) and answered the same.
+        match compiled.is_authorized_text(&input.to_string()) {
+            Some(text_answer) if text_answer == answer => counts.text_read += 1,
+            Some(_) => counts
+                .mismatches
+                .push(format!("{name} {}: the request read from its text answers differently", request["description"])),
+            None => {}
+        }
         counts.compiled_checked += 1;
         if compiled.is_authorized(&input) != answer {
             counts
@@ -255,7 +265,7 @@ fn conformance_corpus_agrees_through_the_rust_api() {
         run_test(&root, &file, &mut counts);
     }
     println!(
-        "cedar conformance (Rust API): {} tests, {} requests ({} allow, {} deny), {} validation checks, {} compiled-bundle checks, {} indexed-versus-full checks, {} principal-as-request-entity checks ({} merged without a closure repair), {} mismatches",
+        "cedar conformance (Rust API): {} tests, {} requests ({} allow, {} deny), {} validation checks, {} compiled-bundle checks, {} indexed-versus-full checks, {} read from text, {} principal-as-request-entity checks ({} merged without a closure repair), {} mismatches",
         counts.tests,
         counts.requests,
         counts.allow,
@@ -263,6 +273,7 @@ fn conformance_corpus_agrees_through_the_rust_api() {
         counts.validation_checked,
         counts.compiled_checked,
         counts.unindexed_checked,
+        counts.text_read,
         counts.merge_checked,
         counts.merged_without_repair,
         counts.mismatches.len()
@@ -274,6 +285,7 @@ fn conformance_corpus_agrees_through_the_rust_api() {
     assert_eq!(counts.requests, 62_546);
     assert_eq!(counts.compiled_checked, 62_546);
     assert_eq!(counts.unindexed_checked, 62_546);
+    assert_eq!(counts.text_read, 62_546);
     // Most requests' principals are store entities; most of those merge without a repair.
     assert!(counts.merge_checked > 30_000, "{}", counts.merge_checked);
     assert!(counts.merged_without_repair > counts.merge_checked / 2, "{}", counts.merged_without_repair);

@@ -11,24 +11,25 @@ pub mod http;
 pub mod identity;
 pub mod index;
 pub mod merge;
+pub mod requests;
 pub mod routes;
 pub mod with_token;
 
-use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use cedar_policy::{Context, Entities, Entity, EntityUid, Request};
+use cedar_policy::{Entities, Entity, EntityUid, Request};
 use serde_json::{Map, Value};
 
 use crate::authorizer::entity_cache::EntityCache;
 use crate::authorizer::index::PolicyIndex;
 use crate::authorizer::merge::{Descriptions, Merger, RequestSchema};
+use crate::authorizer::requests::Actions;
 use crate::authorizer::routes::Routes;
 use crate::bundle::compiled::{self, CompiledBundle};
 use crate::diagnostics::error_chain;
 use crate::errors::{Code, Error, Failure};
 use crate::request::{self, Answer, BatchAnswer, BatchResult, Decision, DeterminingPolicy, RequestParts};
-use crate::store::schema_types::{RecordType, SchemaTypes};
+use crate::store::schema_types::SchemaTypes;
 use crate::store::{PolicyEntry, PolicyStore};
 use crate::token::sources::{self, Issuers};
 use identity::TokenCache;
@@ -56,11 +57,8 @@ pub struct Authorizer {
     index: Option<PolicyIndex>,
     /// Things about the configuration worth a warning when it loads.
     warnings: Vec<String>,
-    /// Each action's context when a request gives none (most do): read against the schema once, here,
-    /// rather than on every request (or why an empty context does not fit the action).
-    empty_contexts: HashMap<EntityUid, Result<Context, Error>>,
-    /// Each action's context type, for reading a request's context directly ([`request::context`]).
-    context_types: HashMap<EntityUid, RecordType>,
+    /// Each action of the schema: its empty context, what its requests' scope may be, its context type.
+    actions: Actions,
 }
 
 impl Authorizer {
@@ -82,19 +80,9 @@ impl Authorizer {
         let index = PolicyIndex::build(&store).ok();
         let merger = Merger::new(&store.entities);
         let descriptions = Descriptions::new(&store.schema);
-        let empty_contexts = store
-            .actions
-            .iter()
-            .map(|action| (action.clone(), context_of(&store.schema, action, Map::new())))
-            .collect();
-        let context_types = store
-            .actions
-            .iter()
-            .filter_map(|action| Some((action.clone(), types.action_context(&action.to_string())?.clone())))
-            .collect();
+        let actions = Actions::new(&store.schema, &store.actions, &types);
         Ok(Authorizer {
-            empty_contexts,
-            context_types,
+            actions,
             descriptions,
             merger,
             index,
@@ -140,7 +128,20 @@ impl Authorizer {
             Ok(parts) => parts,
             Err(e) => return Answer::deny(e),
         };
-        let list = match request::decode_entities(input.get("entities")) {
+        self.decide_with_entities(parts, input.get("entities"))
+    }
+
+    /// `IsAuthorized` from the request's JSON text, read without building a `Value` of the whole request
+    /// ([`request::text`]); `None` when the text should be read as a `Value` and given to
+    /// [`Authorizer::is_authorized`], which then answers as this would have.
+    pub fn is_authorized_text(&self, text: &str) -> Option<Answer> {
+        let (parts, entities) = request::text::read(text)?;
+        Some(self.decide_with_entities(parts, entities.as_ref()))
+    }
+
+    /// A decoded request with its entities (absent, or any form [`request::decode_entities`] takes).
+    fn decide_with_entities(&self, parts: RequestParts<'_>, entities: Option<&Value>) -> Answer {
+        let list = match request::decode_entities(entities) {
             Ok(list) => list,
             Err(e) => return Answer::deny(e),
         };
@@ -301,31 +302,8 @@ impl Authorizer {
         resource: EntityUid,
         context: std::borrow::Cow<'_, Map<String, Value>>,
     ) -> Result<Request, Error> {
-        let schema = &self.store.schema;
-        if !self.store.actions.contains(&action) {
-            return Err(Error::new(Code::RequestInvalid, format!("action `{action}` is not in the schema")));
-        }
-        let direct = || Context::from_pairs(request::context::read(&context, self.context_types.get(&action)?)?).ok();
-        let context = match self.empty_contexts.get(&action) {
-            Some(empty) if context.is_empty() => empty.clone()?,
-            _ => match direct() {
-                Some(context) => context,
-                None => context_of(schema, &action, context.into_owned())?,
-            },
-        };
-        Request::new(principal, action, resource, context, Some(schema))
-            .map_err(|e| Error::new(Code::RequestInvalid, error_chain(&e)))
+        self.actions.request(&self.store.schema, principal, action, resource, context)
     }
-}
-
-/// A request's context (Cedar JSON) read against the action's context type.
-fn context_of(
-    schema: &cedar_policy::Schema,
-    action: &EntityUid,
-    context: Map<String, Value>,
-) -> Result<Context, Error> {
-    Context::from_json_value(Value::Object(context), Some((schema, action)))
-        .map_err(|e| Error::new(Code::RequestInvalidContext, error_chain(&e)))
 }
 
 fn answer_from_parts<'a>(

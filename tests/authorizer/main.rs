@@ -9,3 +9,4 @@ mod entity_cache;
 mod entity_merge;
 mod http;
 mod policy_index;
+mod request_validation;
