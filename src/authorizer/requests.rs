@@ -5,14 +5,18 @@
 //! allowed for the action, enumerated ids are among their type's, the action is defined) plus a context
 //! check (the context has the action's context type). Most requests have an empty context, whose check for
 //! an action depends on nothing else and is done here, once. Such a request's scope is then checked against
-//! the types the action allows, and the request built without Cedar checking both again. Anything else (a
-//! context, an enumerated or undeclared type, a type the action does not allow) goes through
+//! the types the action allows (and an enumerated type's ids), and the request built without Cedar checking
+//! both again. Anything else (a context, an undeclared or external type, a type or id the action does not
+//! allow) goes through
 //! `Request::new` with the schema, which checks the whole request and words the error.
 
 use std::collections::HashMap;
 
 use cedar_policy::{Context, EntityTypeName, EntityUid, Request, Schema};
+use cedar_policy_core::ast::Eid;
+use cedar_policy_core::entities::conformance::is_valid_enumerated_entity;
 use cedar_policy_core::validator::ValidatorEntityTypeKind;
+use nonempty::NonEmpty;
 use serde_json::{Map, Value};
 
 use crate::diagnostics::error_chain;
@@ -29,12 +33,26 @@ struct Action {
     /// The action's context when a request gives none (most do), read against the schema; or why an
     /// empty context does not fit the action.
     empty_context: Result<Context, Error>,
-    /// With an empty context, the principal and resource types whose scope check passes for any id: the
-    /// action allows them and they are declared, not enumerated. `None` when the empty context does not
-    /// pass Cedar's context check (then every request goes through `Request::new`).
-    scope: Option<(Vec<EntityTypeName>, Vec<EntityTypeName>)>,
+    /// With an empty context, the principal and resource types whose scope check passes ([`Scope`]).
+    /// `None` when the empty context does not pass Cedar's context check (then every request goes
+    /// through `Request::new`).
+    scope: Option<(Scope, Scope)>,
     /// The context's type, for reading a request's context directly ([`request::context`]).
     context_type: Option<RecordType>,
+}
+
+/// The principal or resource types an action allows that are declared as ordinary or enumerated entity
+/// types, an enumerated one with its ids: a uid of one of them (with one of its ids) passes Cedar's scope
+/// check.
+struct Scope(Vec<(EntityTypeName, Option<NonEmpty<Eid>>)>);
+
+impl Scope {
+    fn allows(&self, uid: &EntityUid) -> bool {
+        self.0.iter().any(|(name, ids)| {
+            name == uid.type_name()
+                && ids.as_ref().is_none_or(|ids| is_valid_enumerated_entity(ids, uid.as_ref()).is_ok())
+        })
+    }
 }
 
 /// Every action of the schema.
@@ -74,7 +92,7 @@ impl Actions {
         let context = if context.is_empty() {
             let empty = known.empty_context.clone()?;
             if let Some((principals, resources)) = &known.scope {
-                if principals.contains(principal.type_name()) && resources.contains(resource.type_name()) {
+                if principals.allows(&principal) && resources.allows(&resource) {
                     // Both halves of Cedar's validation are known to pass: checking them again would change
                     // nothing.
                     return Request::new(principal, action, resource, empty, None)
@@ -94,19 +112,26 @@ impl Actions {
     }
 }
 
-/// The principal and resource types for which Cedar's scope check of `action` passes whatever the ids:
-/// the types the action allows that are declared as ordinary entity types (an enumerated type's ids must be
-/// checked, an external one is left to Cedar). `None` if the action itself does not pass (not defined, or
+/// The principal and resource types for which Cedar's scope check of `action` passes (an external type is
+/// left out: Cedar's check decides it). `None` if the action itself does not pass (not defined, or
 /// external).
-fn scope_of(schema: &Schema, action: &EntityUid) -> Option<(Vec<EntityTypeName>, Vec<EntityTypeName>)> {
+fn scope_of(schema: &Schema, action: &EntityUid) -> Option<(Scope, Scope)> {
     use cedar_policy_core::ast::RequestSchema as _;
     let validator = schema.as_ref();
     validator.validate_scope_variables(None, Some(action.as_ref()), None).ok()?;
-    let ordinary = |t: &&EntityTypeName| {
-        matches!(validator.get_entity_type(t.as_ref()).map(|e| &e.kind), Some(ValidatorEntityTypeKind::Standard(_)))
+    let scope = |types: &mut dyn Iterator<Item = &EntityTypeName>| {
+        Scope(
+            types
+                .filter_map(|name| match &validator.get_entity_type(name.as_ref())?.kind {
+                    ValidatorEntityTypeKind::Standard(_) => Some((name.clone(), None)),
+                    ValidatorEntityTypeKind::Enum(ids) => Some((name.clone(), Some(ids.clone()))),
+                    ValidatorEntityTypeKind::External => None,
+                })
+                .collect(),
+        )
     };
-    let principals = schema.principals_for_action(action)?.filter(ordinary).cloned().collect();
-    let resources = schema.resources_for_action(action)?.filter(ordinary).cloned().collect();
+    let principals = scope(&mut schema.principals_for_action(action)?);
+    let resources = scope(&mut schema.resources_for_action(action)?);
     Some((principals, resources))
 }
 
