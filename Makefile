@@ -97,12 +97,13 @@ $(SHARED)/corpora/cedar/corpus-tests.tar.gz:
 # The wasm modules, one wasm-pack recipe over this table: kind, cargo profile, cargo options. Each builds
 # into pkg/<kind>/ (target `web`: wasm-bindgen's loader with `initSync`, driven by js/lib/node.cjs and
 # js/lib/web.mjs), then scripts/build/wasm.mjs turns it into what the package loads (js/wasm/<kind>/).
-#   full     everything: building and checking stores, text and compiled bundles (Node and the browser)
+#   full     everything: building and checking stores, text and compiled bundles (Node and the browser);
+#            for speed, as the runtime module
 #   runtime  compiled bundles only: no policy or schema text parsers, no validator; for speed: opt-level 3,
 #            wasm-opt -Os (Node, Lambda)
 #   edge     compiled bundles only, for size: opt-level z, wasm-opt -Oz, brotli (Lambda@Edge)
 #   faults   a test build that traps on demand (`fault-injection`), into build/faults/
-WASM_full    := release
+WASM_full    := full
 WASM_runtime := runtime --no-default-features
 WASM_edge    := edge --no-default-features
 WASM_faults  := faults --features fault-injection

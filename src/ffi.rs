@@ -252,6 +252,19 @@ pub fn is_authorized_with_token(authorizer: &Authorizer, input: &Value, now: f64
     Outcome::success(TokenAnswer { answer, valid_until })
 }
 
+/// `IsAuthorizedWithToken` from the request's JSON text, or `None` when the text must be read as a `Value`
+/// and given to [`is_authorized_with_token`] (see [`Authorizer::is_authorized_with_token_text`]).
+pub fn is_authorized_with_token_text(authorizer: &Authorizer, text: &str, now: f64) -> Option<Outcome<TokenAnswer>> {
+    if cfg!(feature = "fault-injection") {
+        return None;
+    }
+    let (answer, valid_until) = match seconds(now) {
+        Ok(now) => authorizer.is_authorized_with_token_text(text, now)?,
+        Err(e) => (Answer::deny(e), None),
+    };
+    Some(Outcome::success(TokenAnswer { answer, valid_until }))
+}
+
 /// `BatchIsAuthorizedWithToken`.
 pub fn batch_is_authorized_with_token(authorizer: &Authorizer, input: &Value, now: f64) -> Outcome<BatchAnswer> {
     match seconds(now) {

@@ -334,11 +334,19 @@ impl WasmAuthorizer {
         #[wasm_bindgen(unchecked_param_type = "string | IsAuthorizedWithTokenInput")] input: JsValue,
         now: f64,
     ) -> JsValue {
-        decide(
-            input,
-            |r| ffi::is_authorized_with_token(&self.inner, r, now),
-            |e| Outcome::success(ffi::TokenAnswer { answer: crate::request::Answer::deny(e), valid_until: None }),
-        )
+        let deny =
+            |e| Outcome::success(ffi::TokenAnswer { answer: crate::request::Answer::deny(e), valid_until: None });
+        // As `isAuthorized`: text in the common form is read without a `Value` of the whole request.
+        let Some(text) = input.as_string() else {
+            return decide(input, |r| ffi::is_authorized_with_token(&self.inner, r, now), deny);
+        };
+        if let Some(outcome) = ffi::is_authorized_with_token_text(&self.inner, &text, now) {
+            return output_decision(&outcome);
+        }
+        output_decision(&match input_text(&text, Code::RequestMalformed, "the request") {
+            Ok(request) => ffi::is_authorized_with_token(&self.inner, &request, now),
+            Err(e) => deny(e),
+        })
     }
 
     #[wasm_bindgen(js_name = batchIsAuthorizedWithToken, unchecked_return_type = "Encoded<Outcome<BatchAnswer>>")]

@@ -128,7 +128,7 @@ fn a_caller_may_not_set_context_token_with_any_token_in_any_form() {
                 "resource": { "entityType": "Rides::Application", "entityId": "Rides" },
                 "context": context,
             });
-            let answer = authorizer.is_authorized_with_token(&input, NOW);
+            let answer = with_token(&authorizer, &input, NOW);
             assert_eq!(answer.decision, Decision::Deny, "{kind} {context}");
             assert_eq!(answer.errors[0].code, "request.invalid_context", "{kind} {context}");
             let batch = json!({ kind: token, "requests": [{ "action": input["action"], "resource": input["resource"], "context": context }] });
@@ -161,7 +161,7 @@ fn caller_entities_of_a_principal_or_group_type_are_refused_in_every_form() {
             "resource": { "entityType": "Rides::Application", "entityId": "Rides" },
             "entities": entities,
         });
-        let answer = authorizer.is_authorized_with_token(&input, NOW);
+        let answer = with_token(&authorizer, &input, NOW);
         assert_eq!(answer.decision, Decision::Deny, "{entities}");
         assert_eq!(answer.errors[0].code, "request.invalid_entities", "{entities}: {answer:?}");
         let http = json!({ "token": id, "http": { "method": "GET", "path": "/trainers" }, "entities": entities });
@@ -181,14 +181,14 @@ fn an_id_token_aud_list_is_accepted_when_any_member_is_a_client_id_in_either_ord
         claims["aud"] = aud.clone();
         let token = minter.sign(Algorithm::RS256, "rsa-1", &claims);
         let input = json!({ "identityToken": token, "action": { "actionType": "Rides::Action", "actionId": "get /riders" }, "resource": { "entityType": "Rides::Application", "entityId": "Rides" } });
-        assert_eq!(authorizer.is_authorized_with_token(&input, NOW).decision, Decision::Allow, "{aud}");
+        assert_eq!(with_token(&authorizer, &input, NOW).decision, Decision::Allow, "{aud}");
     }
     for aud in [json!(["other", "another"]), json!([]), json!("other")] {
         let mut claims = id_claims("admin", &["Admin"]);
         claims["aud"] = aud.clone();
         let token = minter.sign(Algorithm::RS256, "rsa-1", &claims);
         let input = json!({ "identityToken": token, "action": { "actionType": "Rides::Action", "actionId": "get /riders" }, "resource": { "entityType": "Rides::Application", "entityId": "Rides" } });
-        assert_eq!(authorizer.is_authorized_with_token(&input, NOW).errors[0].code, "token.wrong_audience", "{aud}");
+        assert_eq!(with_token(&authorizer, &input, NOW).errors[0].code, "token.wrong_audience", "{aud}");
     }
 }
 
@@ -369,7 +369,7 @@ fn a_declared_claim_that_does_not_fit_its_type_is_left_out_with_a_warning() {
         claims["custom:ip"] = json!(ip);
         let token = minter.sign(Algorithm::RS256, "rsa-1", &claims);
         let input = json!({ "identityToken": token, "action": { "actionType": "Rides::Action", "actionId": "get /riders" }, "resource": { "entityType": "Rides::Application", "entityId": "Rides" } });
-        let answer = authorizer.is_authorized_with_token(&input, NOW);
+        let answer = with_token(&authorizer, &input, NOW);
         assert_eq!(answer.decision, Decision::Allow, "{ip}: the request is decided without the claim: {answer:?}");
         assert_eq!(
             answer

@@ -2,9 +2,9 @@
 //
 //   js/wasm/<kind>/cedar_authorizer.cjs        wasm-bindgen's loader as CommonJS (esbuild), driven by
 //                                              js/lib/node.cjs through `initSync` with the module's bytes
-//   js/wasm/<kind>/cedar_authorizer_bg.wasm    the module (the runtime one passed through wasm-opt -Os
-//                                              after cargo's opt-level 3; the edge one shrunk by wasm-opt
-//                                              -Oz and brotli:
+//   js/wasm/<kind>/cedar_authorizer_bg.wasm    the module (the full and runtime ones passed through
+//                                              wasm-opt -Os after cargo's opt-level 3; the edge one
+//                                              shrunk by wasm-opt -Oz and brotli:
 //                                              cedar_authorizer_bg.wasm.br)
 //   js/types/wasm.d.ts                         (full only) the TypeScript types wasm-bindgen wrote, from the
 //                                              Rust types (tsify)
@@ -50,8 +50,8 @@ if (kind === 'edge') {
   });
   fs.writeFileSync(path.join(to, 'cedar_authorizer_bg.wasm.br'), compressed);
   console.log(`edge module: ${wasm.length} bytes, ${compressed.length} with brotli`);
-} else if (kind === 'runtime') {
-  // Node and Lambda: cargo's opt-level 3, then wasm-opt -Os, which keeps that speed in a smaller module. A
+} else if (kind === 'runtime' || kind === 'full') {
+  // Node, Lambda and the browser: cargo's opt-level 3, then wasm-opt -Os, which keeps that speed in a smaller module. A
   // function with one caller is inlined only up to 50 bytes: inlined without a limit, they made functions so
   // large that compiling them while a bundle loads raised a cold process's peak memory from 63 to 103 MiB.
   wasmOpt(['-Os', '--one-caller-inline-max-function-size', '50'], path.join(to, 'cedar_authorizer_bg.wasm'));

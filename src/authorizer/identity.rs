@@ -32,7 +32,9 @@ pub struct Identity {
 
 #[derive(Debug, Default)]
 pub struct TokenCache {
-    entries: HashMap<[u8; 32], Arc<Identity>>,
+    /// By SHA-256 digest of verified tokens only: keys nobody can choose, so a fast hash without a random
+    /// key is enough (the sweep looks up every entry).
+    entries: HashMap<[u8; 32], Arc<Identity>, foldhash::fast::FixedState>,
     order: VecDeque<[u8; 32]>,
     inserts_since_sweep: u32,
     pub hits: u64,

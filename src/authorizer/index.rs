@@ -15,18 +15,22 @@ use cedar_policy::{ActionConstraint, Entities, EntityUid, Policy, PolicyId, Poli
 
 use crate::store::PolicyStore;
 
+/// The index's tables are built from the store and only looked up by a request, which cannot grow them: a
+/// fast hash without a random key is enough.
+type Fast = foldhash::fast::FixedState;
+
 /// One action's policies.
 #[derive(Debug, Clone, Default)]
 struct ActionGroup {
     /// Policies whose principal scope names no entity.
     any_principal: PolicySet,
     /// Policies whose principal scope is `== e` or `in e`, by `e`.
-    by_principal: HashMap<EntityUid, PolicySet>,
+    by_principal: HashMap<EntityUid, PolicySet, Fast>,
 }
 
 #[derive(Debug, Clone, Default)]
 pub struct PolicyIndex {
-    by_action: HashMap<EntityUid, ActionGroup>,
+    by_action: HashMap<EntityUid, ActionGroup, Fast>,
 }
 
 /// What Cedar's evaluation of some policy sets says, combined.

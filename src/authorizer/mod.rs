@@ -135,8 +135,8 @@ impl Authorizer {
     /// ([`request::text`]); `None` when the text should be read as a `Value` and given to
     /// [`Authorizer::is_authorized`], which then answers as this would have.
     pub fn is_authorized_text(&self, text: &str) -> Option<Answer> {
-        let (parts, entities) = request::text::read(text)?;
-        Some(self.decide_with_entities(parts, entities.as_ref()))
+        let read = request::text::read(text)?;
+        Some(self.decide_with_entities(read.parts, read.entities.as_ref()))
     }
 
     /// A decoded request with its entities (absent, or any form [`request::decode_entities`] takes).

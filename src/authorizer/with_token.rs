@@ -59,6 +59,16 @@ fn tokens_of(input: &Value) -> Result<Vec<(TokenKind, &str)>, Error> {
             Some(_) => return Err(Error::new(Code::TokenMalformed, format!("`{}` is not a string", kind.field()))),
         }
     }
+    some_token(tokens)
+}
+
+/// The tokens of a request read from its text ([`request::text`]): each a string or absent.
+fn tokens_read<'a>(read: &request::text::TextRequest<'a>) -> Result<Vec<(TokenKind, &'a str)>, Error> {
+    let given = [(TokenKind::Identity, read.identity_token), (TokenKind::Access, read.access_token)];
+    some_token(given.into_iter().filter_map(|(kind, token)| Some((kind, token?))).collect())
+}
+
+fn some_token(tokens: Vec<(TokenKind, &str)>) -> Result<Vec<(TokenKind, &str)>, Error> {
     if tokens.is_empty() {
         return Err(Error::new(Code::TokenMissing, "the request has neither `identityToken` nor `accessToken`"));
     }
@@ -218,10 +228,38 @@ impl Authorizer {
         }
     }
 
+    /// [`Authorizer::is_authorized_with_token_until`] from the request's JSON text, read without a `Value`
+    /// of the whole request ([`request::text`]); `None` when the text should be read as a `Value` and given
+    /// to it, which then answers as this would have. A request naming a `principal` is left to it.
+    pub fn is_authorized_with_token_text(&self, text: &str, now: u64) -> Option<(Answer, Option<u64>)> {
+        let read = request::text::read(text)?;
+        if read.parts.principal.is_some() {
+            return None;
+        }
+        Some(match tokens_read(&read).and_then(|tokens| self.identity(&tokens, now)) {
+            Ok(identity) => {
+                let answer = self.authorize_parts(&identity, Ok(read.parts), read.entities.as_ref());
+                (answer, Some(identity.valid_until))
+            }
+            Err(e) => (Answer::deny(e), None),
+        })
+    }
+
     /// Decides `{action, resource, context, entities}` for an identity already verified and mapped.
     pub fn authorize_identity(&self, identity: &Identity, input: &Value) -> Answer {
-        match self.caller_entities(identity, input.get("entities")) {
-            Ok(entities) => self.decide_with_identity(identity, input, &entities),
+        self.authorize_parts(identity, request::decode_request(input), input.get("entities"))
+    }
+
+    /// A decoded request (or why it does not decode) and its entities, for an identity: the entities'
+    /// errors first, then the request's.
+    fn authorize_parts(
+        &self,
+        identity: &Identity,
+        parts: Result<request::RequestParts<'_>, Error>,
+        entities: Option<&Value>,
+    ) -> Answer {
+        match self.caller_entities(identity, entities) {
+            Ok(entities) => self.decide_with_identity(identity, parts, &entities),
             Err(e) => with_principal(Answer::deny(e), identity),
         }
     }
@@ -237,7 +275,9 @@ impl Authorizer {
             .into_iter()
             .map(|request| {
                 let answer = match &prepared {
-                    Ok((identity, entities)) => self.decide_with_identity(identity, &request, entities),
+                    Ok((identity, entities)) => {
+                        self.decide_with_identity(identity, request::decode_request(&request), entities)
+                    }
                     Err(e) => Answer::deny(e.clone()),
                 };
                 BatchResult { request, answer }
@@ -271,8 +311,13 @@ impl Authorizer {
         self.entities_with_parsed(Vec::new(), added).map(Cow::Owned)
     }
 
-    fn decide_with_identity(&self, identity: &Identity, request: &Value, entities: &Entities) -> Answer {
-        let mut parts = match request::decode_request(request) {
+    fn decide_with_identity(
+        &self,
+        identity: &Identity,
+        parts: Result<request::RequestParts<'_>, Error>,
+        entities: &Entities,
+    ) -> Answer {
+        let mut parts = match parts {
             Ok(parts) => parts,
             Err(e) => return with_principal(Answer::deny(e), identity),
         };

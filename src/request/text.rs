@@ -26,7 +26,13 @@ use super::{decode_context, RequestParts};
 /// The top-level fields a decision reads; others are ignored, as `decode_request` ignores them. A field
 /// given twice is an error here (serde refuses it), so such a request goes the `Value` way.
 #[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
 struct Fields<'a> {
+    /// A token request's tokens: strings without escapes (a JWT has none), borrowed from the text.
+    #[serde(borrow, default)]
+    identity_token: Option<&'a str>,
+    #[serde(borrow, default)]
+    access_token: Option<&'a str>,
     #[serde(borrow, default)]
     principal: Option<Reference<'a>>,
     #[serde(borrow)]
@@ -104,9 +110,19 @@ impl Reference<'_> {
     }
 }
 
-/// The request's parts and its entities (absent, or the `Value` `decode_entities` takes), or `None` where
-/// only `decode_request` should read it.
-pub fn read(text: &str) -> Option<(RequestParts<'static>, Option<Value>)> {
+/// A request read from its text.
+pub struct TextRequest<'a> {
+    /// What `decode_request` reads from the request.
+    pub parts: RequestParts<'static>,
+    /// Its entities: absent, or the `Value` `decode_entities` takes.
+    pub entities: Option<Value>,
+    /// A token request's `identityToken` and `accessToken` (absent or `null`: `None`).
+    pub identity_token: Option<&'a str>,
+    pub access_token: Option<&'a str>,
+}
+
+/// The request, or `None` where only `decode_request` should read it.
+pub fn read(text: &str) -> Option<TextRequest<'_>> {
     let fields: Fields<'_> = serde_json::from_str(text).ok()?;
     let principal = match &fields.principal {
         Some(reference) => Some(reference.to_uid("entityType", "entityId")?),
@@ -119,7 +135,12 @@ pub fn read(text: &str) -> Option<(RequestParts<'static>, Option<Value>)> {
         None => None,
         Some(raw) => Some(serde_json::from_str::<Value>(raw.get()).ok()?),
     };
-    Some((RequestParts { principal, action, resource, context }, entities))
+    Some(TextRequest {
+        parts: RequestParts { principal, action, resource, context },
+        entities,
+        identity_token: fields.identity_token,
+        access_token: fields.access_token,
+    })
 }
 
 /// [`decode_context`]'s answer for a context owned rather than borrowed: a plain object is moved into the
@@ -142,7 +163,9 @@ mod tests {
         let value: Value = serde_json::from_str(text).expect("test text is JSON");
         let slow = decode_request(&value);
         match read(text) {
-            Some((parts, entities)) => {
+            Some(TextRequest { parts, entities, identity_token, access_token }) => {
+                assert_eq!(identity_token, value.get("identityToken").and_then(Value::as_str), "{text}");
+                assert_eq!(access_token, value.get("accessToken").and_then(Value::as_str), "{text}");
                 let slow = slow.unwrap_or_else(|e| panic!("{text}: read, but decode_request says {e:?}"));
                 assert_eq!(parts.principal, slow.principal, "{text}");
                 assert_eq!(parts.action, slow.action, "{text}");
@@ -168,6 +191,8 @@ mod tests {
             r#"{"principal":{"type":"U","id":"a"},"action":{"type":"A","id":"v"},"resource":{"type":"R","id":"r"},"entities":[{"uid":{"type":"U","id":"a"},"attrs":{},"parents":[]}],"other":[1,{"x":2}]}"#,
             r#"{"principal":{"type":"U","id":"a"},"action":{"type":"A","id":"v"},"resource":{"type":"R","id":"r"},"entities":null}"#,
             r#"{"principal":{"t\u0079pe":"U","id":"a"},"action":{"type":"A","id":"v"},"resource":{"type":"R","id":"r"}}"#,
+            r#"{"identityToken":"a.b.c","action":{"type":"A","id":"v"},"resource":{"type":"R","id":"r"}}"#,
+            r#"{"identityToken":null,"accessToken":"x.y.z","action":{"type":"A","id":"v"},"resource":{"type":"R","id":"r"}}"#,
         ] {
             assert!(agrees(text), "not read: {text}");
         }
@@ -196,6 +221,9 @@ mod tests {
             r#"{"principal":{"type":"U","id":"a"},"action":{"type":"A","id":"v"},"resource":{"type":"R","id":"r"},"context":{"cedarJson":"[1]"}}"#,
             r#"{"principal":{"type":"U","id":"a"},"action":{"type":"A","id":"v"},"resource":{"type":"R","id":"r"},"context":{"contextMap":{"n":1}}}"#,
             r#"[1]"#,
+            // A token that is not a plain string: `tokens_of` words it.
+            r#"{"identityToken":7,"action":{"type":"A","id":"v"},"resource":{"type":"R","id":"r"}}"#,
+            r#"{"identityToken":"a.\u0062.c","action":{"type":"A","id":"v"},"resource":{"type":"R","id":"r"}}"#,
             r#"{"principal":{"type":"U","id":"a"},"action":{"type":"A","id":"v"},"resource":{"type":"R","id":"r"}"#,
         ] {
             if serde_json::from_str::<Value>(text).is_ok() {

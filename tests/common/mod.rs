@@ -111,3 +111,19 @@ pub fn access_claims(sub: &str, groups: &[&str]) -> Value {
         "iat": NOW - 60, "exp": NOW + 3600,
     })
 }
+
+/// `IsAuthorizedWithToken` through the Rust API, with the request as a `Value`; the same request read from
+/// its JSON text (as the wasm module reads it) must be answered alike whenever that reader takes it.
+#[allow(dead_code)]
+pub fn with_token(
+    authorizer: &cedar_authorizer::Authorizer,
+    input: &Value,
+    now: u64,
+) -> cedar_authorizer::request::Answer {
+    let from_text = authorizer.is_authorized_with_token_text(&input.to_string(), now);
+    let (answer, valid_until) = authorizer.is_authorized_with_token_until(input, now);
+    if let Some(from_text) = from_text {
+        assert_eq!(from_text, (answer.clone(), valid_until), "{input}: read from text, answered differently");
+    }
+    answer
+}
