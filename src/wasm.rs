@@ -135,6 +135,26 @@ fn decide<T: Serialize>(value: JsValue, run: impl FnOnce(&Value) -> T, deny: imp
     }
 }
 
+/// [`decide`] for a decision with a reader of request text in the common form (`fast`, which answers as
+/// `run` would, or `None`): text goes to it first, and to `run` as a `Value` only when it declines.
+fn decide_text_first<T: Serialize>(
+    value: JsValue,
+    fast: impl FnOnce(&str) -> Option<T>,
+    run: impl FnOnce(&Value) -> T,
+    deny: impl FnOnce(Error) -> T,
+) -> JsValue {
+    let Some(text) = value.as_string() else {
+        return decide(value, run, deny);
+    };
+    if let Some(answer) = fast(&text) {
+        return output_decision(&answer);
+    }
+    output_decision(&match input_text(&text, Code::RequestMalformed, "the request") {
+        Ok(request) => run(&request),
+        Err(e) => deny(e),
+    })
+}
+
 fn loaded(result: Result<Authorizer, Failure>) -> JsValue {
     match result {
         Ok(inner) => {
@@ -301,18 +321,12 @@ impl WasmAuthorizer {
         &self,
         #[wasm_bindgen(unchecked_param_type = "string | IsAuthorizedInput")] input: JsValue,
     ) -> JsValue {
-        let deny = |e| Outcome::success(crate::request::Answer::deny(e));
-        // Text in the common form is read without a `Value` of the whole request; the rest as before.
-        let Some(text) = input.as_string() else {
-            return decide(input, |r| ffi::is_authorized(&self.inner, r), deny);
-        };
-        if let Some(outcome) = ffi::is_authorized_text(&self.inner, &text) {
-            return output_decision(&outcome);
-        }
-        output_decision(&match input_text(&text, Code::RequestMalformed, "the request") {
-            Ok(request) => ffi::is_authorized(&self.inner, &request),
-            Err(e) => deny(e),
-        })
+        decide_text_first(
+            input,
+            |text| ffi::is_authorized_text(&self.inner, text),
+            |r| ffi::is_authorized(&self.inner, r),
+            |e| Outcome::success(crate::request::Answer::deny(e)),
+        )
     }
 
     #[wasm_bindgen(js_name = batchIsAuthorized, unchecked_return_type = "Encoded<Outcome<BatchAnswer>>")]
@@ -334,19 +348,12 @@ impl WasmAuthorizer {
         #[wasm_bindgen(unchecked_param_type = "string | IsAuthorizedWithTokenInput")] input: JsValue,
         now: f64,
     ) -> JsValue {
-        let deny =
-            |e| Outcome::success(ffi::TokenAnswer { answer: crate::request::Answer::deny(e), valid_until: None });
-        // As `isAuthorized`: text in the common form is read without a `Value` of the whole request.
-        let Some(text) = input.as_string() else {
-            return decide(input, |r| ffi::is_authorized_with_token(&self.inner, r, now), deny);
-        };
-        if let Some(outcome) = ffi::is_authorized_with_token_text(&self.inner, &text, now) {
-            return output_decision(&outcome);
-        }
-        output_decision(&match input_text(&text, Code::RequestMalformed, "the request") {
-            Ok(request) => ffi::is_authorized_with_token(&self.inner, &request, now),
-            Err(e) => deny(e),
-        })
+        decide_text_first(
+            input,
+            |text| ffi::is_authorized_with_token_text(&self.inner, text, now),
+            |r| ffi::is_authorized_with_token(&self.inner, r, now),
+            |e| Outcome::success(ffi::TokenAnswer { answer: crate::request::Answer::deny(e), valid_until: None }),
+        )
     }
 
     #[wasm_bindgen(js_name = batchIsAuthorizedWithToken, unchecked_return_type = "Encoded<Outcome<BatchAnswer>>")]

@@ -123,6 +123,10 @@ pub struct TextRequest<'a> {
 
 /// The request, or `None` where only `decode_request` should read it.
 pub fn read(text: &str) -> Option<TextRequest<'_>> {
+    // A derived struct also reads a JSON list (its fields by position), which is no request: objects only.
+    if !text.trim_start().starts_with('{') {
+        return None;
+    }
     let fields: Fields<'_> = serde_json::from_str(text).ok()?;
     let principal = match &fields.principal {
         Some(reference) => Some(reference.to_uid("entityType", "entityId")?),
@@ -221,6 +225,9 @@ mod tests {
             r#"{"principal":{"type":"U","id":"a"},"action":{"type":"A","id":"v"},"resource":{"type":"R","id":"r"},"context":{"cedarJson":"[1]"}}"#,
             r#"{"principal":{"type":"U","id":"a"},"action":{"type":"A","id":"v"},"resource":{"type":"R","id":"r"},"context":{"contextMap":{"n":1}}}"#,
             r#"[1]"#,
+            // A list with the fields in order, which a derived struct would read by position.
+            r#"[null,null,{"type":"U","id":"a"},{"type":"A","id":"v"},{"type":"R","id":"r"}]"#,
+            r#" [null,null,null,{"type":"A","id":"v"},{"type":"R","id":"r"},{},null]"#,
             // A token that is not a plain string: `tokens_of` words it.
             r#"{"identityToken":7,"action":{"type":"A","id":"v"},"resource":{"type":"R","id":"r"}}"#,
             r#"{"identityToken":"a.\u0062.c","action":{"type":"A","id":"v"},"resource":{"type":"R","id":"r"}}"#,

@@ -183,6 +183,8 @@ test('invalid requests are a DENY with a code that names the problem, never a th
     ],
     [null, 'request.malformed', /object/],
     ['a string', 'request.malformed', /object/],
+    // The fields of a request in order, as a list, is no request either.
+    [[null, null, rides.user('a'), rides.action('get /riders'), rides.app], 'request.malformed', /object/],
   ];
   for (const [input, code, pattern] of cases) {
     const answer = ridesAuthorizer.isAuthorized(input);
