@@ -7,8 +7,7 @@
 //! an action depends on nothing else and is done here, once. Such a request's scope is then checked against
 //! the types the action allows (and an enumerated type's ids), and the request built without Cedar checking
 //! both again. Anything else (a context, an undeclared or external type, a type or id the action does not
-//! allow) goes through
-//! `Request::new` with the schema, which checks the whole request and words the error.
+//! allow) goes through `Request::new` with the schema, which checks the whole request and words the error.
 
 use std::collections::HashMap;
 
@@ -136,7 +135,7 @@ fn scope_of(schema: &Schema, action: &EntityUid) -> Option<(Scope, Scope)> {
 }
 
 /// A request's context (Cedar JSON) read against the action's context type.
-pub fn context_of(schema: &Schema, action: &EntityUid, context: Map<String, Value>) -> Result<Context, Error> {
+fn context_of(schema: &Schema, action: &EntityUid, context: Map<String, Value>) -> Result<Context, Error> {
     Context::from_json_value(Value::Object(context), Some((schema, action)))
         .map_err(|e| Error::new(Code::RequestInvalidContext, error_chain(&e)))
 }
