@@ -47,9 +47,9 @@ impl EntityRef {
                 if let Some(inner) = map.get("__entity") {
                     return EntityRef::from_value_with(inner, type_key, id_key);
                 }
-                let get = |keys: &[&str]| keys.iter().find_map(|k| map.get(*k));
-                let entity_type = get(&[type_key, "type", "entityType"]);
-                let id = get(&[id_key, "id", "entityId"]);
+                let get = |keys: [&str; 3]| keys.into_iter().find_map(|k| map.get(k));
+                let entity_type = get(type_keys(type_key));
+                let id = get(id_keys(id_key));
                 match (entity_type, id) {
                     (Some(Value::String(t)), Some(Value::String(i))) => Ok(EntityRef::new(t.clone(), i.clone())),
                     _ => Err(format!(
@@ -83,6 +83,17 @@ impl EntityRef {
     pub fn to_cedar_json(&self) -> Value {
         serde_json::json!({ "type": self.entity_type, "id": self.id })
     }
+}
+
+/// The names a reference's type field is read under, first found first: the field's own Verified
+/// Permissions name (`entityType`, or `actionType` for an action), then Cedar's and Verified Permissions'.
+pub fn type_keys(type_key: &str) -> [&str; 3] {
+    [type_key, "type", "entityType"]
+}
+
+/// The names a reference's id field is read under, as [`type_keys`].
+pub fn id_keys(id_key: &str) -> [&str; 3] {
+    [id_key, "id", "entityId"]
 }
 
 impl From<&EntityUid> for EntityRef {

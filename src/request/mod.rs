@@ -147,7 +147,6 @@ pub fn decode_context(value: Option<&Value>) -> Result<Cow<'_, Map<String, Value
     let invalid = |m: String| Error::new(Code::RequestInvalidContext, m);
     match value {
         None | Some(Value::Null) => Ok(Cow::Owned(Map::new())),
-        Some(Value::Object(map)) if !is_wrapped_context(map) => Ok(Cow::Borrowed(map)),
         Some(Value::Object(map)) => match (map.len(), map.get("contextMap"), map.get("cedarJson")) {
             (1, Some(Value::Object(typed)), _) => typed_map_to_cedar(typed, "context").map(Cow::Owned).map_err(invalid),
             (1, _, Some(Value::String(text))) => match serde_json::from_str::<Value>(text) {
@@ -161,14 +160,6 @@ pub fn decode_context(value: Option<&Value>) -> Result<Cow<'_, Map<String, Value
         },
         Some(other) => Err(invalid(format!("`context` must be an object, found {}", short_json(other)))),
     }
-}
-
-/// Whether a context object is one of the wrapped forms, `{"contextMap": {...}}` or `{"cedarJson": "..."}`,
-/// rather than a plain Cedar JSON record.
-pub(crate) fn is_wrapped_context(map: &Map<String, Value>) -> bool {
-    map.len() == 1
-        && (matches!(map.get("contextMap"), Some(Value::Object(_)))
-            || matches!(map.get("cedarJson"), Some(Value::String(_))))
 }
 
 /// A request's entities as Cedar entity JSON: absent, `{"entityList": [...]}`, `{"cedarJson": "<text>"}`,

@@ -20,7 +20,7 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
-use super::entity_ref::EntityRef;
+use super::entity_ref::{id_keys, type_keys, EntityRef};
 use super::{decode_context, RequestParts};
 
 /// The top-level fields a decision reads; others are ignored, as `decode_request` ignores them. A field
@@ -93,8 +93,9 @@ impl<'de: 'a, 'a> Deserialize<'de> for Reference<'a> {
     }
 }
 
+/// A name some field reads a type under ([`type_keys`] of every field).
 fn is_type_key(key: &str) -> bool {
-    matches!(key, "type" | "entityType" | "actionType")
+    type_keys("actionType").contains(&key)
 }
 
 impl Reference<'_> {
@@ -102,8 +103,7 @@ impl Reference<'_> {
     /// are `type_key`/`id_key` (besides Cedar's `type`/`id` and `entityType`/`entityId`, which every field
     /// takes), and its type name is valid.
     fn to_uid(&self, type_key: &str, id_key: &str) -> Option<EntityUid> {
-        let named = |key: &str, own: &str, cedar: &str, avp: &str| key == own || key == cedar || key == avp;
-        if !named(&self.type_key, type_key, "type", "entityType") || !named(&self.id_key, id_key, "id", "entityId") {
+        if !type_keys(type_key).contains(&&*self.type_key) || !id_keys(id_key).contains(&&*self.id_key) {
             return None;
         }
         EntityRef::new(self.entity_type.as_str(), self.id.as_str()).to_uid().ok()
@@ -147,12 +147,18 @@ pub fn read(text: &str) -> Option<TextRequest<'_>> {
     })
 }
 
-/// [`decode_context`]'s answer for a context owned rather than borrowed: a plain object is moved into the
-/// answer instead of copied.
+/// [`decode_context`]'s answer for a context owned rather than borrowed: a plain object, which it answers
+/// with as given, is moved into the answer instead of copied.
 fn owned_context(context: Option<Value>) -> Option<Cow<'static, Map<String, Value>>> {
-    match context {
-        Some(Value::Object(map)) if !super::is_wrapped_context(&map) => Some(Cow::Owned(map)),
-        other => decode_context(other.as_ref()).ok().map(|c| Cow::Owned(c.into_owned())),
+    let converted = match decode_context(context.as_ref()).ok()? {
+        Cow::Owned(map) => Some(map),
+        Cow::Borrowed(_) => None,
+    };
+    match (converted, context) {
+        (Some(map), _) => Some(Cow::Owned(map)),
+        (None, Some(Value::Object(map))) => Some(Cow::Owned(map)),
+        // Nothing else is answered borrowed; were it, the `Value` way reads the request.
+        (None, _) => None,
     }
 }
 

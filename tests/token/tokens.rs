@@ -57,6 +57,9 @@ pub fn minted_tokens_of_every_algorithm_decide() {
         let answer = with_token(&authorizer, &request("identityToken", &token, "get /trainers"), NOW);
         assert_eq!(answer.decision, Decision::Allow, "{alg:?}: {answer:?}");
         assert_eq!(answer.policy_ids(), ["admin-all-routes"]);
+        // The request in its common form is read from its text (so `with_token` compared both ways).
+        let text = request("identityToken", &token, "get /trainers").to_string();
+        assert!(authorizer.is_authorized_with_token_text(&text, NOW).is_some(), "{alg:?}: not read from text");
         assert_eq!(
             answer.principal.as_ref().map(|p| (p.entity_type.as_str(), p.entity_id.clone())),
             Some(("Rides::CognitoUser", format!("{POOL}|admin-sub")))
