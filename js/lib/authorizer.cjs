@@ -20,6 +20,13 @@ function requestArgument(input) {
   }
 }
 
+/**
+ * A bundle for the module: text as it is, a document as JSON text (which the module reads in one pass,
+ * sooner than a document read across the boundary field by field: this is on every cold start), or the
+ * document itself when it holds a BigInt.
+ */
+const bundleArgument = (bundle) => (typeof bundle === 'string' ? bundle : requestArgument(bundle));
+
 /** A success's value without its tag: a decision in Verified Permissions' shape, say. */
 function answerOf(outcome) {
   const { type: _type, ...answer } = outcome;
@@ -72,7 +79,7 @@ function createAuthorizerClass(engine, platform) {
   /** The wasm authorizer of a source: `{ bundle, kind }` or `{ files, kind: 'full' }`. */
   function instantiate(source) {
     const outcome = engine.guard(() =>
-      source.files !== undefined ? engine.full().loadFiles(source.files) : engine.module(source.kind).WasmAuthorizer.load(source.bundle),
+      source.files !== undefined ? engine.full().loadFiles(source.files) : engine.module(source.kind).WasmAuthorizer.load(bundleArgument(source.bundle)),
     );
     if (outcome.type === 'success') return outcome;
     const render = (errors) => success(engine.full().renderDiagnostics(errors, source.files ?? filesOfBundle(source.bundle))).text;

@@ -312,7 +312,7 @@ fn answer_from_parts<'a>(
     errors: impl Iterator<Item = &'a cedar_policy::AuthorizationError>,
 ) -> Answer {
     let decision = if allow { Decision::Allow } else { Decision::Deny };
-    let mut ids: Vec<String> = reasons.map(|id| id.to_string()).collect();
+    let mut ids: Vec<String> = reasons.map(|id| AsRef::<str>::as_ref(id).to_owned()).collect();
     ids.sort();
     ids.dedup();
     let mut errors: Vec<Error> = errors

@@ -64,10 +64,13 @@ impl Actions {
         let actions = actions
             .into_iter()
             .map(|uid| {
-                let empty_context = context_of(schema, uid, Map::new());
-                let scope = match &empty_context {
-                    Ok(context) if context.validate(schema, uid).is_ok() => scope_of(schema, uid),
-                    _ => None,
+                // An empty context that passes Cedar's context check is the one reading `{}` against the
+                // schema gives; one that does not is read that way, for the error it words.
+                let empty = Context::empty();
+                let (empty_context, scope) = if empty.validate(schema, uid).is_ok() {
+                    (Ok(empty), scope_of(schema, uid))
+                } else {
+                    (context_of(schema, uid, Map::new()), None)
                 };
                 let context_type = types.action_context(&uid.to_string()).cloned();
                 (uid.clone(), Action { empty_context, scope, context_type })

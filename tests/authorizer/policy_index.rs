@@ -155,3 +155,41 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     }
     out
 }
+
+/// A policy id is reported as written (`@id`), in the answer's determining policies and its errors alike, as
+/// the store's manifest lists it: quotes, backslashes, newlines and other characters a Rust debug escape
+/// would rewrite included.
+#[test]
+fn policy_ids_are_reported_as_written() {
+    let ids = ["it's", "say \"hi\"", "back\\slash", "two\nlines", "tab\there", "café ☕", "zero\u{200b}width"];
+    let mut policies = String::new();
+    for (i, id) in ids.iter().enumerate() {
+        // Every other policy errors (an attribute the principal lacks) instead of applying.
+        let condition = if i % 2 == 0 { "true" } else { "principal.missing == 1" };
+        policies.push_str(&format!("@id({})\npermit(principal, action, resource) when {{ {condition} }};\n", Value::from(*id)));
+    }
+    let mut files = StoreFiles::new();
+    files.insert("schema.cedarschema".into(), "entity User; action go appliesTo { principal: User, resource: User };".into());
+    files.insert("policies.cedar".into(), policies);
+    files.insert("authorizer.json".into(), r#"{"validationSettings": {"mode": "OFF"}}"#.into());
+    let authorizer = Authorizer::from_files(&files).expect("store loads");
+    let listed: Vec<&str> = authorizer.manifest().iter().map(|p| p.id.as_str()).collect();
+    assert_eq!(listed, ids);
+    let request = json!({
+        "principal": { "type": "User", "id": "u" },
+        "action": { "type": "Action", "id": "go" },
+        "resource": { "type": "User", "id": "u" },
+    });
+    for answer in [authorizer.is_authorized(&request), authorizer.is_authorized_unindexed(&request)] {
+        let mut determining: Vec<&str> = answer.determining_policies.iter().map(|p| p.policy_id.as_str()).collect();
+        let mut erring: Vec<&str> = answer.errors.iter().filter_map(|e| e.policy_id.as_deref()).collect();
+        determining.sort();
+        erring.sort();
+        let mut applying: Vec<&str> = ids.iter().step_by(2).copied().collect();
+        let mut failing: Vec<&str> = ids.iter().skip(1).step_by(2).copied().collect();
+        applying.sort();
+        failing.sort();
+        assert_eq!(determining, applying);
+        assert_eq!(erring, failing);
+    }
+}

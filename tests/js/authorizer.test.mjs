@@ -94,6 +94,37 @@ test('answers in Verified Permissions shape', () => {
   assert.deepEqual(denied, { decision: 'DENY', determiningPolicies: [], errors: [] });
 });
 
+test('text crosses into the module as written: non-ASCII, surrogate pairs, long text; a lone surrogate is refused', () => {
+  const files = {
+    'schema.cedarschema': 'entity User; action go appliesTo { principal: User, resource: User, context: { note?: String, n?: Long } };',
+    'policies.cedar': [
+      '@id("café ☕ 😀")\npermit (principal == User::"ünï 😀", action, resource) when { context has note && context.note like "*é" };',
+      '@id("replacement")\npermit (principal == User::"\u{FFFD}x", action, resource);',
+    ].join('\n'),
+  };
+  const { bundle } = buildBundle(files);
+  const request = (id, context) => ({ principal: { entityType: 'User', entityId: id }, action: { actionType: 'Action', actionId: 'go' }, resource: { entityType: 'User', entityId: 'r' }, context });
+  for (const authorizer of [Authorizer.loadSync({ files }), Authorizer.loadSync(compileBundle(bundle))]) {
+    const long = 'a'.repeat(20_000);
+    for (const note of [`${long}é`, `é${long}é`, `${'😀'.repeat(5_000)}é`, 'é']) {
+      for (const context of [{ note }, { note, n: 2n ** 60n }]) {
+        const answer = authorizer.isAuthorized(request('ünï 😀', context));
+        assert.deepEqual(answer.determiningPolicies, [{ policyId: 'café ☕ 😀' }], `${authorizer.stats.module} ${note.length}`);
+      }
+    }
+    assert.equal(authorizer.isAuthorized(request('ünï 😀', { note: `${long}e` })).decision, 'DENY');
+    assert.equal(authorizer.isAuthorized(request('ünï', { note: 'é' })).decision, 'DENY');
+    for (const context of [{}, { n: 2n ** 60n }]) {
+      assert.deepEqual(authorizer.isAuthorized(request('\uFFFDx', context)).determiningPolicies, [{ policyId: 'replacement' }]);
+      assert.equal(authorizer.isAuthorized(request('x', context)).decision, 'DENY');
+    }
+    // A lone surrogate is not text: JSON.stringify escapes it and the module refuses the escape.
+    const lone = authorizer.isAuthorized(request('\uD83Dx', {}));
+    assert.equal(lone.decision, 'DENY');
+    assert.equal(lone.errors[0].code, 'request.malformed');
+  }
+});
+
 test('accepts Cedar JSON context and entities as well as typed values', async () => {
   const saas = await Authorizer.load(store('saas-tenants'));
   const user = {

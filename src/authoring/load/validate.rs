@@ -20,7 +20,7 @@ pub(super) fn validate_policies(
         Some((source.file.as_str(), source.text.as_str()))
     };
     for e in result.validation_errors() {
-        let id = e.policy_id().to_string();
+        let id = AsRef::<str>::as_ref(e.policy_id()).to_owned();
         diagnostics.extend(
             crate::diagnostics::from_miette(Code::PolicyValidation, Severity::Error, e, file_of(&id))
                 .into_iter()
@@ -28,7 +28,7 @@ pub(super) fn validate_policies(
         );
     }
     for w in result.validation_warnings() {
-        let id = w.policy_id().to_string();
+        let id = AsRef::<str>::as_ref(w.policy_id()).to_owned();
         // A policy whose scope matches no action applicable to its principal and resource can never
         // apply: almost always a misspelt action or entity type. Strict bundles reject it, as Cedar's
         // validator did before 4.11 and as the conformance corpus expects.
