@@ -15,6 +15,11 @@ use crate::token::TokenKind;
 
 /// How many verified tokens are remembered.
 pub const TOKEN_CACHE_CAPACITY: usize = 4096;
+/// At most this many entities across all remembered identities. Each holds the store's static entities
+/// with its principal and groups added (Cedar decides against one entity set, and has no way to add to a set
+/// without copying it), so an identity weighs as much as the store: without this bound, a store of 10,000
+/// entities would hold about 1.4 GB at 1,000 remembered tokens. 100,000 entities are about 15 MB.
+pub const TOKEN_CACHE_WEIGHT: usize = 100_000;
 
 /// A verified, mapped identity, ready to decide with.
 #[derive(Debug)]
@@ -30,12 +35,21 @@ pub struct Identity {
     pub issuer: String,
 }
 
+impl Identity {
+    /// What it weighs in the cache: the entities it holds.
+    fn weight(&self) -> usize {
+        self.merged.len() + self.entities.len()
+    }
+}
+
 #[derive(Debug, Default)]
 pub struct TokenCache {
     /// By SHA-256 digest of verified tokens only: keys nobody can choose, so a fast hash without a random
     /// key is enough (the sweep looks up every entry).
     entries: HashMap<[u8; 32], Arc<Identity>, foldhash::fast::FixedState>,
     order: VecDeque<[u8; 32]>,
+    /// The sum of the entries' weights ([`TOKEN_CACHE_WEIGHT`]).
+    weight: usize,
     inserts_since_sweep: u32,
     pub hits: u64,
     pub misses: u64,
@@ -49,7 +63,7 @@ impl TokenCache {
                 Some(identity.clone())
             }
             Some(_) => {
-                self.entries.remove(key);
+                self.remove(key);
                 self.misses += 1;
                 None
             }
@@ -61,33 +75,54 @@ impl TokenCache {
     }
 
     pub(super) fn insert(&mut self, key: [u8; 32], identity: Arc<Identity>, now: u64) {
-        if self.entries.len() >= TOKEN_CACHE_CAPACITY {
+        let weight = identity.weight();
+        // An identity heavier than the whole budget is not remembered: its token is verified every time.
+        if weight > TOKEN_CACHE_WEIGHT {
+            return;
+        }
+        self.remove(&key);
+        if self.entries.len() >= TOKEN_CACHE_CAPACITY || self.weight + weight > TOKEN_CACHE_WEIGHT {
             // Sweep expired entries now and then, not on every insert: a full cache of live tokens costs
             // one eviction per insert.
             self.inserts_since_sweep += 1;
             if self.inserts_since_sweep >= 256 {
                 self.inserts_since_sweep = 0;
-                self.entries.retain(|_, v| now <= v.valid_until);
-                self.order.retain(|k| self.entries.contains_key(k));
+                self.retain(|identity| now <= identity.valid_until);
             }
             // Oldest first; `order` may still name entries already gone.
-            while self.entries.len() >= TOKEN_CACHE_CAPACITY {
+            while self.entries.len() >= TOKEN_CACHE_CAPACITY || self.weight + weight > TOKEN_CACHE_WEIGHT {
                 match self.order.pop_front() {
-                    Some(oldest) => {
-                        self.entries.remove(&oldest);
-                    }
+                    Some(oldest) => self.remove(&oldest),
                     None => break,
                 }
             }
         }
-        if self.entries.insert(key, identity).is_none() {
-            self.order.push_back(key);
+        self.weight += weight;
+        self.entries.insert(key, identity);
+        self.order.push_back(key);
+    }
+
+    fn remove(&mut self, key: &[u8; 32]) {
+        if let Some(identity) = self.entries.remove(key) {
+            self.weight -= identity.weight();
         }
     }
 
-    pub(super) fn forget_issuer(&mut self, issuer: &str) {
-        self.entries.retain(|_, v| v.issuer != issuer);
+    fn retain(&mut self, keep: impl Fn(&Identity) -> bool) {
+        let mut weight = 0;
+        self.entries.retain(|_, identity| {
+            let kept = keep(identity);
+            if kept {
+                weight += identity.weight();
+            }
+            kept
+        });
+        self.weight = weight;
         self.order.retain(|k| self.entries.contains_key(k));
+    }
+
+    pub(super) fn forget_issuer(&mut self, issuer: &str) {
+        self.retain(|identity| identity.issuer != issuer);
     }
 
     pub fn len(&self) -> usize {
@@ -96,6 +131,11 @@ impl TokenCache {
 
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
+    }
+
+    /// The entities all remembered identities hold.
+    pub fn weight(&self) -> usize {
+        self.weight
     }
 }
 
@@ -120,6 +160,16 @@ mod tests {
     use serde_json::Map;
 
     fn identity(valid_until: u64, issuer: &str) -> Arc<Identity> {
+        weighing(valid_until, issuer, 0)
+    }
+
+    /// An identity whose merged set holds `statics` entities.
+    fn weighing(valid_until: u64, issuer: &str, statics: usize) -> Arc<Identity> {
+        let merged = Entities::from_entities(
+            (0..statics).map(|i| Entity::with_uid(format!("A::G::\"{i}\"").parse().expect("uid"))),
+            None,
+        )
+        .expect("entities");
         Arc::new(Identity {
             mapped: MappedIdentity {
                 principal: EntityRef::new("A::U", "x"),
@@ -129,7 +179,7 @@ mod tests {
                 skipped: vec![],
             },
             entities: vec![],
-            merged: Entities::empty(),
+            merged,
             valid_until,
             issuer: issuer.into(),
         })
@@ -156,5 +206,36 @@ mod tests {
         }
         assert_eq!(cache.len(), TOKEN_CACHE_CAPACITY);
         assert!(cache.get(&cache_key(&[(Some(TokenKind::Identity), "0")]), 1).is_none(), "oldest evicted first");
+    }
+
+    #[test]
+    fn cache_is_bounded_by_the_entities_its_identities_hold() {
+        let mut cache = TokenCache::default();
+        let key = |i: usize| cache_key(&[(Some(TokenKind::Identity), &i.to_string())]);
+        let heavy = TOKEN_CACHE_WEIGHT / 3;
+        for i in 0..10 {
+            cache.insert(key(i), weighing(1000, if i % 2 == 0 { "even" } else { "odd" }, heavy), 0);
+            assert!(cache.weight() <= TOKEN_CACHE_WEIGHT);
+        }
+        assert_eq!(cache.len(), 3, "three identities of a third of the budget each");
+        assert_eq!(cache.weight(), 3 * heavy);
+        assert!(cache.get(&key(6), 1).is_none(), "oldest out first");
+        assert!(cache.get(&key(9), 1).is_some());
+        // Light identities fill the room heavy ones leave.
+        cache.forget_issuer("odd");
+        assert_eq!((cache.len(), cache.weight()), (1, heavy));
+        cache.insert(key(20), weighing(1000, "light", 10), 0);
+        assert_eq!((cache.len(), cache.weight()), (2, heavy + 10));
+        // Expired: out of the count too.
+        cache.insert(key(21), weighing(5, "light", 10), 0);
+        assert!(cache.get(&key(21), 6).is_none());
+        assert_eq!((cache.len(), cache.weight()), (2, heavy + 10));
+        // Heavier than the whole budget: never remembered, and nothing evicted for it.
+        cache.insert(key(30), weighing(1000, "huge", TOKEN_CACHE_WEIGHT + 1), 0);
+        assert!(cache.get(&key(30), 1).is_none());
+        assert_eq!((cache.len(), cache.weight()), (2, heavy + 10));
+        // The same token again replaces its entry, counted once.
+        cache.insert(key(20), weighing(1000, "light", 10), 0);
+        assert_eq!((cache.len(), cache.weight()), (2, heavy + 10));
     }
 }
