@@ -79,7 +79,9 @@ function createAuthorizerClass(engine, platform) {
   /** The wasm authorizer of a source: `{ bundle, kind }` or `{ files, kind: 'full' }`. */
   function instantiate(source) {
     const outcome = engine.guard(() =>
-      source.files !== undefined ? engine.full().loadFiles(source.files) : engine.module(source.kind).WasmAuthorizer.load(bundleArgument(source.bundle)),
+      source.files !== undefined
+        ? engine.full().loadFiles(source.files)
+        : engine.module(source.kind).WasmAuthorizer.load(bundleArgument(source.bundle)),
     );
     if (outcome.type === 'success') return outcome;
     const render = (errors) => success(engine.full().renderDiagnostics(errors, source.files ?? filesOfBundle(source.bundle))).text;

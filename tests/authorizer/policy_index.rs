@@ -166,10 +166,16 @@ fn policy_ids_are_reported_as_written() {
     for (i, id) in ids.iter().enumerate() {
         // Every other policy errors (an attribute the principal lacks) instead of applying.
         let condition = if i % 2 == 0 { "true" } else { "principal.missing == 1" };
-        policies.push_str(&format!("@id({})\npermit(principal, action, resource) when {{ {condition} }};\n", Value::from(*id)));
+        policies.push_str(&format!(
+            "@id({})\npermit(principal, action, resource) when {{ {condition} }};\n",
+            Value::from(*id)
+        ));
     }
     let mut files = StoreFiles::new();
-    files.insert("schema.cedarschema".into(), "entity User; action go appliesTo { principal: User, resource: User };".into());
+    files.insert(
+        "schema.cedarschema".into(),
+        "entity User; action go appliesTo { principal: User, resource: User };".into(),
+    );
     files.insert("policies.cedar".into(), policies);
     files.insert("authorizer.json".into(), r#"{"validationSettings": {"mode": "OFF"}}"#.into());
     let authorizer = Authorizer::from_files(&files).expect("store loads");

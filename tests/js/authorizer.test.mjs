@@ -103,7 +103,12 @@ test('text crosses into the module as written: non-ASCII, surrogate pairs, long 
     ].join('\n'),
   };
   const { bundle } = buildBundle(files);
-  const request = (id, context) => ({ principal: { entityType: 'User', entityId: id }, action: { actionType: 'Action', actionId: 'go' }, resource: { entityType: 'User', entityId: 'r' }, context });
+  const request = (id, context) => ({
+    principal: { entityType: 'User', entityId: id },
+    action: { actionType: 'Action', actionId: 'go' },
+    resource: { entityType: 'User', entityId: 'r' },
+    context,
+  });
   for (const authorizer of [Authorizer.loadSync({ files }), Authorizer.loadSync(compileBundle(bundle))]) {
     const long = 'a'.repeat(20_000);
     for (const note of [`${long}é`, `é${long}é`, `${'😀'.repeat(5_000)}é`, 'é']) {
