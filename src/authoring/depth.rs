@@ -15,6 +15,13 @@
 /// The deepest a condition may nest.
 pub const MAX_DEPTH: usize = 200;
 
+/// The deepest a condition may nest in a compiled bundle (the Lambda and Lambda@Edge packages). Loading
+/// one rebuilds each condition from Cedar's JSON form, and once V8 has optimized that conversion its frames
+/// are large: measured in Node, a second load runs out of stack at about 100 levels on the edge module and
+/// 110 on the runtime one (the first load, before V8 optimizes it, gets through 200). 64 leaves room for
+/// whatever calls the loader.
+pub const COMPILED_MAX_DEPTH: usize = 64;
+
 /// How many brackets, parentheses and `if`s may enclose one another: far more than anyone writes, and it
 /// bounds this reader's own recursion well inside the stack.
 const MAX_NEST: usize = 64;

@@ -59,6 +59,14 @@ fn seal(sources: StoreSources, policies: Vec<PolicyEntry>) -> Bundle {
 /// A (validated) bundle compiled for the runtime builds: the store in Cedar's policy set and schema JSON
 /// forms, so loading it needs no text parser and no validator.
 pub fn compile_bundle(bundle: &Bundle) -> Result<CompiledBundle, Failure> {
+    let too_deep = load::too_deep_to_compile(&bundle.sources);
+    if !too_deep.is_empty() {
+        return Err(Failure::with_summary(
+            Code::PolicyTooDeep,
+            "a policy nests too deeply for a compiled bundle (a text bundle of this store still loads, on the full module)",
+            too_deep,
+        ));
+    }
     let (compiled, diagnostics) = load::parse_store(&bundle.sources, false);
     let compiled = compiled
         .ok_or_else(|| Failure::with_summary(Code::BundleInvalid, "the bundle's store does not load", diagnostics))?;

@@ -84,17 +84,160 @@ pub fn kind_of(value: &Value) -> Option<&'static str> {
     }
 }
 
-/// Reads a bundle document of either kind, checking its format version and hash.
+/// Reads a bundle document of either kind, checking its depth, format version and hash.
 pub fn read(value: Value) -> Result<Document, Failure> {
+    if depth_of(&value) > MAX_JSON_DEPTH {
+        return Err(too_deep());
+    }
     match kind_of(&value) {
         Some("compiled") => compiled::from_value(value).map(Document::Compiled),
         _ => from_value(value).map(Document::Bundle),
     }
 }
 
+/// How deeply a bundle's JSON may nest. A compiled bundle holds each policy's conditions in Cedar's JSON
+/// form, two levels for each level of a condition, and `compileBundle` takes conditions up to 64 levels deep
+/// (`COMPILED_MAX_DEPTH` in `authoring::depth`): about 140 levels of JSON, beyond serde_json's default limit
+/// of 128. Deeper than this, rebuilding the conditions could run V8's stack out (about 100 levels of
+/// condition), so such a bundle is refused with this reason instead.
+pub const MAX_JSON_DEPTH: usize = 160;
+
 /// Reads a bundle document from JSON text.
 pub fn read_text(text: &str) -> Result<Document, Failure> {
-    let value: Value = serde_json::from_str(text)
-        .map_err(|e| Failure::of(Code::BundleInvalid, format!("the bundle is not JSON: {e}")))?;
-    read(value)
+    if nested_beyond(text, MAX_JSON_DEPTH).is_some() {
+        return Err(too_deep());
+    }
+    read(
+        parse_deep(text, MAX_JSON_DEPTH)
+            .map_err(|e| Failure::of(Code::BundleInvalid, format!("the bundle is not JSON: {e}")))?,
+    )
+}
+
+fn too_deep() -> Failure {
+    Failure::of(
+        Code::BundleInvalid,
+        format!("the bundle nests deeper than {MAX_JSON_DEPTH} levels: a policy's condition is too deep for a compiled bundle; build and compile it again, which names the policy"),
+    )
+}
+
+/// How deeply a JSON value nests (a scalar is 0), without recursing.
+fn depth_of(value: &Value) -> usize {
+    let mut deepest = 0;
+    let mut pending = vec![(value, 0)];
+    while let Some((value, depth)) = pending.pop() {
+        match value {
+            Value::Array(items) => pending.extend(items.iter().map(|v| (v, depth + 1))),
+            Value::Object(map) => pending.extend(map.values().map(|v| (v, depth + 1))),
+            _ => {}
+        }
+        if matches!(value, Value::Array(_) | Value::Object(_)) {
+            deepest = deepest.max(depth + 1);
+        }
+    }
+    deepest
+}
+
+/// JSON text nested at most `max_depth` levels deep, with serde_json's own limit lifted.
+pub fn parse_deep(text: &str, max_depth: usize) -> Result<Value, String> {
+    if let Some(at) = nested_beyond(text, max_depth) {
+        return Err(format!("it nests deeper than {max_depth} levels (at byte {at})"));
+    }
+    let mut reader = serde_json::Deserializer::from_str(text);
+    reader.disable_recursion_limit();
+    let value = Value::deserialize(&mut reader).map_err(|e| e.to_string())?;
+    reader.end().map_err(|e| e.to_string())?;
+    Ok(value)
+}
+
+/// Where JSON text first opens a list or object deeper than `max_depth` levels, if it does. Brackets inside
+/// strings do not count; text that is not JSON is left for the parser to word.
+fn nested_beyond(text: &str, max_depth: usize) -> Option<usize> {
+    let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
+    for (at, byte) in text.bytes().enumerate() {
+        if in_string {
+            match byte {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match byte {
+            b'"' => in_string = true,
+            b'[' | b'{' => {
+                depth += 1;
+                if depth > max_depth {
+                    return Some(at);
+                }
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn nested(depth: usize, inner: &str) -> String {
+        format!("{}{inner}{}", "[{\"a\":".repeat(depth / 2), "}]".repeat(depth / 2))
+    }
+
+    #[test]
+    fn json_nested_up_to_the_limit_is_read_and_no_deeper() {
+        // Deeper than serde_json's own limit of 128, within ours.
+        let deep = nested(MAX_JSON_DEPTH, "1");
+        let value = parse_deep(&deep, MAX_JSON_DEPTH).expect("within the limit");
+        assert!(serde_json::from_str::<Value>(&deep).is_err(), "serde_json's default limit refuses it");
+        assert_eq!(serde_json::to_string(&value).expect("text"), deep);
+        let too_deep = nested(MAX_JSON_DEPTH + 2, "1");
+        let error = parse_deep(&too_deep, MAX_JSON_DEPTH).expect_err("beyond the limit");
+        assert!(error.contains(&format!("deeper than {MAX_JSON_DEPTH} levels")), "{error}");
+        // A lone bracket opens a level as well.
+        assert!(parse_deep(&format!("[{}]", nested(MAX_JSON_DEPTH, "1")), MAX_JSON_DEPTH).is_err());
+    }
+
+    #[test]
+    fn brackets_inside_strings_do_not_count() {
+        let brackets = "[".repeat(2 * MAX_JSON_DEPTH);
+        for text in [
+            format!("{{\"a\": \"{brackets}\"}}"),
+            format!("{{\"a\": \"\\\"{brackets}\", \"b\": \"\\\\\"}}"),
+            format!("{{\"{brackets}\": \"\\\\\\\"{brackets}\"}}"),
+        ] {
+            assert!(parse_deep(&text, MAX_JSON_DEPTH).is_ok(), "{text}");
+        }
+        // An escaped backslash ends before the quote: what follows is outside the string again.
+        let out = format!("[\"\\\\\"{}]", ",[".repeat(MAX_JSON_DEPTH));
+        assert!(nested_beyond(&out, MAX_JSON_DEPTH).is_some());
+    }
+
+    #[test]
+    fn text_that_is_not_json_is_worded_by_the_parser() {
+        for text in ["", "{", "[1,]", "{\"a\": 1} x", "\"unterminated"] {
+            assert!(parse_deep(text, MAX_JSON_DEPTH).is_err(), "{text}");
+        }
+        assert!(read_text("{\"a\": [").is_err());
+    }
+
+    #[test]
+    fn a_bundle_nested_too_deeply_is_refused_with_the_reason_as_text_and_as_a_value() {
+        let deep = format!("{{\"format\": \"x\", \"a\": {}}}", nested(MAX_JSON_DEPTH, "1"));
+        let Err(text) = read_text(&deep) else { panic!("refused as text") };
+        let value: Value = {
+            let mut reader = serde_json::Deserializer::from_str(&deep);
+            reader.disable_recursion_limit();
+            Value::deserialize(&mut reader).expect("JSON")
+        };
+        assert_eq!(depth_of(&value), MAX_JSON_DEPTH + 1);
+        let Err(read) = read(value) else { panic!("refused as a value") };
+        for failure in [text, read] {
+            assert!(failure.errors[0].to_string().contains("nests deeper than 160 levels"), "{failure:?}");
+        }
+        assert_eq!(depth_of(&serde_json::json!([1, {"a": [[]]}, 2])), 4);
+        assert_eq!(depth_of(&serde_json::json!(3)), 0);
+    }
 }

@@ -24,6 +24,11 @@ use policies::parse_policies;
 pub use policies::policy_spans;
 use validate::validate_policies;
 
+/// A diagnostic for each policy whose conditions nest too deeply for a compiled bundle.
+pub fn too_deep_to_compile(sources: &StoreSources) -> Vec<Error> {
+    sources.policy_files.iter().flat_map(policies::too_deep_to_compile).collect()
+}
+
 pub fn has_errors(diagnostics: &[Error]) -> bool {
     diagnostics.iter().any(|d| !d.is_warning())
 }

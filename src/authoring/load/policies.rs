@@ -170,21 +170,36 @@ pub(super) fn parse_policies(sources: &StoreSources, diagnostics: &mut Vec<Error
 
 /// A diagnostic for each policy of a file whose conditions nest deeper than the engine's stack allows.
 pub(super) fn too_deep_policies(source: &SourceFile) -> Vec<Error> {
+    deeper_than(source, crate::authoring::depth::MAX_DEPTH, |depth, limit| {
+        format!(
+            "this policy's condition nests at least {depth} levels deep, over the limit of {limit}: the engine recurses once per level and would run out of stack"
+        )
+    })
+}
+
+/// A diagnostic for each policy of a file too deep for a compiled bundle
+/// ([`crate::authoring::depth::COMPILED_MAX_DEPTH`]).
+pub(super) fn too_deep_to_compile(source: &SourceFile) -> Vec<Error> {
+    deeper_than(source, crate::authoring::depth::COMPILED_MAX_DEPTH, |depth, limit| {
+        format!(
+            "this policy's condition nests {depth} levels deep: a compiled bundle (the Lambda and Lambda@Edge packages) takes up to {limit}, because loading one rebuilds each condition from Cedar's JSON form, which takes more stack per level than reading policy text"
+        )
+    })
+}
+
+fn deeper_than(source: &SourceFile, limit: usize, describe: impl Fn(usize, usize) -> String) -> Vec<Error> {
     policy_spans(&source.text)
         .into_iter()
         .filter_map(|(start, end)| {
-            let depth = crate::authoring::depth::condition_depth(&source.text[start..end]).err()?;
+            let depth = match crate::authoring::depth::condition_depth(&source.text[start..end]) {
+                Ok(depth) | Err(depth) if depth > limit => depth,
+                _ => return None,
+            };
             Some(
-                Error::diagnostic(
-                    Code::PolicyTooDeep,
-                    format!(
-                        "this policy's condition nests at least {depth} levels deep, over the limit of {}: the engine recurses once per level and would run out of stack",
-                        crate::authoring::depth::MAX_DEPTH
-                    ),
-                )
-                .in_file(&source.file)
-                .at(&source.text, start, end - start)
-                .with_help("split the policy, or test membership with a set: `[\"a\", \"b\"].contains(x)` instead of a chain of `||`"),
+                Error::diagnostic(Code::PolicyTooDeep, describe(depth, limit))
+                    .in_file(&source.file)
+                    .at(&source.text, start, end - start)
+                    .with_help("split the policy, or test membership with a set: `[\"a\", \"b\"].contains(x)` instead of a chain of `||`"),
             )
         })
         .collect()
