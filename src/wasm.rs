@@ -120,24 +120,39 @@ thread_local! {
 /// where `encodeInto` takes 0.3. The text is the same either way: both encode with `TextEncoder`.
 fn text_of(value: &JsValue) -> Option<String> {
     let source = value.dyn_ref::<js_sys::JsString>()?;
-    // A UTF-16 code unit is at most 3 bytes of UTF-8 (a surrogate pair, two units, is 4).
     let units = source.length() as usize;
-    let room = units.checked_mul(3)?;
-    let mut bytes: Vec<u8> = Vec::with_capacity(room);
+    // Room for ASCII, one byte per UTF-16 unit, first; what did not fit takes at most 3 bytes per unit (a
+    // surrogate pair, two units, is 4), written after it.
+    let mut bytes: Vec<u8> = Vec::with_capacity(units);
+    let (read, written) = encode_into(source, &mut bytes);
+    if read < units {
+        let rest = source.slice(read as u32, units as u32);
+        bytes.reserve((units - read).checked_mul(3)?);
+        let (more, _) = encode_into(&rest, &mut bytes);
+        // All of it (as it always is): a part of a request is no request.
+        if read + more != units {
+            return None;
+        }
+    } else if written != units {
+        return None;
+    }
+    String::from_utf8(bytes).ok()
+}
+
+/// Encodes `source` into the spare capacity of `bytes`, as far as it fits, and extends `bytes` by what was
+/// written: the UTF-16 units read and the bytes written.
+fn encode_into(source: &js_sys::JsString, bytes: &mut Vec<u8>) -> (usize, usize) {
+    let room = bytes.capacity() - bytes.len();
     let (read, written) = ENCODER.with(|encoder| {
         // SAFETY: the view covers `bytes`' spare capacity, which nothing else uses while it lives; nothing
         // allocates in this module's memory (which could move its buffer) before it is dropped here.
-        let view = unsafe { js_sys::Uint8Array::view_mut_raw(bytes.as_mut_ptr(), room) };
+        let view = unsafe { js_sys::Uint8Array::view_mut_raw(bytes.as_mut_ptr().add(bytes.len()), room) };
         let result = encoder.encode_into(source, &view);
         (result.read() as usize, result.written() as usize)
     });
-    // All of it, within the room (as it always is): a part of a request is no request.
-    if read != units || written > room {
-        return None;
-    }
-    // SAFETY: `encodeInto` wrote the first `written` bytes, within the capacity.
-    unsafe { bytes.set_len(written) };
-    String::from_utf8(bytes).ok()
+    // SAFETY: `encodeInto` wrote the `written` bytes after the length, within the spare capacity.
+    unsafe { bytes.set_len(bytes.len() + written.min(room)) };
+    (read, written)
 }
 
 /// A request or document: JSON text (parsed here, so a mistake names its line and column), or a
