@@ -3,10 +3,10 @@
 //! `{type: "failure", errors, warnings}`), never a throw.
 //!
 //! Values cross as JavaScript values through serde-wasm-bindgen: objects in, plain objects out, integers
-//! beyond 2^53 as `BigInt` both ways (a Cedar `Long` is 64 bits). A request may also cross as JSON text:
-//! the JavaScript side sends text when `JSON.stringify` can write the request (no `BigInt` in it), because
-//! on the decision path one string is cheaper to hand over than an object walked field by field (see
-//! [`input`]). The TypeScript types of what crosses are generated from the Rust types (tsify).
+//! beyond 2^53 as `BigInt` both ways (a Cedar `Long` is 64 bits). A request or a bundle may also cross as
+//! JSON text: the JavaScript side sends text when `JSON.stringify` can write it (no `BigInt` in it), because
+//! one string is cheaper to hand over than an object walked field by field (see [`input`]); text is written
+//! into this module's memory by `TextEncoder.encodeInto` ([`text_of`]). The TypeScript types of what crosses are generated from the Rust types (tsify).
 
 use serde::ser::{SerializeMap, SerializeSeq};
 use serde::{Serialize, Serializer};
@@ -124,24 +124,21 @@ fn text_of(value: &JsValue) -> Option<String> {
     // Room for ASCII, one byte per UTF-16 unit, first; what did not fit takes at most 3 bytes per unit (a
     // surrogate pair, two units, is 4), written after it.
     let mut bytes: Vec<u8> = Vec::with_capacity(units);
-    let (read, written) = encode_into(source, &mut bytes);
+    let read = encode_into(source, &mut bytes);
     if read < units {
         let rest = source.slice(read as u32, units as u32);
         bytes.reserve((units - read).checked_mul(3)?);
-        let (more, _) = encode_into(&rest, &mut bytes);
         // All of it (as it always is): a part of a request is no request.
-        if read + more != units {
+        if read + encode_into(&rest, &mut bytes) != units {
             return None;
         }
-    } else if written != units {
-        return None;
     }
     String::from_utf8(bytes).ok()
 }
 
-/// Encodes `source` into the spare capacity of `bytes`, as far as it fits, and extends `bytes` by what was
-/// written: the UTF-16 units read and the bytes written.
-fn encode_into(source: &js_sys::JsString, bytes: &mut Vec<u8>) -> (usize, usize) {
+/// Encodes `source` into the spare capacity of `bytes`, as far as it fits, extends `bytes` by what was
+/// written, and answers how many UTF-16 units it read.
+fn encode_into(source: &js_sys::JsString, bytes: &mut Vec<u8>) -> usize {
     let room = bytes.capacity() - bytes.len();
     let (read, written) = ENCODER.with(|encoder| {
         // SAFETY: the view covers `bytes`' spare capacity, which nothing else uses while it lives; nothing
@@ -152,7 +149,7 @@ fn encode_into(source: &js_sys::JsString, bytes: &mut Vec<u8>) -> (usize, usize)
     });
     // SAFETY: `encodeInto` wrote the `written` bytes after the length, within the spare capacity.
     unsafe { bytes.set_len(bytes.len() + written.min(room)) };
-    (read, written)
+    read
 }
 
 /// A request or document: JSON text (parsed here, so a mistake names its line and column), or a

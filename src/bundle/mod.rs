@@ -89,6 +89,11 @@ pub fn read(value: Value) -> Result<Document, Failure> {
     if depth_of(&value) > MAX_JSON_DEPTH {
         return Err(too_deep());
     }
+    read_bounded(value)
+}
+
+/// [`read`] for a document whose depth is already checked.
+fn read_bounded(value: Value) -> Result<Document, Failure> {
     match kind_of(&value) {
         Some("compiled") => compiled::from_value(value).map(Document::Compiled),
         _ => from_value(value).map(Document::Bundle),
@@ -107,9 +112,8 @@ pub fn read_text(text: &str) -> Result<Document, Failure> {
     if nested_beyond(text, MAX_JSON_DEPTH).is_some() {
         return Err(too_deep());
     }
-    read(
-        parse_deep(text, MAX_JSON_DEPTH)
-            .map_err(|e| Failure::of(Code::BundleInvalid, format!("the bundle is not JSON: {e}")))?,
+    read_bounded(
+        parse_unbounded(text).map_err(|e| Failure::of(Code::BundleInvalid, format!("the bundle is not JSON: {e}")))?,
     )
 }
 
@@ -137,15 +141,12 @@ fn depth_of(value: &Value) -> usize {
     deepest
 }
 
-/// JSON text nested at most `max_depth` levels deep, with serde_json's own limit lifted.
-pub fn parse_deep(text: &str, max_depth: usize) -> Result<Value, String> {
-    if let Some(at) = nested_beyond(text, max_depth) {
-        return Err(format!("it nests deeper than {max_depth} levels (at byte {at})"));
-    }
+/// JSON text with serde_json's own depth limit lifted: only for text [`nested_beyond`] has bounded.
+fn parse_unbounded(text: &str) -> Result<Value, serde_json::Error> {
     let mut reader = serde_json::Deserializer::from_str(text);
     reader.disable_recursion_limit();
-    let value = Value::deserialize(&mut reader).map_err(|e| e.to_string())?;
-    reader.end().map_err(|e| e.to_string())?;
+    let value = Value::deserialize(&mut reader)?;
+    reader.end()?;
     Ok(value)
 }
 
@@ -190,14 +191,17 @@ mod tests {
     fn json_nested_up_to_the_limit_is_read_and_no_deeper() {
         // Deeper than serde_json's own limit of 128, within ours.
         let deep = nested(MAX_JSON_DEPTH, "1");
-        let value = parse_deep(&deep, MAX_JSON_DEPTH).expect("within the limit");
+        assert!(nested_beyond(&deep, MAX_JSON_DEPTH).is_none(), "within the limit");
+        let value = parse_unbounded(&deep).expect("within the limit");
         assert!(serde_json::from_str::<Value>(&deep).is_err(), "serde_json's default limit refuses it");
         assert_eq!(serde_json::to_string(&value).expect("text"), deep);
         let too_deep = nested(MAX_JSON_DEPTH + 2, "1");
-        let error = parse_deep(&too_deep, MAX_JSON_DEPTH).expect_err("beyond the limit");
+        assert!(nested_beyond(&too_deep, MAX_JSON_DEPTH).is_some(), "beyond the limit");
+        let Err(error) = read_text(&too_deep) else { panic!("beyond the limit") };
+        let error = error.errors[0].to_string();
         assert!(error.contains(&format!("deeper than {MAX_JSON_DEPTH} levels")), "{error}");
         // A lone bracket opens a level as well.
-        assert!(parse_deep(&format!("[{}]", nested(MAX_JSON_DEPTH, "1")), MAX_JSON_DEPTH).is_err());
+        assert!(nested_beyond(&format!("[{}]", nested(MAX_JSON_DEPTH, "1")), MAX_JSON_DEPTH).is_some());
     }
 
     #[test]
@@ -208,7 +212,8 @@ mod tests {
             format!("{{\"a\": \"\\\"{brackets}\", \"b\": \"\\\\\"}}"),
             format!("{{\"{brackets}\": \"\\\\\\\"{brackets}\"}}"),
         ] {
-            assert!(parse_deep(&text, MAX_JSON_DEPTH).is_ok(), "{text}");
+            assert!(nested_beyond(&text, MAX_JSON_DEPTH).is_none(), "{text}");
+            assert!(parse_unbounded(&text).is_ok(), "{text}");
         }
         // An escaped backslash ends before the quote: what follows is outside the string again.
         let out = format!("[\"\\\\\"{}]", ",[".repeat(MAX_JSON_DEPTH));
@@ -218,7 +223,8 @@ mod tests {
     #[test]
     fn text_that_is_not_json_is_worded_by_the_parser() {
         for text in ["", "{", "[1,]", "{\"a\": 1} x", "\"unterminated"] {
-            assert!(parse_deep(text, MAX_JSON_DEPTH).is_err(), "{text}");
+            assert!(nested_beyond(text, MAX_JSON_DEPTH).is_none() && parse_unbounded(text).is_err(), "{text}");
+            assert!(read_text(text).is_err(), "{text}");
         }
         assert!(read_text("{\"a\": [").is_err());
     }
@@ -227,11 +233,7 @@ mod tests {
     fn a_bundle_nested_too_deeply_is_refused_with_the_reason_as_text_and_as_a_value() {
         let deep = format!("{{\"format\": \"x\", \"a\": {}}}", nested(MAX_JSON_DEPTH, "1"));
         let Err(text) = read_text(&deep) else { panic!("refused as text") };
-        let value: Value = {
-            let mut reader = serde_json::Deserializer::from_str(&deep);
-            reader.disable_recursion_limit();
-            Value::deserialize(&mut reader).expect("JSON")
-        };
+        let value = parse_unbounded(&deep).expect("JSON");
         assert_eq!(depth_of(&value), MAX_JSON_DEPTH + 1);
         let Err(read) = read(value) else { panic!("refused as a value") };
         for failure in [text, read] {
