@@ -110,6 +110,9 @@ codes! {
     RouteNotFound = "route.not_found",
     /// The route takes a value (a path parameter, a header, ...) that the request lacks.
     RouteMissingValue = "route.missing_value",
+    /// The route takes a value the request gives more than once, or in a form origins read differently (a
+    /// repeated query parameter, in any spelling): it is not decided on one of them.
+    RouteAmbiguousValue = "route.ambiguous_value",
     /// A failure inside the engine; the request is denied.
     InternalError = "internal.error",
     /// The wasm instance trapped; the request is denied and the instance replaced.

@@ -29,6 +29,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::authorizer::Authorizer;
+use crate::diagnostics::escape_controls;
 use crate::errors::{Code, Error};
 use crate::request::{Answer, Decision};
 use crate::store::{StoreFiles, TESTS_DIR};
@@ -276,24 +277,29 @@ fn principal_shown(case: &CaseResult) -> Value {
 /// The report as text: a line per case (PASS/FAIL, name, request, decision, determining policies), the
 /// differences under each failure, and a summary.
 ///
+/// Everything taken from the store or the answer (case names, policy ids, the request, the differences,
+/// which quote values and error descriptions) is printed through [`escape_controls`], so that no control
+/// character in a test file reaches the terminal; names are padded to the widest name as shown.
+///
 /// Test files or cases that could not be read are counted in the summary; their diagnostics are printed
 /// apart, with the files' text (see `renderDiagnostics`).
 pub fn render(report: &TestReport) -> String {
     let mut out = String::new();
-    let width = report.cases.iter().map(|c| c.name.chars().count()).max().unwrap_or(0);
-    for case in &report.cases {
+    let names: Vec<_> = report.cases.iter().map(|c| escape_controls(&c.name)).collect();
+    let width = names.iter().map(|n| n.chars().count()).max().unwrap_or(0);
+    for (case, name) in report.cases.iter().zip(&names) {
         let codes: Vec<&str> = case.actual.errors.iter().map(|e| e.code.as_str()).collect();
         out.push_str(&format!(
             "{} {:width$}  {:5}  [{}]  {}{}\n",
             if case.passed { "PASS" } else { "FAIL" },
-            case.name,
+            name,
             case.actual.decision.to_string(),
-            case.actual.policy_ids().join(", "),
-            request_summary(&principal_shown(case)),
+            escape_controls(&case.actual.policy_ids().join(", ")),
+            escape_controls(&request_summary(&principal_shown(case))),
             if codes.is_empty() { String::new() } else { format!("  errors: {}", codes.join(", ")) },
         ));
         for d in &case.differences {
-            out.push_str(&format!("       {d}\n"));
+            out.push_str(&format!("       {}\n", escape_controls(d)));
         }
     }
     let unread = report.diagnostics.len();

@@ -45,6 +45,18 @@ fn push_unique(list: &mut Vec<String>, item: String) {
 }
 
 impl Authorizer {
+    /// A policy that allows the request's own ARN when the answer allows it (and it depends on nothing
+    /// an ARN lacks), and nothing else.
+    pub(super) fn own_arn_policy(&self, request: &HttpRequest, route: &RouteMatch, answer: &Answer) -> CachePolicy {
+        let dependence = self.routes.by_key(&route.route_key).map(|r| r.dependence).unwrap_or(Dependence::Request);
+        let arn = format!("{}/{}", request.method, request.path.strip_prefix('/').unwrap_or(&request.path));
+        let mut policy = CachePolicy::default();
+        if answer.is_allow() && dependence != Dependence::Request && !arn.contains(['*', '?', '$']) {
+            policy.allow.push(arn);
+        }
+        policy
+    }
+
     /// The policy API Gateway may cache for this token and apply to any request of the API.
     ///
     /// It is built to be exact, under IAM's matching (`*` any run of characters including `/`, `?` one
@@ -81,7 +93,7 @@ impl Authorizer {
             for method in STANDARD_METHODS {
                 let arn = format!("{method}/{}", &path[1..]);
                 let probe = HttpRequest { method: method.to_string(), path: path.clone(), ..Default::default() };
-                let decision = match self.routes.find(&probe) {
+                let decision = match self.routes.find(&probe).map(|routed| routed.route) {
                     Ok(matched) => match self.routes.by_key(&matched.route_key).map(|r| r.dependence) {
                         Some(Dependence::None) => decisions.get(&matched.route_key).copied(),
                         Some(Dependence::Path) => Some(self.decide_route(identity, &matched, input).decision),

@@ -64,6 +64,10 @@ pub struct HttpAnswer {
     pub path: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub route: Option<RouteMatch>,
+    /// Set when API Gateway's matched route (the event's route key or resource) is another route of the
+    /// store than the one the path takes: both were decided, and the answer is the stricter.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub route_mismatch: Option<RouteMismatch>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub routes: Option<Vec<RouteDecision>>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -82,11 +86,23 @@ impl HttpAnswer {
             authenticated: false,
             path: None,
             route: None,
+            route_mismatch: None,
             routes: None,
             cache_policy: None,
             valid_until: None,
         }
     }
+}
+
+/// The two routes of a request that API Gateway and the store route differently.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(hashmap_as_object))]
+#[serde(rename_all = "camelCase")]
+pub struct RouteMismatch {
+    /// The store's route for API Gateway's matched route key or resource.
+    pub event_route: String,
+    /// The store's own route for the method and path.
+    pub path_route: String,
 }
 
 /// A request verified and routed, not yet decided: what a decision cache needs for its key.
@@ -110,6 +126,9 @@ pub struct Prepared {
     pub path: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub route: Option<RouteMatch>,
+    /// API Gateway's matched route, when it is another route of the store than `route` (both decide).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub event_route: Option<RouteMatch>,
     /// Why the request is refused before any policy is evaluated.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<Error>,
@@ -126,6 +145,7 @@ impl Prepared {
             method: None,
             path: None,
             route: None,
+            event_route: None,
             error: Some(error),
         }
     }
@@ -165,12 +185,16 @@ impl Authorizer {
             method: None,
             path: None,
             route: None,
+            event_route: None,
             error: None,
         };
         match routable(input) {
             Ok(request) => {
                 match self.routes.find(&request) {
-                    Ok(route) => prepared.route = Some(route),
+                    Ok(routed) => {
+                        prepared.route = Some(routed.route);
+                        prepared.event_route = routed.event_route;
+                    }
                     Err(e) => prepared.error = Some(e),
                 }
                 prepared.method = Some(request.method);
@@ -224,14 +248,35 @@ impl Authorizer {
             Ok(request) => request,
             Err(e) => return refused(e, None),
         };
-        let route = match self.routes.find(&request) {
-            Ok(route) => route,
+        let routed = match self.routes.find(&request) {
+            Ok(routed) => routed,
             Err(e) => return refused(e, Some(request.path)),
         };
-        let answer = self.decide_route(&identity, &route, input);
+        let mut route = routed.route;
+        let mut answer = self.decide_route(&identity, &route, input);
+        let mut route_mismatch = None;
+        if let Some(event_route) = routed.event_route {
+            // API Gateway matched another route of the store than the path takes: the stricter answer.
+            route_mismatch =
+                Some(RouteMismatch { event_route: event_route.route_key.clone(), path_route: route.route_key.clone() });
+            if answer.is_allow() {
+                let other = self.decide_route(&identity, &event_route, input);
+                if !other.is_allow() {
+                    answer = other;
+                    route = event_route;
+                }
+            }
+        }
         let (routes, cache_policy) = if all_routes {
             let (table, decisions) = self.every_route(&identity, input);
-            (Some(table), Some(self.cache_policy(&decisions, Some((&request, &route, &answer)), &identity, input)))
+            let policy = if route_mismatch.is_some() {
+                // Later requests may be matched by API Gateway to yet other routes: a policy cached for the
+                // token covers this request's own ARN alone (IAM denies the rest).
+                self.own_arn_policy(&request, &route, &answer)
+            } else {
+                self.cache_policy(&decisions, Some((&request, &route, &answer)), &identity, input)
+            };
+            (Some(table), Some(policy))
         } else {
             (None, None)
         };
@@ -240,6 +285,7 @@ impl Authorizer {
             authenticated: true,
             path: Some(request.path),
             route: Some(route),
+            route_mismatch,
             routes,
             cache_policy,
             valid_until: Some(identity.valid_until),
@@ -254,6 +300,7 @@ impl Authorizer {
             authenticated: true,
             path,
             route: None,
+            route_mismatch: None,
             routes: None,
             cache_policy: None,
             valid_until: Some(identity.valid_until),

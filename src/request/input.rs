@@ -191,7 +191,12 @@ pub struct HttpRequestInput {
     pub route_key: Option<String>,
     #[cfg_attr(target_arch = "wasm32", tsify(type = "Record<string, string>", optional))]
     pub path_parameters: Option<Map<String, Value>>,
-    #[cfg_attr(target_arch = "wasm32", tsify(type = "Record<string, string>", optional))]
+    /// The query string as received (CloudFront's `querystring`, HTTP API's `rawQueryString`): read here,
+    /// so that a parameter given more than once is known. Takes the place of `query` when given.
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub raw_query: Option<String>,
+    /// Names to a value, or to every value (REST API's `multiValueQueryStringParameters`).
+    #[cfg_attr(target_arch = "wasm32", tsify(type = "Record<string, string | string[]>", optional))]
     pub query: Option<Map<String, Value>>,
     #[cfg_attr(target_arch = "wasm32", tsify(type = "Record<string, string | string[]>", optional))]
     pub headers: Option<Map<String, Value>>,

@@ -108,3 +108,42 @@ fn routes_that_name_missing_actions_fail_the_bundle() {
     let error = diagnostics.iter().find(|d| d.code == "config.routes").expect("route error");
     assert!(error.error_description.contains("delete /unicorns/{id}"), "{}", error.error_description);
 }
+
+fn routes_store() -> (Authorizer, Minter) {
+    let minter = Minter::new();
+    let mut authorizer =
+        Authorizer::from_files(&read_store(&root().join("tests/fixtures/routes-store"))).expect("routes store");
+    authorizer.set_jwks(COGNITO_ISSUER, &minter.jwks()).expect("keys");
+    (authorizer, minter)
+}
+
+#[test]
+fn an_event_route_that_disagrees_with_the_store_route_takes_the_stricter_answer() {
+    let (authorizer, minter) = routes_store();
+    let rider = minter.sign(Algorithm::RS256, "rsa-1", &id_claims("r", &["Riders"]));
+    let admin = minter.sign(Algorithm::RS256, "rsa-1", &id_claims("a", &["Admin"]));
+    // API Gateway with one `/{proxy+}` resource: riders may use the catch-all, not `/admin/...`.
+    let event = |token: &str, path: &str, all_routes: bool| {
+        json!({ "token": token, "allRoutes": all_routes, "http": {
+            "method": "GET", "path": path, "routeKey": "/{proxy+}", "pathParameters": { "proxy": &path[1..] } } })
+    };
+    let denied = authorizer.authorize_http(&event(&rider, "/admin/x", false), NOW);
+    assert_eq!(denied.answer.decision, Decision::Deny);
+    assert_eq!(denied.route.expect("route").route_key, "GET /admin/{proxy+}", "the route that denied");
+    let mismatch = denied.route_mismatch.expect("mismatch");
+    assert_eq!((mismatch.event_route.as_str(), mismatch.path_route.as_str()), ("ANY /{proxy+}", "GET /admin/{proxy+}"));
+    assert!(authorizer.authorize_http(&event(&admin, "/admin/x", false), NOW).answer.is_allow());
+    assert!(authorizer.authorize_http(&event(&rider, "/riders", false), NOW).answer.is_allow(), "both allow");
+    // Without a route key (a TOKEN authorizer) the store's route decides alone, as before.
+    assert_eq!(authorizer.authorize_http(&get(&rider, "/admin/x"), NOW).answer.decision, Decision::Deny);
+    // An all-routes policy for a mismatched request covers its own ARN alone.
+    let allowed = authorizer.authorize_http(&event(&rider, "/riders", true), NOW);
+    let policy = allowed.cache_policy.expect("policy");
+    assert_eq!((policy.allow, policy.deny), (vec!["GET/riders".to_string()], Vec::<String>::new()));
+    let refused = authorizer.authorize_http(&event(&rider, "/admin/x", true), NOW).cache_policy.expect("policy");
+    assert!(refused.allow.is_empty());
+    // prepareHttp names both routes, for the decision cache's key.
+    let prepared = authorizer.prepare_http(&event(&rider, "/admin/x", false), NOW);
+    assert_eq!(prepared.route.expect("route").route_key, "GET /admin/{proxy+}");
+    assert_eq!(prepared.event_route.expect("event route").route_key, "ANY /{proxy+}");
+}

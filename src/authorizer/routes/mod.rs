@@ -17,14 +17,16 @@ use crate::request::path;
 use crate::store::config::{AuthorizerConfig, RouteConfig};
 
 mod iam;
-mod request;
+mod query;
+pub(crate) mod request;
 mod template;
 #[cfg(test)]
 mod tests;
 
 pub use iam::STANDARD_METHODS;
+pub use query::{Query, QueryValue};
 pub use request::HttpRequest;
-use template::{parse_segments, Segment, Template};
+use template::{parse_segments, Refusal, Segment, Template};
 
 /// What a route's resource and context depend on, besides which route it is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -271,7 +273,10 @@ impl Route {
 
     /// The action, resource and context of this route for a request and its path parameters.
     pub fn resolve(&self, request: &HttpRequest, params: &BTreeMap<String, String>) -> Result<RouteMatch, Error> {
-        let missing = |m: String| Error::new(Code::RouteMissingValue, format!("route `{}`: {m}", self.route_key));
+        let missing = |r: Refusal| match r {
+            Refusal::Missing(m) => Error::new(Code::RouteMissingValue, format!("route `{}`: {m}", self.route_key)),
+            Refusal::Ambiguous(m) => Error::new(Code::RouteAmbiguousValue, format!("route `{}`: {m}", self.route_key)),
+        };
         let id = self.resource_id.render(request, params).map_err(missing)?;
         let mut context = Map::new();
         for (name, template, literal) in &self.context {
@@ -362,26 +367,47 @@ impl Routes {
         self.routes.iter().find(|r| r.route_key == key)
     }
 
-    /// The route a request takes: by the route key or resource template API Gateway matched when the event
-    /// has one, else by matching the path, which must be in normal form ([`crate::request::path::normalize`]). An
-    /// unmatched request is `route.not_found`.
-    pub fn find(&self, request: &HttpRequest) -> Result<RouteMatch, Error> {
+    /// The route a request takes by the store's own routing: its method and normal path (which
+    /// [`crate::request::path::normalize`] gives), the most specific route winning, as in API Gateway. When
+    /// the event names the route key or resource template API Gateway matched and that is another route of
+    /// the store (a single `/{proxy+}` resource in front of a web framework, while the store routes
+    /// `/admin/x` to `GET /admin/{proxy+}`), both are given: a request is allowed only when both allow.
+    /// When the path matches no route, the event's route alone decides. An unmatched request is
+    /// `route.not_found`.
+    pub fn find(&self, request: &HttpRequest) -> Result<Routed, Error> {
         let parts = path::segments(&request.path);
-        if let Some(key) = &request.route_key {
-            let normalized = normalize_key(key, &request.method);
-            if let Some(route) = self.routes.iter().find(|r| {
-                r.route_key == normalized || (r.method.is_none() && any_key(&r.route_key) == any_key(&normalized))
-            }) {
-                let mut params = route.match_segments(&parts, self.case_sensitive).unwrap_or_default();
-                params.extend(request.path_parameters.clone());
-                return route.resolve(request, &params);
-            }
+        let by_path = self.by_path(request, &parts);
+        let Some(event) = self.by_event_key(request, &parts) else {
+            return by_path.map(|route| Routed { route, event_route: None });
+        };
+        let event = event?;
+        match by_path {
+            Ok(route) if route == event => Ok(Routed { route, event_route: None }),
+            Ok(route) => Ok(Routed { route, event_route: Some(event) }),
+            Err(e) if e.code() == Code::RouteNotFound => Ok(Routed { route: event, event_route: None }),
+            Err(e) => Err(e),
         }
+    }
+
+    /// The route of the route key or resource template the event names, when the store has it.
+    fn by_event_key(&self, request: &HttpRequest, parts: &[&str]) -> Option<Result<RouteMatch, Error>> {
+        let key = request.route_key.as_ref()?;
+        let normalized = normalize_key(key, &request.method);
+        let route = self.routes.iter().find(|r| {
+            r.route_key == normalized || (r.method.is_none() && any_key(&r.route_key) == any_key(&normalized))
+        })?;
+        let mut params = route.match_segments(parts, self.case_sensitive).unwrap_or_default();
+        params.extend(request.path_parameters.clone());
+        Some(route.resolve(request, &params))
+    }
+
+    /// The most specific route for the method and normal path, else `$default`.
+    fn by_path(&self, request: &HttpRequest, parts: &[&str]) -> Result<RouteMatch, Error> {
         let best = self
             .routes
             .iter()
             .filter(|r| !r.is_default && r.method_matches(&request.method))
-            .filter_map(|r| r.match_segments(&parts, self.case_sensitive).map(|p| (r, p)))
+            .filter_map(|r| r.match_segments(parts, self.case_sensitive).map(|p| (r, p)))
             .max_by(|(a, _), (b, _)| a.precedence().cmp(&b.precedence()));
         let fallback = || self.routes.iter().find(|r| r.is_default).map(|r| (r, BTreeMap::new()));
         match best.or_else(fallback) {
@@ -394,6 +420,14 @@ impl Routes {
             None => Err(Error::new(Code::RouteNotFound, format!("no route for `{} {}`", request.method, request.path))),
         }
     }
+}
+
+/// A request's route: by the store's routing, and, when API Gateway matched another route of the store,
+/// that one too (see [`Routes::find`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Routed {
+    pub route: RouteMatch,
+    pub event_route: Option<RouteMatch>,
 }
 
 /// `GET /x` stays; a REST resource template `/x` becomes `<METHOD> /x`; `$default` stays.

@@ -1,9 +1,10 @@
 //! The request facts a route is matched against and its templates are filled from.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
+use super::query::Query;
 use crate::errors::{Code, Error};
 
 /// The request facts routes are matched against, as the adapters read them from an event.
@@ -16,10 +17,33 @@ pub struct HttpRequest {
     /// The route key or resource template API Gateway matched (`GET /riders/{id}`, `/riders/{id}`).
     pub route_key: Option<String>,
     pub path_parameters: BTreeMap<String, String>,
-    pub query: BTreeMap<String, String>,
+    /// From `rawQuery` (the query string as received) when given, else from `query` (names to a value or
+    /// to every value): a parameter given more than once has no one value ([`Query::get`]).
+    pub query: Query,
     /// Lowercase names.
     pub headers: BTreeMap<String, String>,
+    /// Header names (lowercase, `_` as `-`) the request gives under more than one spelling (`X-Tenant` and
+    /// `x_tenant`): origins that fold them (CGI's `HTTP_X_TENANT`) read another value than the one here.
+    pub ambiguous_headers: BTreeSet<String>,
     pub source_ip: Option<String>,
+}
+
+/// A header name as origins may fold it: lowercase, `_` read as `-`.
+pub(super) fn folded_header(name: &str) -> String {
+    name.to_ascii_lowercase().replace('_', "-")
+}
+
+/// The folded header names given under more than one spelling.
+fn ambiguous_headers(value: Option<&Value>) -> BTreeSet<String> {
+    let mut seen = BTreeSet::new();
+    let mut twice = BTreeSet::new();
+    for key in value.and_then(Value::as_object).into_iter().flat_map(|m| m.keys()) {
+        let folded = folded_header(key);
+        if !seen.insert(folded.clone()) {
+            twice.insert(folded);
+        }
+    }
+    twice
 }
 
 fn string_map(value: Option<&Value>, lowercase: bool) -> BTreeMap<String, String> {
@@ -41,7 +65,7 @@ fn string_map(value: Option<&Value>, lowercase: bool) -> BTreeMap<String, String
 }
 
 impl HttpRequest {
-    /// Reads `{method, path, routeKey, pathParameters, query, headers, sourceIp}`.
+    /// Reads `{method, path, routeKey, pathParameters, rawQuery | query, headers, sourceIp}`.
     pub fn from_value(value: &Value) -> Result<HttpRequest, Error> {
         let malformed = |m: &str| Error::new(Code::RequestMalformed, m);
         let method =
@@ -56,8 +80,15 @@ impl HttpRequest {
             path: path.to_string(),
             route_key: value.get("routeKey").and_then(Value::as_str).map(str::to_string),
             path_parameters: string_map(value.get("pathParameters"), false),
-            query: string_map(value.get("query"), false),
+            query: match (value.get("rawQuery"), value.get("query")) {
+                (Some(Value::String(raw)), _) => Query::from_raw(raw),
+                (Some(Value::Null) | None, Some(Value::Object(map))) => Query::from_map(map),
+                (Some(Value::Null) | None, Some(Value::Null) | None) => Query::default(),
+                (Some(_), _) => return Err(malformed("the HTTP request's `rawQuery` is not a string")),
+                (_, Some(_)) => return Err(malformed("the HTTP request's `query` is not an object")),
+            },
             headers: string_map(value.get("headers"), true),
+            ambiguous_headers: ambiguous_headers(value.get("headers")),
             source_ip: value.get("sourceIp").and_then(Value::as_str).map(str::to_string),
         })
     }

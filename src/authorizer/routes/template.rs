@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use super::query::QueryValue;
 use super::{Dependence, HttpRequest};
 use crate::request::path;
 
@@ -103,13 +104,26 @@ impl Template {
             .unwrap_or(Dependence::None)
     }
 
-    pub(super) fn render(&self, request: &HttpRequest, params: &BTreeMap<String, String>) -> Result<String, String> {
+    pub(super) fn render(&self, request: &HttpRequest, params: &BTreeMap<String, String>) -> Result<String, Refusal> {
         let mut out = String::new();
         for piece in &self.0 {
             let value = match piece {
                 Piece::Text(t) => Some(t.clone()),
                 Piece::Path(p) => params.get(p).cloned(),
-                Piece::Query(q) => request.query.get(q).cloned(),
+                Piece::Query(q) => match request.query.get(q) {
+                    QueryValue::One(v) => Some(v.to_string()),
+                    QueryValue::Absent => None,
+                    QueryValue::Ambiguous => {
+                        return Err(Refusal::Ambiguous(format!(
+                            "query parameter `{q}` is given more than once (or in a form origins read differently): which value the origin reads is not known"
+                        )))
+                    }
+                },
+                Piece::Header(h) if request.ambiguous_headers.contains(&super::request::folded_header(h)) => {
+                    return Err(Refusal::Ambiguous(format!(
+                        "header `{h}` is given under more than one spelling (case, `_` for `-`): which one the origin reads is not known"
+                    )))
+                }
                 Piece::Header(h) => request.headers.get(h).cloned(),
                 Piece::SourceIp => request.source_ip.clone(),
                 Piece::Method => Some(request.method.clone()),
@@ -117,11 +131,20 @@ impl Template {
             };
             match value {
                 Some(v) => out.push_str(&v),
-                None => return Err(format!("the request has no {}", describe(piece))),
+                None => return Err(Refusal::Missing(format!("the request has no {}", describe(piece)))),
             }
         }
         Ok(out)
     }
+}
+
+/// Why a template has no value for a request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum Refusal {
+    /// The request lacks a value the template reads.
+    Missing(String),
+    /// The request gives the value in a way that different readers read differently.
+    Ambiguous(String),
 }
 
 fn describe(piece: &Piece) -> String {
