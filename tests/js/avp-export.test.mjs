@@ -20,8 +20,14 @@ const api = require(pkg);
 const { exportTemplate, layoutOf } = require(path.join(pkg, 'lib/avp/export.cjs'));
 const { importPolicyStore } = require(path.join(pkg, 'lib/avp/import.cjs'));
 const { readYaml: readOwnYamlText } = require(path.join(pkg, 'lib/avp/yaml.cjs'));
+// The `yaml` package as the package itself resolves it, read here with its default, YAML 1.2 core schema.
+const YAML = createRequire(path.join(pkg, 'package.json'))('yaml');
 const bin = path.join(root, 'node_modules/.bin/cedar-authorizer');
-const examples = ['rides', 'photos', 'saas-tenants'];
+// Every example store in policies/.
+const examples = fs
+  .readdirSync(path.join(root, 'policies'))
+  .filter((name) => fs.existsSync(path.join(store(name), 'authorizer.json')))
+  .sort();
 
 // cfn-lint from the Makefile's virtualenv (`make cfn-lint`); its Python has PyYAML, which reads the templates back.
 const CFN_LINT = process.env.CFN_LINT ?? path.join(os.homedir(), '.cache/cedar-authorizer/cfn-lint-1.58.0/bin/cfn-lint');
@@ -67,18 +73,29 @@ function exportStore(dir) {
   return { ...r, out };
 }
 
+/**
+ * Exports the store in `dir` and checks the template: cfn-lint passes it, and PyYAML (YAML 1.1), the `yaml`
+ * package (YAML 1.2) and the package's own reader all read it back as exactly the template meant.
+ */
+function exportAndReadBack(name, dir) {
+  const { status, stdout, stderr, out } = exportStore(dir);
+  assert.equal(status, 0, stderr);
+  assert.match(stdout, /^wrote .*\.yaml: \d+ bytes/);
+  const lint = spawnSync(CFN_LINT, [out], { encoding: 'utf8' });
+  assert.equal(lint.status, 0, `${name}: cfn-lint\n${lint.stdout}${lint.stderr}`);
+
+  const text = fs.readFileSync(out, 'utf8');
+  const template = readYaml(out);
+  const files = readStoreFolder(dir);
+  assert.deepEqual(template, JSON.parse(JSON.stringify(exportTemplate(api, files, { name }))), `${name}: PyYAML`);
+  assert.deepEqual(YAML.parse(text), template, `${name}: the yaml package (YAML 1.2) agrees with PyYAML`);
+  assert.deepEqual(readOwnYaml(text), template, `${name}: the package's reader agrees with PyYAML`);
+  return { out, text, template, files };
+}
+
 test('every example store exports a template that cfn-lint passes and that reads back as written', () => {
   for (const name of examples) {
-    const { status, stdout, stderr, out } = exportStore(store(name));
-    assert.equal(status, 0, stderr);
-    assert.match(stdout, /^wrote .*\.yaml: \d+ bytes/);
-    const lint = spawnSync(CFN_LINT, [out], { encoding: 'utf8' });
-    assert.equal(lint.status, 0, `${name}: cfn-lint\n${lint.stdout}${lint.stderr}`);
-
-    const template = readYaml(out);
-    const files = readStoreFolder(store(name));
-    assert.deepEqual(template, JSON.parse(JSON.stringify(exportTemplate(api, files, { name }))), name);
-    assert.deepEqual(readOwnYaml(fs.readFileSync(out, 'utf8')), template, `${name}: the package's reader agrees with PyYAML`);
+    const { text, template, files } = exportAndReadBack(name, store(name));
     const types = Object.values(template.Resources).map((r) => r.Type);
     const bundle = buildBundle(files).bundle;
     const count = (kind) => bundle.policies.filter((p) => p.kind === kind).length;
@@ -90,7 +107,7 @@ test('every example store exports a template that cfn-lint passes and that reads
     // Policy text goes in as literal blocks, exactly; the schema as Verified Permissions' JSON.
     const statics = Object.values(template.Resources).filter((r) => r.Properties.Definition?.Static);
     for (const r of statics) assert.match(r.Properties.Definition.Static.Statement, /^@id\("[^"]+"\)\n(permit|forbid) \(/);
-    assert.match(fs.readFileSync(out, 'utf8'), /Statement: \|-\n +@id\("/);
+    assert.match(text, /Statement: \|-\n +@id\("/);
     const schema = JSON.parse(template.Resources.PolicyStore.Properties.Schema.CedarJson);
     assert.equal(Object.keys(schema).length, 1);
   }
@@ -116,43 +133,119 @@ test('the photos template: links point at their template, principals and resourc
   );
 });
 
-test('round trip: store -> template -> Verified Permissions -> import -> the same bundle hash, for every example', async () => {
-  for (const name of examples) {
-    const { out } = exportStore(store(name));
-    // What the stack creates, from the template as PyYAML reads it; the CLI reads the layout itself.
-    const server = await avpServer(stateFromTemplate(readYaml(out)), { pageSize: 2 });
-    try {
-      const dir = tmp(name);
-      const r = await cliAsync(
-        'import',
-        '--policy-store-id',
-        'PSroundtrip0000000001',
-        '--region',
-        'us-east-1',
-        '--endpoint',
-        server.endpoint,
-        '--layout',
-        out,
-        '-o',
-        dir,
-      );
-      assert.equal(r.status, 0, r.stderr);
-      assert.doesNotMatch(r.stderr, /^warning:/m, name);
-      // Through the CLI's own bundle command: the printed hashes are equal.
-      const hashOf = (d) => /sha256:[0-9a-f]{64}/.exec(cli('bundle', d, '-o', tmp('b.json')).stdout)?.[0];
-      const before = hashOf(store(name));
-      assert.ok(before, name);
-      assert.equal(hashOf(dir), before, `${name}: the round trip changed the bundle`);
-      // And every policy and schema file is back byte for byte.
-      const original = readStoreFolder(store(name));
-      const imported = readStoreFolder(dir);
-      for (const [file, text] of Object.entries(original)) {
-        if (file.endsWith('.cedar') || file.startsWith('schema.')) assert.equal(imported[file], text, `${name}: ${file}`);
-      }
-    } finally {
-      await server.close();
+/**
+ * Store -> template -> what the stack creates (from the template as PyYAML reads it), served on loopback ->
+ * `import --layout` (the CLI reads the template itself) -> the same bundle hash, every policy and schema file
+ * byte for byte.
+ */
+async function roundTrip(name, dir, out) {
+  const server = await avpServer(stateFromTemplate(readYaml(out)), { pageSize: 2 });
+  try {
+    const again = tmp(name);
+    const r = await cliAsync(
+      'import',
+      '--policy-store-id',
+      'PSroundtrip0000000001',
+      '--region',
+      'us-east-1',
+      '--endpoint',
+      server.endpoint,
+      '--layout',
+      out,
+      '-o',
+      again,
+    );
+    assert.equal(r.status, 0, r.stderr);
+    assert.doesNotMatch(r.stderr, /^warning:/m, name);
+    // Through the CLI's own bundle command: the printed hashes are equal.
+    const hashOf = (d) => /sha256:[0-9a-f]{64}/.exec(cli('bundle', d, '-o', tmp('b.json')).stdout)?.[0];
+    const before = hashOf(dir);
+    assert.ok(before, name);
+    assert.equal(hashOf(again), before, `${name}: the round trip changed the bundle`);
+    // And every policy and schema file is back byte for byte.
+    const original = readStoreFolder(dir);
+    const imported = readStoreFolder(again);
+    for (const [file, text] of Object.entries(original)) {
+      if (file.endsWith('.cedar') || file.startsWith('schema.')) assert.equal(imported[file], text, `${name}: ${file}`);
     }
+    return imported;
+  } finally {
+    await server.close();
   }
+}
+
+test('round trip: store -> template -> Verified Permissions -> import -> the same bundle hash, for every example', async () => {
+  for (const name of examples) await roundTrip(name, store(name), exportStore(store(name)).out);
+});
+
+test('text that starts with an empty line then an indented one, and ids, descriptions and values YAML 1.1 reads as booleans, nulls or numbers, read back exactly and round-trip to the same bundle hash', async () => {
+  // A literal block whose first line is empty and whose next is indented needs an indentation indicator;
+  // `on`, `yes`, `null`, `~`, `0x10`, `1e3`, `true` left plain are a boolean, a null or a number to YAML 1.1.
+  const words = ['on', 'yes', 'null', '~', '0x10', '1e3', 'true'];
+  const dir = tmp('yaml-1.1');
+  fs.mkdirSync(dir);
+  const attributes = words.map((w) => `${JSON.stringify(w)}?: String`).join(', ');
+  fs.writeFileSync(
+    path.join(dir, 'schema.cedarschema'),
+    `\n    // an indented comment under an empty first line\nnamespace App {\n  entity User;\n  entity Doc { ${attributes} };\n  action read appliesTo { principal: User, resource: Doc };\n}\n`,
+  );
+  const statics = words.filter((w) => w !== 'yes');
+  fs.writeFileSync(
+    path.join(dir, 'words.cedar'),
+    `\n  // an indented comment under an empty first line\n\n${statics
+      .map((w) => `// ${w}\n@id(${JSON.stringify(w)})\npermit (principal == App::User::${JSON.stringify(w)}, action, resource);\n`)
+      .join('\n')}`,
+  );
+  fs.writeFileSync(
+    path.join(dir, 'template.cedar'),
+    '\n      // indented deeper, first line empty\n\n// yes\n@id("yes")\npermit (principal == ?principal, action, resource);\n',
+  );
+  fs.writeFileSync(
+    path.join(dir, 'links.json'),
+    JSON.stringify([{ id: 'off', templateId: 'yes', principal: { type: 'App::User', id: 'no' } }]),
+  );
+  fs.writeFileSync(
+    path.join(dir, 'entities.json'),
+    JSON.stringify(words.map((w) => ({ uid: { type: 'App::Doc', id: w }, attrs: { [w]: w }, parents: [] }))),
+  );
+  fs.writeFileSync(path.join(dir, 'authorizer.json'), JSON.stringify({ namespace: 'App' }));
+
+  const { out, text, template } = exportAndReadBack('yaml-1.1', dir);
+  // Read by PyYAML, every one of them is still the string it was.
+  const resources = Object.values(template.Resources);
+  const descriptions = resources.map((r) => r.Properties.Definition?.Static?.Description ?? r.Properties.Description);
+  assert.deepEqual(descriptions.filter((d) => words.includes(d)).sort(), [...words].sort());
+  const layout = template.Metadata.CedarAuthorizer;
+  assert.ok(layout.schema.text.startsWith('\n    // an indented comment under an empty first line\nnamespace App {\n'));
+  assert.equal(
+    layout.files.find((f) => f.file === 'words.cedar').parts[0].text,
+    '\n  // an indented comment under an empty first line\n\n// on\n',
+  );
+  assert.equal(
+    layout.files.find((f) => f.file === 'template.cedar').parts[0].text,
+    '\n      // indented deeper, first line empty\n\n// yes\n',
+  );
+  assert.deepEqual(
+    layout.files
+      .find((f) => f.file === 'words.cedar')
+      .parts.filter((p) => p.policy)
+      .map((p) => p.policy),
+    statics,
+  );
+  assert.deepEqual(
+    layout.links.map((l) => l.id),
+    ['off'],
+  );
+  assert.deepEqual(
+    layout.entities.map((e) => [e.uid.id, e.attrs]),
+    words.map((w) => [w, { [w]: w }]),
+  );
+  for (const w of words) {
+    assert.doesNotMatch(text, new RegExp(`: ${w}$`, 'm'), `${w} is never a plain value`);
+    assert.doesNotMatch(text, new RegExp(`^ *(- )?${w}:`, 'm'), `${w} is never a plain key`);
+  }
+
+  await roundTrip('yaml-1.1', dir, out);
 });
 
 test('a policy changed in Verified Permissions after the export gets its own file; the rest stays in place', async () => {
@@ -184,6 +277,41 @@ test('a policy changed in Verified Permissions after the export gets its own fil
       importPolicyStore(api, { policyStoreId: state.policyStoreId, region: 'us-east-1', endpoint: server.endpoint, layout: tampered }),
       { message: /the layout names the file `\.\.\/escape\.cedar`, which is not a \.cedar inside the store folder/ },
     );
+  } finally {
+    await server.close();
+  }
+});
+
+test('a layout only restores comments and whitespace between policies: text that would add a policy or hide one is refused', async () => {
+  const template = readYaml(exportStore(store('rides')).out);
+  const state = stateFromTemplate(template);
+  const server = await avpServer(state);
+  process.env.AWS_ACCESS_KEY_ID = awsEnv.AWS_ACCESS_KEY_ID;
+  process.env.AWS_SECRET_ACCESS_KEY = awsEnv.AWS_SECRET_ACCESS_KEY;
+  const importWith = (layout) =>
+    importPolicyStore(api, { policyStoreId: state.policyStoreId, region: 'us-east-1', endpoint: server.endpoint, layout });
+  try {
+    const honest = await importWith(layoutOf(template));
+    assert.deepEqual(honest.warnings, []);
+    const permitAll = 'permit (principal, action, resource);';
+    const tampered = [
+      // A policy in the text between policies, plainly or after a comment that `\r` ends for Cedar.
+      (layout) => layout.files[0].parts.unshift({ text: `${permitAll}\n` }),
+      (layout) => layout.files[0].parts.unshift({ text: `// a note\r${permitAll}\n` }),
+      (layout) => layout.files[0].parts.unshift({ text: `@id("x")\n` }),
+      // A comment left open just before a statement, which would swallow its first line.
+      (layout) => {
+        const at = layout.files[0].parts.findIndex((p) => p.policy);
+        layout.files[0].parts.splice(at, 0, { text: '// ' });
+      },
+      // The same file twice: the statements placed in the first copy would be lost.
+      (layout) => layout.files.push(structuredClone(layout.files[0])),
+    ];
+    for (const tamper of tampered) {
+      const layout = structuredClone(layoutOf(template));
+      tamper(layout);
+      await assert.rejects(importWith(layout), (e) => e.code === 'avp.bad_layout' && /the layout/.test(e.message), String(tamper));
+    }
   } finally {
     await server.close();
   }

@@ -256,6 +256,91 @@ test('two statements with the same @id are refused, naming both policies', async
   }
 });
 
+test('a policy or template description can never become policy text, whatever line terminators it holds', async () => {
+  // Descriptions are written as `//` comments. Cedar's lexer ends a comment at `\n` and at `\r`
+  // (`//[^\n\r]*`); editors and terminals also break lines at the others. After each, a permit-all; at the
+  // end, an ANSI escape that erases the line on a terminal and a right-to-left override.
+  const permitAll = 'permit (principal, action, resource);';
+  const ends = ['\n', '\r', '\r\n', '\u2028', '\u2029', '\u0085', '\v', '\f'];
+  const hostile = `Looks harmless${ends.map((end) => `${end}${permitAll}`).join('')}\u001b[2K\u202e`;
+  const state = structuredClone(native);
+  for (const p of state.policies.filter((x) => x.statement)) p.description = hostile;
+  for (const t of state.templates) t.description = hostile;
+  const server = await avpServer(state);
+  try {
+    const out = tmp('docs');
+    const r = await cli(importArgs(server, state, out));
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /3 policies, 1 templates, 2 links/);
+    const files = readStoreFolder(out);
+
+    // Cedar's reading of the written store: exactly the policies, templates and links of the source store.
+    const { bundle, diagnostics } = buildBundle(files);
+    assert.ok(bundle, JSON.stringify(diagnostics));
+    const idsOf = (kind) =>
+      bundle.policies
+        .filter((p) => p.kind === kind)
+        .map((p) => p.id)
+        .sort();
+    const statics = state.policies.filter((p) => p.statement).map((p) => p.policyId);
+    const templates = state.templates.map((t) => t.policyTemplateId);
+    assert.deepEqual(idsOf('static'), statics.sort());
+    assert.deepEqual(idsOf('template'), templates.sort());
+    assert.deepEqual(idsOf('link'), ['SPEXAMPLEabcdefg000004', 'SPEXAMPLEabcdefg000005']);
+    assert.equal(bundle.policies.length, native.policies.length + native.templates.length);
+
+    // Every line of the description is a comment line of its own; nothing is left raw for a terminal.
+    const comment = ['Looks harmless', ...ends.map(() => permitAll)].map((line) => `// ${line}`);
+    comment[comment.length - 1] += '\\u{1b}[2K\\u{202e}';
+    for (const id of [...statics, ...templates]) {
+      const text = files[`${id}.cedar`];
+      assert.ok(text.startsWith(`${comment.join('\n')}\n@id("${id}")\n`), `${id}: ${JSON.stringify(text)}`);
+      // eslint-disable-next-line no-control-regex
+      assert.doesNotMatch(text, /[\r\v\f\u0085\u2028\u2029\u001b\u202e]/, id);
+    }
+
+    // And the store decides as the source does: a stranger is denied what the permit-all would allow.
+    const authorizer = await Authorizer.load({ files }, { fetchKeys: false });
+    const stranger = authorizer.isAuthorized({
+      principal: { entityType: 'Docs::User', entityId: 'stranger' },
+      action: { actionType: 'Docs::Action', actionId: 'write' },
+      resource: { entityType: 'Docs::Doc', entityId: 'intro' },
+      entities: [
+        { uid: { type: 'Docs::User', id: 'stranger' }, attrs: {}, parents: [] },
+        { uid: { type: 'Docs::User', id: 'owner' }, attrs: {}, parents: [] },
+        {
+          uid: { type: 'Docs::Doc', id: 'intro' },
+          attrs: { owner: { __entity: { type: 'Docs::User', id: 'owner' } }, public: false },
+          parents: [],
+        },
+      ],
+    });
+    assert.equal(stranger.decision, 'DENY');
+    assert.deepEqual(stranger.determiningPolicies, []);
+  } finally {
+    await server.close();
+  }
+});
+
+test('a policy file Cedar would read with more policies than the store holds there is refused, and nothing written', async () => {
+  // Verified Permissions holds one policy per statement; a served statement holding two is not written.
+  const state = structuredClone(native);
+  state.policies[1].statement += '\npermit (principal, action, resource);';
+  const server = await avpServer(state);
+  try {
+    const out = tmp('docs');
+    const r = await cli(importArgs(server, state, out));
+    assert.equal(r.status, 1);
+    assert.match(
+      r.stderr,
+      /Cedar reads 2 policies in `SPEXAMPLEabcdefg000002\.cedar` as it would be written, where the policy store has 1/,
+    );
+    assert.ok(!fs.existsSync(out));
+  } finally {
+    await server.close();
+  }
+});
+
 test('a schema whose Cedar form would lose something is kept in JSON form', async () => {
   const schema = JSON.parse(native.schema);
   schema.Docs.entityTypes.User.shape.additionalAttributes = true;

@@ -119,16 +119,63 @@ function fileFor(id, taken) {
   return name;
 }
 
+/**
+ * Where a line ends, for Cedar and for whoever reads the file: Cedar's lexer ends a `//` comment at `\n` or
+ * `\r` (`//[^\n\r]*` in cedar-policy-core's grammar.lalrpop); editors and terminals also break lines at
+ * `\v`, `\f`, U+0085, U+2028 and U+2029.
+ */
+const LINE_END = /\r\n|[\n\r\v\f\u0085\u2028\u2029]/;
+
+/**
+ * Characters that would hide or reorder text in a terminal or an editor: controls (an ANSI escape could
+ * erase a line on screen), line and paragraph separators, bidirectional overrides, embeddings, isolates and
+ * marks, invisible spaces that are not part of a script, the byte order mark, and lone surrogates. Shown as
+ * `\u{..}`, a code point as Rust and Cedar write it.
+ */
+const HIDDEN = /[^\P{Cc}\t]|[\u061c\u200b\u200e\u200f\u2028-\u202e\u2060-\u2064\u2066-\u2069\ufeff\ufff9-\ufffb]|\p{Cs}/gu;
+
+/** `text` with every HIDDEN character escaped: for comments and messages, never for policy text. */
+const shown = (text) => String(text).replace(HIDDEN, (ch) => `\\u{${ch.codePointAt(0).toString(16)}}`);
+
+/**
+ * Text from the policy store (a description) as `//` comment lines: one comment line for each of its
+ * lines, whatever ends them, so no part of it is ever read as policy text; hidden characters escaped.
+ */
+function commentLines(text) {
+  return `${text
+    .split(LINE_END)
+    .map((line) => `// ${shown(line)}`.trimEnd())
+    .join('\n')}\n`;
+}
+
 /** A statement with `@id` and its description as a comment: the file of a policy that has no place yet. */
 function standaloneText(id, statement, description) {
-  const comment = description
-    ? `${description
-        .split('\n')
-        .map((l) => `// ${l}`.trimEnd())
-        .join('\n')}\n`
-    : '';
+  const comment = description ? commentLines(description) : '';
   const body = annotatedId(statement) === undefined ? `@id(${JSON.stringify(id)})\n${statement.trim()}` : statement.trim();
   return `${comment}${body}\n`;
+}
+
+/** What Cedar's lexer skips as whitespace: Rust's `\s`, Unicode's White_Space. */
+const CEDAR_SPACE = /[\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]/;
+
+/**
+ * How Cedar reads `text` (a layout's text between policies): `'space'` when it is only whitespace and
+ * `//` comments, `'open'` when it also ends inside a comment (which would swallow what follows on that
+ * line), `'text'` when anything in it would be read as policy text.
+ */
+function betweenPolicies(text) {
+  let open = false;
+  for (let i = 0; i < text.length;) {
+    if (text.startsWith('//', i)) {
+      while (i < text.length && text[i] !== '\n' && text[i] !== '\r') i += 1;
+      open = i === text.length;
+    } else if (CEDAR_SPACE.test(text[i])) {
+      i += 1;
+    } else {
+      return 'text';
+    }
+  }
+  return open ? 'open' : 'space';
 }
 
 /** Verified Permissions' JSON schema as a file: in Cedar form when that form says exactly the same. */
@@ -199,27 +246,42 @@ function storeFiles(api, store, layout) {
   const claim = (id, item) => {
     if (ids.has(id)) {
       throw new AvpError(
-        `policies \`${ids.get(id)}\` and \`${item.avpId}\` both have the id \`${id}\` (their \`@id\` annotations): make them differ in Verified Permissions`,
+        `policies \`${shown(ids.get(id))}\` and \`${shown(item.avpId)}\` both have the id \`${shown(id)}\` (their \`@id\` annotations): make them differ in Verified Permissions`,
         'avp.duplicate_id',
       );
     }
     ids.set(id, item.avpId);
     if (item.isTemplate) localId.set(item.avpId, id);
   };
+  const placed = new Map(); // file -> the statements written into it
   for (const { file, parts } of layout?.files ?? []) {
     layoutName(file, '.cedar');
+    if (placed.has(file)) throw new AvpError(`the layout names the file \`${shown(file)}\` twice`, 'avp.bad_layout');
+    placed.set(file, 0);
     let text = '';
-    for (const part of parts) {
+    for (const [n, part] of parts.entries()) {
       if (part.text !== undefined) {
+        // A layout restores the text between policies, which Cedar reads as comments and whitespace only:
+        // it never adds policy text, nor hides a statement that follows in a comment.
+        const read = typeof part.text === 'string' ? betweenPolicies(part.text) : 'text';
+        if (read === 'text' || (read === 'open' && parts.slice(n + 1).some((p) => p.text === undefined))) {
+          throw new AvpError(
+            `the layout's text between policies in \`${shown(file)}\` is not only comments and whitespace: it would add to or hide policy text; pass the template as \`export --cloudformation\` wrote it`,
+            'avp.bad_layout',
+          );
+        }
         text += part.text;
       } else {
         const item = byHash.get(part.sha256)?.shift();
         if (!item) {
-          warnings.push(`\`${part.policy}\` (in ${file}) is no longer in the policy store, or was changed: left out of ${file}`);
+          warnings.push(
+            `\`${shown(part.policy)}\` (in ${shown(file)}) is no longer in the policy store, or was changed: left out of ${shown(file)}`,
+          );
           continue;
         }
         item.placed = true;
         claim(part.policy, item);
+        placed.set(file, placed.get(file) + 1);
         text += item.statement;
       }
     }
@@ -230,8 +292,11 @@ function storeFiles(api, store, layout) {
   for (const item of rest) {
     const id = annotatedId(item.statement) ?? item.avpId;
     claim(id, item);
-    files[fileFor(id, taken)] = standaloneText(id, item.statement, item.description);
+    const file = fileFor(id, taken);
+    files[file] = standaloneText(id, item.statement, item.description);
+    placed.set(file, 1);
   }
+  checkPolicyCount(api, files, placed);
 
   // Links: the layout's ids and order for the links it knows, Verified Permissions' ids for the rest.
   const linked = store.policies.filter((p) => p.templateLinked);
@@ -264,7 +329,7 @@ function storeFiles(api, store, layout) {
       p.placed = true;
       links.push(linkOf(link.id, p));
     } else {
-      warnings.push(`template link \`${link.id}\` is no longer in the policy store: left out of links.json`);
+      warnings.push(`template link \`${shown(link.id)}\` is no longer in the policy store: left out of links.json`);
     }
   }
   for (const p of linked.filter((l) => !l.placed).sort((a, b) => byString(a.policyId, b.policyId))) {
@@ -286,6 +351,32 @@ function storeFiles(api, store, layout) {
   delete authorizer.hasValidationSettings;
   files['authorizer.json'] = `${JSON.stringify(authorizer, null, 2)}\n`;
   return { files, warnings };
+}
+
+/**
+ * Cedar's own reading of the policy files written: each holds exactly the statements put into it
+ * (`placed`: file -> count), so nothing written around them (a comment, the text between policies) was
+ * read as a policy or hid one. Files that do not parse are left to `validate` to explain.
+ */
+function checkPolicyCount(api, files, placed) {
+  // The policy files alone, with an empty schema and validation off: only how Cedar parses them counts here.
+  const policyFiles = Object.fromEntries(Object.entries(files).filter(([name]) => name.endsWith('.cedar')));
+  const { bundle } = api.buildBundle({
+    ...policyFiles,
+    'schema.cedarschema': '',
+    'authorizer.json': JSON.stringify({ validationSettings: { mode: 'OFF' } }),
+  });
+  if (!bundle) return;
+  const read = new Map([...placed.keys()].map((file) => [file, 0]));
+  for (const p of bundle.policies) if (p.kind !== 'link') read.set(p.file, (read.get(p.file) ?? 0) + 1);
+  for (const [file, count] of read) {
+    if (count !== (placed.get(file) ?? 0)) {
+      throw new AvpError(
+        `Cedar reads ${count} policies in \`${shown(file)}\` as it would be written, where the policy store has ${placed.get(file) ?? 0}: nothing written`,
+        'avp.policy_count',
+      );
+    }
+  }
 }
 
 const entityIdentifier = (ref) => ({ entityType: ref.entityType, entityId: ref.entityId });

@@ -1,199 +1,144 @@
 'use strict';
 
 /**
- * A YAML writer for CloudFormation templates, so `export --cloudformation` needs no YAML dependency. It
- * writes block mappings and sequences, multi-line text (policies, schemas) as literal block scalars, and
- * every other string double-quoted in JSON's escapes, which YAML reads the same way: nothing is left to
- * YAML's implicit typing (`on`, `0x1`, `2024-01-01` stay strings).
+ * YAML for CloudFormation templates, through the `yaml` package (eemeli/yaml), written so that every YAML
+ * 1.1 reader (PyYAML, which cfn-lint uses; CloudFormation's own) and every YAML 1.2 reader reads back
+ * exactly the strings meant:
  *
- * `readYaml` reads back that subset (and plain scalars, `#` comment lines), which is all `import --layout`
- * needs from a template this package wrote; anything else is refused with the line it stopped at.
+ * - multi-line text (policies, schemas, the text between policies) as literal block scalars, which the
+ *   package gives an indentation indicator when the first line is empty or starts with spaces;
+ * - a string plain only when no YAML 1.1 or 1.2 reader can take it for anything else (it starts with a
+ *   letter, holds only letters, digits and `_ . / : -`, does not end with `:`, and is not one of YAML 1.1's
+ *   booleans and nulls such as `on`, `yes`, `n`, `null`); every other string double-quoted (`~`, `0x10`,
+ *   `1e3`, `<<`, `2024-01-01` stay strings);
+ * - a string holding a character YAML 1.1 reads as a line break (U+0085, U+2028, U+2029) or does not allow
+ *   raw (controls, DEL, C1 controls, U+FEFF, U+FFFE, U+FFFF, lone surrogates) double-quoted with that
+ *   character escaped.
+ *
+ * `yamlText` reads its own output back before returning it and throws if that is not the value given.
+ * `readYaml` reads a template (also with CloudFormation's short-form tags such as `!Ref`, `!GetAtt` and
+ * `!Sub`, as their long forms); it throws YamlError with the line and column it stopped at.
  */
 
-const INDENT = '  ';
+const { isDeepStrictEqual } = require('node:util');
+const YAML = require('yaml');
 
-function yamlText(value) {
-  return `${node(value, '')}\n`;
+/** Characters a YAML 1.1 reader refuses raw or reads as line breaks (and `\r`, a line break everywhere). */
+// eslint-disable-next-line no-control-regex
+const UNSAFE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029\ufeff\ufffe\uffff]|\p{Cs}/u;
+// eslint-disable-next-line no-control-regex
+const UNSAFE_ALL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029\ufeff\ufffe\uffff]|\p{Cs}/gu;
+const PLAIN = /^[A-Za-z][A-Za-z0-9_./:-]*$/;
+const YAML11_WORDS = /^(?:y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF|null|Null|NULL)$/;
+
+const MERGE_TAG = 'tag:yaml.org,2002:merge';
+
+const isPlain = (text) => PLAIN.test(text) && !text.endsWith(':') && !YAML11_WORDS.test(text);
+
+/** The scalar style for a string: as a key (never a block) or as a value. */
+function styleOf(text, isKey) {
+  if (UNSAFE.test(text)) return 'QUOTE_DOUBLE';
+  if (isPlain(text)) return 'PLAIN';
+  // A block needs a line that is more than spaces: the package writes one of only spaces without the
+  // indentation indicator, and the spaces would be read as indentation.
+  if (!isKey && text.includes('\n') && /\S/.test(text)) return 'BLOCK_LITERAL';
+  return 'QUOTE_DOUBLE';
 }
 
-function node(value, indent) {
-  if (Array.isArray(value)) return sequence(value, indent);
-  if (value !== null && typeof value === 'object') return mapping(value, indent);
-  return scalar(value, indent);
-}
-
-function mapping(object, indent) {
-  const entries = Object.entries(object).filter(([, v]) => v !== undefined);
-  if (entries.length === 0) return '{}';
-  return entries.map(([key, value]) => `${indent}${keyText(key)}:${nested(value, indent + INDENT)}`).join('\n');
-}
-
-function sequence(items, indent) {
-  if (items.length === 0) return '[]';
-  return items
-    .map((item) => {
-      const text = nested(item, indent + INDENT);
-      // `- key: value` with the first key on the dash's line: drop the newline and that key's indent.
-      return text.startsWith('\n') ? `${indent}- ${text.slice(indent.length + INDENT.length + 1)}` : `${indent}-${text}`;
-    })
-    .join('\n');
-}
-
-/** What follows `key:` or `-`: a space and a scalar, or a newline and an indented block. */
-function nested(value, indent) {
-  const isBlock = value !== null && typeof value === 'object' && Object.keys(value).length > 0;
-  if (isBlock) return `\n${node(value, indent)}`;
-  return ` ${node(value, indent)}`;
-}
-
-function keyText(key) {
-  return /^[A-Za-z_][A-Za-z0-9_.-]*$/.test(key) ? key : JSON.stringify(key);
-}
-
-function scalar(value, indent) {
-  if (value === null) return 'null';
-  if (typeof value === 'boolean' || typeof value === 'number') return String(value);
-  const text = String(value);
-  return literalBlock(text, indent) ?? JSON.stringify(text);
-}
+/** A character left raw in a double-quoted scalar, as a YAML escape both YAML 1.1 and 1.2 read. */
+const escape = (ch) => {
+  const code = ch.codePointAt(0);
+  return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
+};
 
 /**
- * Multi-line text as a literal block (`|`, `|-` or `|+` by its trailing newlines), or undefined when a
- * block could not hold it exactly: control characters or carriage returns, whitespace-only lines (their
- * spaces would be read as indentation), or a first line starting with a space (it would set the indent).
+ * A number JSON writes with an exponent (`1e+21`, `1e-7`) with a fraction and a signed exponent
+ * (`1.0e+21`): YAML 1.1 reads a float only so, and reads `1e+21` as a string.
  */
-function literalBlock(text, indent) {
-  if (!text.includes('\n')) return undefined;
-  // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u0008\u000b-\u001f\u007f\u0085\u2028\u2029\ufeff]/.test(text)) return undefined;
-  const body = text.replace(/\n+$/, '');
-  if (body === '') return undefined;
-  const trailing = text.length - body.length;
-  const lines = body.split('\n');
-  if (/^[ \t]/.test(lines[0]) || lines.some((l) => l.length > 0 && l.trim() === '')) return undefined;
-  const chomp = trailing === 0 ? '-' : trailing === 1 ? '' : '+';
-  const blockIndent = indent || INDENT;
-  const tail = trailing > 1 ? '\n'.repeat(trailing - 1) : '';
-  return `|${chomp}\n${lines.map((l) => (l === '' ? '' : blockIndent + l)).join('\n')}${tail}`;
+const exponentFloat = {
+  identify: (value) => typeof value === 'number' && Number.isFinite(value) && JSON.stringify(value).includes('e'),
+  default: true,
+  tag: 'tag:yaml.org,2002:float',
+  test: /^(?!)/,
+  resolve: (text) => Number(text),
+  stringify: ({ value }) => {
+    const [mantissa, exponent] = JSON.stringify(value).split('e');
+    return `${mantissa.includes('.') ? mantissa : `${mantissa}.0`}e${/^[-+]/.test(exponent) ? exponent : `+${exponent}`}`;
+  },
+};
+
+const TO_STRING = { lineWidth: 0, blockQuote: 'literal', indent: 2, indentSeq: true, directives: false };
+
+/** `value` (plain objects, arrays, strings, numbers, booleans, null) as YAML text. */
+function yamlText(value) {
+  // Without the merge-key type, which would write the string `<<` plain (a merge key to a YAML 1.1 reader).
+  const customTags = (tags) => [exponentFloat, ...tags.filter((t) => t.tag !== MERGE_TAG)];
+  const doc = new YAML.Document(value, { version: '1.1', customTags });
+  YAML.visit(doc, {
+    Scalar(key, node) {
+      if (typeof node.value === 'string') node.type = styleOf(node.value, key === 'key');
+    },
+  });
+  // The package escapes C0 controls and `\r` in double quotes but leaves the rest of UNSAFE raw; every
+  // string holding one is double-quoted above, so each one left in the text is inside double quotes.
+  const text = doc.toString(TO_STRING).replace(UNSAFE_ALL, escape);
+  if (!isDeepStrictEqual(readYaml(text), JSON.parse(JSON.stringify(value)))) {
+    throw new Error('the YAML written does not read back as the template: please report this as a bug');
+  }
+  return text;
 }
 
 class YamlError extends Error {}
 
-const KEY = /^("(?:[^"\\]|\\.)*"|[A-Za-z_$][A-Za-z0-9_.$-]*):(?: |$)/;
+/**
+ * CloudFormation's short-form intrinsic functions (`!Ref x`, `!GetAtt A.B`, `!Sub [..]`), read as their
+ * long forms (`{ Ref: x }`, `{ 'Fn::GetAtt': [A, B] }`), as CloudFormation reads them.
+ */
+const CFN_FUNCTIONS = [
+  'And',
+  'Base64',
+  'Cidr',
+  'Equals',
+  'FindInMap',
+  'GetAZs',
+  'GetAtt',
+  'If',
+  'ImportValue',
+  'Join',
+  'Length',
+  'Not',
+  'Or',
+  'Select',
+  'Split',
+  'Sub',
+  'ToJsonString',
+  'Transform',
+];
+const cfnTags = [
+  ...['Ref', 'Condition', ...CFN_FUNCTIONS].flatMap((name) => {
+    const key = name === 'Ref' || name === 'Condition' ? name : `Fn::${name}`;
+    const scalar =
+      name === 'GetAtt'
+        ? (text) => {
+            const dot = text.indexOf('.');
+            return { [key]: dot < 0 ? [text] : [text.slice(0, dot), text.slice(dot + 1)] };
+          }
+        : (text) => ({ [key]: text });
+    return [
+      { tag: `!${name}`, resolve: scalar },
+      { tag: `!${name}`, collection: 'seq', resolve: (seq) => ({ [key]: seq.toJSON() }) },
+      { tag: `!${name}`, collection: 'map', resolve: (map) => ({ [key]: map.toJSON() }) },
+    ];
+  }),
+];
 
-/** Reads the YAML subset `yamlText` writes. Throws YamlError naming the line it cannot read. */
+/** A template's YAML (one document), read as YAML 1.1 the way CloudFormation and cfn-lint read it. */
 function readYaml(text) {
-  const lines = text.replace(/\r\n/g, '\n').split('\n');
-  let at = 0;
-  const indentOf = (line) => line.length - line.trimStart().length;
-  const blank = (line) => line.trim() === '' || /^\s*#/.test(line);
-  const next = () => {
-    while (at < lines.length && blank(lines[at])) at += 1;
-    return at < lines.length ? lines[at] : undefined;
-  };
-  const fail = (why) => {
-    throw new YamlError(`line ${at + 1}: ${why}`);
-  };
-
-  function block(indent) {
-    const line = next();
-    if (line === undefined || indentOf(line) < indent) return null;
-    const content = line.slice(indentOf(line));
-    return content === '-' || content.startsWith('- ') ? sequence(indentOf(line)) : mapping(indentOf(line));
+  try {
+    return YAML.parse(text, { version: '1.1', customTags: cfnTags, logLevel: 'error', prettyErrors: true, uniqueKeys: true });
+  } catch (e) {
+    throw new YamlError(e.message);
   }
-
-  function mapping(indent) {
-    const object = {};
-    for (let line = next(); line !== undefined && indentOf(line) === indent; line = next()) {
-      const content = line.slice(indent);
-      if (content.startsWith('- ')) break;
-      const key = KEY.exec(content);
-      if (!key) fail('expected `key: value`');
-      const name = key[1].startsWith('"') ? JSON.parse(key[1]) : key[1];
-      object[name] = value(content.slice(key[0].length).trim(), indent, true);
-    }
-    return object;
-  }
-
-  function sequence(indent) {
-    const items = [];
-    for (let line = next(); line !== undefined && indentOf(line) === indent; line = next()) {
-      const content = line.slice(indent);
-      if (content !== '-' && !content.startsWith('- ')) break;
-      const rest = content.slice(2);
-      if (KEY.test(rest) || rest.startsWith('- ')) {
-        // `- key: value`: the item is a block whose first line starts after the dash.
-        lines[at] = ' '.repeat(indent + 2) + rest;
-        items.push(block(indent + 2));
-      } else {
-        items.push(value(rest.trim(), indent, false));
-      }
-    }
-    return items;
-  }
-
-  /** The value after `key:` or `-` on line `at`, which it consumes with any block below it. */
-  function value(rest, indent, inMapping) {
-    at += 1;
-    if (rest === '') {
-      const line = next();
-      if (line === undefined) return null;
-      const deeper = indentOf(line) > indent;
-      const sameLevelList = inMapping && indentOf(line) === indent && line.slice(indent).startsWith('- ');
-      return deeper || sameLevelList ? block(indentOf(line)) : null;
-    }
-    if (/^\|[-+]?$/.test(rest)) return literal(rest[1], indent);
-    return scalar(rest);
-  }
-
-  function literal(chomp, indent) {
-    const body = [];
-    let blockIndent;
-    while (at < lines.length) {
-      const line = lines[at];
-      if (line.trim() === '') {
-        body.push('');
-      } else {
-        if (blockIndent === undefined) blockIndent = indentOf(line);
-        if (indentOf(line) < blockIndent || blockIndent <= indent) break;
-        body.push(line.slice(blockIndent));
-      }
-      at += 1;
-    }
-    let end = body.length;
-    while (end > 0 && body[end - 1] === '') end -= 1;
-    // Blank lines after the block belong to it only with `|+`; give the others back.
-    const trailing = body.length - end;
-    if (at >= lines.length && trailing > 0) {
-      // The file's final newline is not an empty line of the block.
-      body.pop();
-    }
-    const content = body.slice(0, end).join('\n');
-    if (chomp === '-') return content;
-    if (chomp === '+') return `${content}${'\n'.repeat(body.length - end + 1)}`;
-    return content === '' ? '' : `${content}\n`;
-  }
-
-  function scalar(text) {
-    if (text.startsWith('"')) {
-      try {
-        return JSON.parse(text);
-      } catch {
-        fail('a double-quoted string with escapes this reader does not know');
-      }
-    }
-    if (text === '{}') return {};
-    if (text === '[]') return [];
-    if (text === 'null' || text === '~') return null;
-    if (text === 'true' || text === 'false') return text === 'true';
-    if (/^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?$/.test(text)) return Number(text);
-    if (/^['&*!|>{[]/.test(text)) fail(`\`${text.slice(0, 20)}\` is YAML this reader does not read`);
-    return text;
-  }
-
-  const result = block(0);
-  if (next() !== undefined) fail('unexpected indentation');
-  return result;
 }
 
 module.exports = { yamlText, readYaml, YamlError };
