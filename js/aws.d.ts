@@ -10,8 +10,12 @@ export interface HandlerOptions extends LoadOptions {
   tokenKind?: 'auto' | 'identity' | 'access';
   /** The header the token comes in (REQUEST and HTTP API events). Default `authorization`. */
   tokenHeader?: string;
-  /** Decisions cached for repeated requests of a verified token, or `false`. Default `{ maxEntries: 10000, ttlMs: 60000 }`. */
-  decisionCache?: false | { maxEntries?: number; ttlMs?: number };
+  /**
+   * Decisions cached for repeated requests of a verified token, or `false`. Bounded by entries and by bytes
+   * (strings counted at two bytes a character; answers kept without the request's path, resource or
+   * context). Default `{ maxEntries: 10000, maxBytes: 8388608, ttlMs: 60000 }`.
+   */
+  decisionCache?: false | { maxEntries?: number; maxBytes?: number; ttlMs?: number };
   /** Receives one JSON line per decision (default console.log); `false` for none. Never contains the token. */
   logger?: false | ((line: string) => void);
 }

@@ -82,9 +82,11 @@ export interface LoadOptions {
   jwksMaxStaleMs?: number;
   /**
    * Answers of `isAuthorizedWithToken` remembered for repeated identical requests of a verified token,
-   * never past its expiry, cleared when keys change; `false` to turn off. Default `{ maxEntries: 2000, ttlMs: 300000 }`.
+   * never past its expiry, cleared when keys change; `false` to turn off. Bounded by entries and by bytes (strings
+   * counted at two bytes a character; a request longer than 256 characters is kept as its SHA-256). Default
+   * `{ maxEntries: 2000, maxBytes: 8388608, ttlMs: 300000 }`.
    */
-  decisionCache?: false | { maxEntries?: number; ttlMs?: number };
+  decisionCache?: false | { maxEntries?: number; maxBytes?: number; ttlMs?: number };
   /** Called with each warning about the configuration (it loaded all the same). Default: `console.warn`. */
   onWarning?: (warning: string) => void;
 }
@@ -131,7 +133,7 @@ export class Authorizer {
     /** The store's entities merged with a request's `entities`, by the exact list. */
     entityCache: wasm.CacheStats;
     /** Answers to repeated requests with the same verified token. */
-    answerCache: { hits: number; misses: number; entries: number } | null;
+    answerCache: { hits: number; misses: number; entries: number; bytes: number } | null;
     jwksFetches: number;
     /** wasm instances replaced after a trap. */
     instancesReplaced: number;

@@ -60,14 +60,31 @@ function answerKey(input) {
  */
 const decoded = (outcome) => (typeof outcome === 'string' ? JSON.parse(outcome) : outcome);
 
-function denyOnFailure(error) {
-  const trap = isTrap(error);
-  const description = trap ? describeTrap(error) : `the authorizer failed: ${error && error.message}`;
-  return {
-    decision: 'DENY',
-    determiningPolicies: [],
-    errors: [{ code: trap ? 'internal.trap' : 'internal.error', errorDescription: description }],
-  };
+/**
+ * The DENY for a call that failed: `internal.trap` when it failed inside a call into the module (whose
+ * instance was then replaced), `request.malformed` when the request could not be written for the module
+ * (nested too deeply for `JSON.stringify`, circular), `internal.error` otherwise.
+ */
+function denyOnFailure(error, how = { trap: false }) {
+  const code = how.trap ? 'internal.trap' : how.malformed ? 'request.malformed' : 'internal.error';
+  const description = how.trap
+    ? describeTrap(error)
+    : how.malformed
+      ? `the request cannot be read: ${error && error.message}`
+      : `the authorizer failed: ${error && error.message}`;
+  return { decision: 'DENY', determiningPolicies: [], errors: [{ code, errorDescription: description }] };
+}
+
+/**
+ * A request written for the module, or the failure to write it: outside any call into the module, so that
+ * a request nested too deeply for `JSON.stringify` is a malformed request, not a trap.
+ */
+function written(input) {
+  try {
+    return { argument: requestArgument(input) };
+  } catch (error) {
+    return { failure: { error, how: { malformed: true } } };
+  }
 }
 
 /**
@@ -78,10 +95,16 @@ function denyOnFailure(error) {
 function createAuthorizerClass(engine, platform) {
   /** The wasm authorizer of a source: `{ bundle, kind }` or `{ files, kind: 'full' }`. */
   function instantiate(source) {
+    let bundle;
+    if (source.files === undefined) {
+      try {
+        bundle = bundleArgument(source.bundle);
+      } catch (e) {
+        throw new AuthorizerLoadError('bundle.invalid', `the bundle cannot be read: ${e && e.message}`);
+      }
+    }
     const outcome = engine.guard(() =>
-      source.files !== undefined
-        ? engine.full().loadFiles(source.files)
-        : engine.module(source.kind).WasmAuthorizer.load(bundleArgument(source.bundle)),
+      source.files !== undefined ? engine.full().loadFiles(source.files) : engine.module(source.kind).WasmAuthorizer.load(bundle),
     );
     if (outcome.type === 'success') return outcome;
     const render = (errors) => success(engine.full().renderDiagnostics(errors, source.files ?? filesOfBundle(source.bundle))).text;
@@ -120,7 +143,13 @@ function createAuthorizerClass(engine, platform) {
       this.#answers =
         options.decisionCache === false
           ? null
-          : new DecisionCache({ maxEntries: 2000, ttlMs: 300_000, ...(options.decisionCache ?? {}), clock: this.#clock });
+          : new DecisionCache({
+              maxEntries: 2000,
+              ttlMs: 300_000,
+              ...(options.decisionCache ?? {}),
+              clock: this.#clock,
+              digest: platform.digest,
+            });
       if (this.#answers) this.#keyListeners.push(() => this.#answers.clear());
       this.#description = success(this.#inner.describe());
       // Configuration that loads but deserves a look (an identity source that accepts any client, ...).
@@ -181,14 +210,28 @@ function createAuthorizerClass(engine, platform) {
       return this.#inner;
     }
 
-    /** Runs a call into wasm; a trap replaces the instance, and the call answers `onFailure(error)`. */
-    #guard(call, onFailure) {
+    /**
+     * Calls into the module with a request already written for it (see `written`): `call(inner, argument)`
+     * is the call and nothing else, so that what it throws comes from inside the module. A trap replaces the
+     * instances; any failure answers `onFailure(error, { trap, malformed })`.
+     */
+    #guard(request, call, onFailure) {
+      if (request.failure) return onFailure(request.failure.error, request.failure.how);
+      let inner;
       try {
-        return call();
+        inner = this.#live();
       } catch (e) {
-        if (isTrap(e)) engine.replaceInstances();
-        return onFailure(e);
+        return onFailure(e, { trap: false });
       }
+      let outcome;
+      try {
+        outcome = call(inner, request.argument);
+      } catch (e) {
+        const trap = isTrap(e);
+        if (trap) engine.replaceInstances();
+        return onFailure(e, { trap });
+      }
+      return { outcome: decoded(outcome) };
     }
 
     /** The bundle's content hash, `sha256:<hex>`. */
@@ -214,19 +257,20 @@ function createAuthorizerClass(engine, platform) {
 
     /** Verified Permissions' IsAuthorized: never throws; every failure is a DENY with an error code. */
     isAuthorized(input) {
-      return this.#guard(() => answerOf(decoded(this.#live().isAuthorized(requestArgument(input)))), denyOnFailure);
+      const done = this.#guard(written(input), (inner, argument) => inner.isAuthorized(argument), denyOnFailure);
+      return done.outcome ? answerOf(done.outcome) : done;
     }
 
     /** Verified Permissions' BatchIsAuthorized, without its 30-request limit. */
     batchIsAuthorized(input) {
       const requests = (input && Array.isArray(input.requests) && input.requests) || [];
-      const deny = (e) => ({ results: requests.map((request) => ({ request, ...denyOnFailure(e) })) });
-      return this.#guard(() => {
-        const outcome = decoded(this.#live().batchIsAuthorized(requestArgument(input)));
-        return outcome.type === 'success'
-          ? answerOf(outcome)
-          : { results: requests.map((request) => ({ request, decision: 'DENY', determiningPolicies: [], errors: outcome.errors })) };
-      }, deny);
+      const deny = (e, how) => ({ results: requests.map((request) => ({ request, ...denyOnFailure(e, how) })) });
+      const done = this.#guard(written(input), (inner, argument) => inner.batchIsAuthorized(argument), deny);
+      if (!done.outcome) return done;
+      const outcome = done.outcome;
+      return outcome.type === 'success'
+        ? answerOf(outcome)
+        : { results: requests.map((request) => ({ request, decision: 'DENY', determiningPolicies: [], errors: outcome.errors })) };
     }
 
     /**
@@ -240,30 +284,35 @@ function createAuthorizerClass(engine, platform) {
         const hit = this.#answers.get(key.token, key.rest);
         if (hit !== undefined) return hit;
       }
+      const request = written(input);
       return this.#withKeys(
         (now) => {
+          const done = this.#guard(request, (inner, argument) => inner.isAuthorizedWithToken(argument, now), denyOnFailure);
+          if (!done.outcome) return done;
           // `validUntil` (how long the answer holds) is not part of Verified Permissions' answer.
-          const { type: _type, validUntil, ...answer } = decoded(this.#live().isAuthorizedWithToken(requestArgument(input), now));
+          const { type: _type, validUntil, ...answer } = done.outcome;
           if (key !== undefined && validUntil !== undefined) this.#answers.set(key.token, answer, Number(validUntil) * 1000, key.rest);
           return answer;
         },
         (answer) => answer.errors,
-        denyOnFailure,
       );
     }
 
     /** Verified Permissions' BatchIsAuthorizedWithToken: one token, many requests. */
     async batchIsAuthorizedWithToken(input) {
       const requests = (input && Array.isArray(input.requests) && input.requests) || [];
+      const request = written(input);
+      const deny = (e, how) => ({ results: requests.map((r) => ({ request: r, ...denyOnFailure(e, how) })) });
       return this.#withKeys(
         (now) => {
-          const outcome = decoded(this.#live().batchIsAuthorizedWithToken(requestArgument(input), now));
+          const done = this.#guard(request, (inner, argument) => inner.batchIsAuthorizedWithToken(argument, now), deny);
+          if (!done.outcome) return done;
+          const outcome = done.outcome;
           return outcome.type === 'success'
             ? answerOf(outcome)
-            : { results: requests.map((request) => ({ request, decision: 'DENY', determiningPolicies: [], errors: outcome.errors })) };
+            : { results: requests.map((r) => ({ request: r, decision: 'DENY', determiningPolicies: [], errors: outcome.errors })) };
         },
         (answer) => (answer.results.length > 0 ? answer.results[0].errors : []),
-        (e) => ({ results: requests.map((request) => ({ request, ...denyOnFailure(e) })) }),
       );
     }
 
@@ -279,9 +328,9 @@ function createAuthorizerClass(engine, platform) {
       }
     }
 
-    async #withKeys(call, errorsOf, onFailure) {
+    async #withKeys(call, errorsOf) {
       await this.#maintainKeys();
-      const run = () => this.#guard(() => call(this.#clock() / 1000), onFailure);
+      const run = () => call(this.#clock() / 1000);
       const generation = this.#keysGeneration;
       const answer = run();
       const missing = (errorsOf(answer) || []).find(
@@ -319,19 +368,27 @@ function createAuthorizerClass(engine, platform) {
      * `allRoutes`, `cachePolicy`. Never throws.
      */
     async authorizeHttp(input) {
+      const request = written(input);
+      const deny = (e, how) => ({ ...denyOnFailure(e, how), authenticated: false });
       return this.#withKeys(
-        (now) => answerOf(decoded(this.#live().authorizeHttp(requestArgument(input), now))),
+        (now) => {
+          const done = this.#guard(request, (inner, argument) => inner.authorizeHttp(argument, now), deny);
+          return done.outcome ? answerOf(done.outcome) : done;
+        },
         (answer) => answer.errors,
-        (e) => ({ ...denyOnFailure(e), authenticated: false }),
       );
     }
 
     /** Verifies the token and routes the request without deciding: `{ authenticated, tokenDigest, validUntil, principal, method, path, route, error }`. */
     async prepareHttp(input) {
+      const request = written(input);
+      const refuse = (e, how) => ({ authenticated: false, error: denyOnFailure(e, how).errors[0] });
       return this.#withKeys(
-        (now) => answerOf(decoded(this.#live().prepareHttp(requestArgument(input), now))),
+        (now) => {
+          const done = this.#guard(request, (inner, argument) => inner.prepareHttp(argument, now), refuse);
+          return done.outcome ? answerOf(done.outcome) : done;
+        },
         (prepared) => (prepared.error ? [prepared.error] : []),
-        (e) => ({ authenticated: false, error: denyOnFailure(e).errors[0] }),
       );
     }
 
@@ -371,7 +428,9 @@ function createAuthorizerClass(engine, platform) {
 
     /** Verified-token, merged-entity and answer cache counters, JWKS fetches, and wasm instances replaced after a trap. */
     get stats() {
-      const answers = this.#answers ? { hits: this.#answers.hits, misses: this.#answers.misses, entries: this.#answers.size } : null;
+      const answers = this.#answers
+        ? { hits: this.#answers.hits, misses: this.#answers.misses, entries: this.#answers.size, bytes: this.#answers.bytes }
+        : null;
       const { tokenCache, entityCache } = success(this.#live().stats());
       return {
         tokenCache,

@@ -17,20 +17,61 @@ function stored(answer) {
   }
 }
 
+/**
+ * What an entry costs, in bytes: each string at two bytes a character (V8 keeps a string with any character
+ * beyond Latin-1 at two bytes each, others at one: this is the most it can take), and a fixed part for the
+ * maps and records that hold it.
+ */
+const ENTRY_OVERHEAD = 160;
+const BUCKET_OVERHEAD = 120;
+const textBytes = (text) => 2 * text.length;
+function storedBytes(entry) {
+  if (entry.form !== 'object') return textBytes(entry.answer);
+  try {
+    return textBytes(JSON.stringify(entry.answer, (_, v) => (typeof v === 'bigint' ? String(v) : v)));
+  } catch {
+    return 64 * 1024;
+  }
+}
+
+/** Subs longer than this are kept as their digest where the platform has one. */
+const LONG_SUB = 256;
+
+/** The default byte budget of a cache: well inside a 128 MB Lambda@Edge function beside the module. */
+const DEFAULT_MAX_BYTES = 8 * 1024 * 1024;
+
 class DecisionCache {
-  constructor({ maxEntries = 10_000, ttlMs = 60_000, clock = Date.now } = {}) {
+  /**
+   * `maxEntries` and `maxBytes` both bound the cache (least recently used out first); an entry larger than
+   * a sixteenth of `maxBytes` is not kept. `digest(text)` (a synchronous SHA-256, where the platform has
+   * one) replaces subs longer than 256 characters, so a cache of long requests holds their digests only;
+   * keys (a token or its digest, one per bucket) are kept as given and counted.
+   */
+  constructor({ maxEntries = 10_000, maxBytes = DEFAULT_MAX_BYTES, ttlMs = 60_000, clock = Date.now, digest } = {}) {
     if (!Number.isInteger(maxEntries) || maxEntries < 1) throw new TypeError('decisionCache.maxEntries must be a positive integer');
+    if (!Number.isInteger(maxBytes) || maxBytes < 4096) throw new TypeError('decisionCache.maxBytes must be an integer of at least 4096');
     if (!(ttlMs > 0)) throw new TypeError('decisionCache.ttlMs must be positive');
     this.maxEntries = maxEntries;
+    this.maxBytes = maxBytes;
     this.ttlMs = ttlMs;
     this.clock = clock;
+    this.digest = typeof digest === 'function' ? digest : undefined;
     // Entries grouped by key (a token or its digest), then by `sub` (the rest of the request): a lookup
     // hashes the token once, as a string it may already have hashed, and the rest of the request is short.
     // Least recently used keys first; within a key, least recently used entries first.
     this.buckets = new Map();
     this.count = 0;
+    this.bytes = 0;
     this.hits = 0;
     this.misses = 0;
+  }
+
+  /**
+   * A `sub` as the cache keeps it: its digest when it is long and the platform has a digest (marked `#`,
+   * which no sub a caller builds starts with; one that did would be digested too, so the two never meet).
+   */
+  #subOf(text) {
+    return this.digest !== undefined && (text.length > LONG_SUB || text.startsWith('#')) ? `#${this.digest(text)}` : text;
   }
 
   /**
@@ -39,14 +80,24 @@ class DecisionCache {
    * Authorizer#authorizeHttp (both carry the route and the path). Only answers for a token the module
    * verified are kept, so a token that did not verify never hits.
    */
-  static httpSub({ route, method, path }, allRoutes) {
-    return [
+  static httpSub({ route, eventRoute, method, path }, allRoutes) {
+    const parts = [
       // An all-routes answer's cache policy names the request's own ARN: it is kept per method and path.
       allRoutes ? `all-routes\n${method}\n${path}` : 'route',
       `${route.action.type}::${JSON.stringify(route.action.id)}`,
       `${route.resource.type}::${JSON.stringify(route.resource.id)}`,
       JSON.stringify(route.context),
-    ].join('\n');
+    ];
+    // API Gateway's own route, when it is another route of the store: the answer is of both.
+    if (eventRoute) {
+      parts.push(
+        `event\n${eventRoute.routeKey}`,
+        `${eventRoute.action.type}::${JSON.stringify(eventRoute.action.id)}`,
+        `${eventRoute.resource.type}::${JSON.stringify(eventRoute.resource.id)}`,
+        JSON.stringify(eventRoute.context),
+      );
+    }
+    return parts.join('\n');
   }
 
   /** Whether anything is kept under `key` (live or not yet swept): without it, a lookup cannot hit. */
@@ -61,6 +112,7 @@ class DecisionCache {
 
   /** The answer stored under `key` and `sub`, while it lives. */
   get(key, sub = '') {
+    sub = this.#subOf(sub);
     const bucket = this.buckets.get(key);
     const entry = bucket === undefined ? undefined : bucket.get(sub);
     if (entry !== undefined && this.clock() < entry.expiresAt) {
@@ -83,27 +135,53 @@ class DecisionCache {
   set(key, answer, tokenExpiresAtMs, sub = '') {
     const expiresAt = Math.min(this.clock() + this.ttlMs, tokenExpiresAtMs);
     if (!(expiresAt > this.clock())) return;
+    sub = this.#subOf(sub);
+    const entry = { ...stored(answer), expiresAt };
+    entry.bytes = ENTRY_OVERHEAD + textBytes(sub) + storedBytes(entry);
     let bucket = this.buckets.get(key);
-    if (bucket === undefined) bucket = new Map();
-    else this.buckets.delete(key);
+    // An answer this large would crowd out every other: it is decided again each time instead.
+    if (entry.bytes + (bucket === undefined ? BUCKET_OVERHEAD + textBytes(key) : 0) > this.maxBytes / 16) {
+      if (bucket !== undefined && bucket.has(sub)) this.#remove(key, bucket, sub);
+      return;
+    }
+    if (bucket === undefined) {
+      bucket = new Map();
+      bucket.bytes = BUCKET_OVERHEAD + textBytes(key);
+      this.bytes += bucket.bytes;
+    } else this.buckets.delete(key);
     this.buckets.set(key, bucket);
-    if (bucket.delete(sub)) this.count -= 1;
-    bucket.set(sub, { ...stored(answer), expiresAt });
+    const old = bucket.get(sub);
+    if (old !== undefined) {
+      bucket.delete(sub);
+      this.count -= 1;
+      this.bytes -= old.bytes;
+    }
+    bucket.set(sub, entry);
     this.count += 1;
-    while (this.count > this.maxEntries) {
+    this.bytes += entry.bytes;
+    while (this.count > this.maxEntries || this.bytes > this.maxBytes) {
       const [oldestKey, oldest] = this.buckets.entries().next().value;
       this.#remove(oldestKey, oldest, oldest.keys().next().value);
     }
   }
 
   #remove(key, bucket, sub) {
-    if (bucket.delete(sub)) this.count -= 1;
-    if (bucket.size === 0) this.buckets.delete(key);
+    const entry = bucket.get(sub);
+    if (entry !== undefined) {
+      bucket.delete(sub);
+      this.count -= 1;
+      this.bytes -= entry.bytes;
+    }
+    if (bucket.size === 0) {
+      this.buckets.delete(key);
+      this.bytes -= bucket.bytes;
+    }
   }
 
   clear() {
     this.buckets.clear();
     this.count = 0;
+    this.bytes = 0;
   }
 
   get size() {
@@ -111,4 +189,4 @@ class DecisionCache {
   }
 }
 
-module.exports = { DecisionCache };
+module.exports = { DecisionCache, DEFAULT_MAX_BYTES };

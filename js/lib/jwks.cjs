@@ -78,6 +78,19 @@ async function readLimited(response, url, maxBytes, controller) {
   return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
 }
 
+/** JSON text of a value with every object's keys sorted: two key sets are the same when this is. */
+function canonical(value) {
+  return JSON.stringify(value, (_, v) =>
+    v && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(
+          Object.keys(v)
+            .sort()
+            .map((k) => [k, v[k]]),
+        )
+      : v,
+  );
+}
+
 class JwksCache {
   /**
    * @param {object} options
@@ -140,8 +153,12 @@ class JwksCache {
       entry.inFlight = this.load(issuer, hint)
         .then(({ jwks, maxAgeMs }) => {
           const at = this.clock();
-          entry.jwks = jwks;
-          entry.version += 1;
+          // The same keys as before (a refetch for an unknown `kid` that the issuer does not have): the
+          // version stays, so nothing is imported again and no cache built on these keys is cleared.
+          if (entry.jwks === undefined || canonical(jwks) !== canonical(entry.jwks)) {
+            entry.jwks = jwks;
+            entry.version += 1;
+          }
           entry.fetchedAt = at;
           entry.expiresAt = at + (maxAgeMs ?? this.maxAgeMs);
           entry.error = undefined;

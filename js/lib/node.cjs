@@ -6,6 +6,7 @@ const { createApi, resolveObject } = require('./api.cjs');
 const { readStoreFolder } = require('./store-files.cjs');
 const { AuthorizerLoadError } = require('./errors.cjs');
 const { createHostCrypto } = require('./host-crypto.cjs');
+const { createHash } = require('node:crypto');
 
 // The modules, by kind: `full` (wasm/full), and for compiled bundles `runtime` (wasm/runtime, or in a
 // Lambda@Edge package the edge module, wasm/edge, brotli-compressed). Each folder holds wasm-bindgen's
@@ -42,35 +43,65 @@ const budgetSetByUser = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? ''
   (a) => a.startsWith('--wasm-tiering-budget') || a.startsWith('--wasm_tiering_budget'),
 );
 
+/** Compiled modules by file: an instance replaced after a trap is instantiated from the same compiled code. */
+const compiled = new Map();
+
+function compile(found) {
+  let wasmModule = compiled.get(found.loader);
+  if (wasmModule !== undefined) return wasmModule;
+  const bytes = found.read();
+  if (budgetSetByUser) {
+    wasmModule = new WebAssembly.Module(bytes);
+  } else {
+    // Compiled inside the window: V8 reads the budget when it compiles the module.
+    const v8 = require('node:v8');
+    v8.setFlagsFromString(`--wasm-tiering-budget=${TIERING_BUDGET}`);
+    try {
+      wasmModule = new WebAssembly.Module(bytes);
+    } finally {
+      v8.setFlagsFromString(`--wasm-tiering-budget=${V8_DEFAULT_TIERING_BUDGET}`);
+    }
+  }
+  compiled.set(found.loader, wasmModule);
+  return wasmModule;
+}
+
+/**
+ * wasm-bindgen's loader required anew. The one it replaces is let go entirely: out of the require cache and
+ * out of this module's `children`, where Node would otherwise keep every copy, and its instance with it.
+ */
+function freshLoader(file) {
+  const resolved = require.resolve(file);
+  const old = require.cache[resolved];
+  if (old !== undefined) {
+    delete require.cache[resolved];
+    const i = module.children.indexOf(old);
+    if (i >= 0) module.children.splice(i, 1);
+  }
+  return require(file);
+}
+
 /**
  * A fresh instance of a kind's module: its loader required anew (wasm-bindgen's loader keeps one instance
- * per load), the module compiled from its bytes and instantiated, with the larger tiering budget. Its
+ * per load), the module compiled once from its bytes, with the larger tiering budget, and instantiated. Its
  * signatures are checked by `node:crypto` (see host-crypto.cjs) unless `hostCrypto` is false, which only the
  * tests that compare the two verifiers ask for (the runtime and edge modules then refuse every key).
  */
 function instantiate(kind, { hostCrypto = true } = {}) {
   const found = find(kind);
   if (!found) return null;
-  delete require.cache[require.resolve(found.loader)];
-  const loader = require(found.loader);
-  const bytes = found.read();
-  if (budgetSetByUser) {
-    loader.initSync({ module: new WebAssembly.Module(bytes) });
-  } else {
-    // Compiled and instantiated inside the window: V8 reads the budget when it compiles the module.
-    const v8 = require('node:v8');
-    v8.setFlagsFromString(`--wasm-tiering-budget=${TIERING_BUDGET}`);
-    try {
-      loader.initSync({ module: new WebAssembly.Module(bytes) });
-    } finally {
-      v8.setFlagsFromString(`--wasm-tiering-budget=${V8_DEFAULT_TIERING_BUDGET}`);
-    }
-  }
+  const loader = freshLoader(found.loader);
+  loader.initSync({ module: compile(found) });
   if (hostCrypto) {
     const installed = loader.installHostCrypto(createHostCrypto());
     if (installed.type !== 'success') throw new AuthorizerLoadError(installed.errors[0].code, installed.errors[0].errorDescription);
   }
   return loader;
+}
+
+/** A SHA-256 of text, base64: what the caches keep long keys as. */
+function digest(text) {
+  return createHash('sha256').update(text).digest('base64');
 }
 
 /** Node: a path is a store folder or a bundle file; objects and JSON text are taken as they are. */
@@ -101,6 +132,7 @@ function nodePlatform({ hostCrypto = true } = {}) {
   return {
     load,
     reload: load,
+    digest,
     resolve: async (source) => resolveSync(source),
     resolveSync,
     // Read when an authorizer is loaded, not when the package is: a fetch installed after the import

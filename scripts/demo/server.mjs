@@ -81,6 +81,13 @@ function policyAllows(document, arn) {
   return statements.some((s) => s.Effect === 'Allow' && matches(s));
 }
 
+/** Every value of each query parameter, as API Gateway's `multiValueQueryStringParameters` lists them. */
+function multiValues(params) {
+  const out = {};
+  for (const [name, value] of params) (out[name] ??= []).push(value);
+  return out;
+}
+
 function restEvent(req, url, sourceIp) {
   return {
     type: 'REQUEST',
@@ -90,6 +97,7 @@ function restEvent(req, url, sourceIp) {
     httpMethod: req.method,
     headers: Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, String(v)])),
     queryStringParameters: Object.fromEntries(url.searchParams),
+    multiValueQueryStringParameters: multiValues(url.searchParams),
     pathParameters: {},
     requestContext: {
       accountId: '123456789012',

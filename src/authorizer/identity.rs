@@ -100,6 +100,11 @@ impl TokenCache {
         self.weight += weight;
         self.entries.insert(key, identity);
         self.order.push_back(key);
+        // `order` still names entries removed since (expired ones `get` dropped, tokens inserted again):
+        // compacted before it outgrows the map, so it stays bounded by the entries (amortized O(1)).
+        if self.order.len() > 2 * self.entries.len() + 64 {
+            self.order.retain(|k| self.entries.contains_key(k));
+        }
     }
 
     fn remove(&mut self, key: &[u8; 32]) {
@@ -237,5 +242,18 @@ mod tests {
         // The same token again replaces its entry, counted once.
         cache.insert(key(20), weighing(1000, "light", 10), 0);
         assert_eq!((cache.len(), cache.weight()), (2, heavy + 10));
+    }
+
+    #[test]
+    fn expired_entries_leave_the_order_list_too() {
+        let mut cache = TokenCache::default();
+        let key = |i: usize| cache_key(&[(Some(TokenKind::Identity), &i.to_string())]);
+        // Far fewer live tokens than the capacity, each expired and dropped by `get`: no sweep ever runs.
+        for i in 0..100_000 {
+            cache.insert(key(i), identity(10, "i1"), 0);
+            assert!(cache.get(&key(i), 11).is_none());
+        }
+        assert!(cache.is_empty());
+        assert!(cache.order.len() <= 64 + 1, "the order list holds {} keys of no entry", cache.order.len());
     }
 }

@@ -232,7 +232,8 @@ test('invalid requests are a DENY with a code that names the problem, never a th
   circular.self = circular;
   const answer = ridesAuthorizer.isAuthorized(circular);
   assert.equal(answer.decision, 'DENY');
-  assert.equal(answer.errors[0].code, 'internal.error');
+  assert.equal(answer.errors[0].code, 'request.malformed', 'a request JSON cannot write is malformed, not a failure of the engine');
+  assert.match(answer.errors[0].errorDescription, /circular/);
 });
 
 test('a request may not redefine a static entity', async () => {

@@ -81,6 +81,77 @@ test('test reports pass or fail per request with a diff, and exits non-zero on f
   assert.match(failed.stdout, /8 passed, 1 failed/);
 });
 
+// A window-title set, an OSC 52 clipboard write, a line erase, a backspace, a C1 CSI, a right-to-left override
+// and a left-to-right isolate: what a store under review could send the reviewer's terminal. (Cedar refuses a raw
+// carriage return in a string, and ends a `//` comment at one.)
+const HOSTILE = '\x1b]0;pwned\x07\x1b]52;c;Y3VybCBldmlsCg==\x07\x1b[2K\b\u009b\u202e\u2066';
+const HOSTILE_SHOWN = '\\u{1b}]0;pwned\\u{7}\\u{1b}]52;c;Y3VybCBldmlsCg==\\u{7}\\u{1b}[2K\\u{8}\\u{9b}\\u{202e}\\u{2066}';
+
+/** The characters of `text` a terminal acts on or that reorder it: C0 controls but `\n`, DEL, C1, bidi formatting. */
+function rawControls(text) {
+  return [...text].filter((c) => {
+    const n = c.codePointAt(0);
+    const bidi = (n >= 0x202a && n <= 0x202e) || (n >= 0x2066 && n <= 0x2069) || [0x61c, 0x200e, 0x200f].includes(n);
+    return (n < 0x20 && c !== '\n') || (n >= 0x7f && n <= 0x9f) || bidi || n === 0x2028 || n === 0x2029;
+  });
+}
+
+function assertNoRawControls(r) {
+  for (const output of [r.stdout, r.stderr]) assert.deepEqual(rawControls(output), [], JSON.stringify(output));
+}
+
+test('validate and test print control characters from a store escaped, never as raw terminal escapes', () => {
+  const dir = copyStore('photos');
+  const policyFile = process.platform === 'win32' ? 'review.cedar' : `review${HOSTILE}.cedar`;
+  // A carriage return ends a `//` comment for Cedar: the policy after it is live code a terminal would print over it.
+  const line = `// ${HOSTILE}\rpermit(principal, action, resource) when { "${HOSTILE}" != "" && principal.nope };`;
+  fs.writeFileSync(path.join(dir, policyFile), `@id("evil${HOSTILE}")\n${line}\n`);
+  const validated = cli('validate', dir);
+  assert.equal(validated.status, 1, JSON.stringify(validated));
+  assertNoRawControls(validated);
+  const lines = validated.stderr.split('\n');
+  const at = lines.findIndex((l) => l.includes(' --> ') && l.endsWith('.cedar:2:' + (line.indexOf('principal.nope') + 1)));
+  assert.ok(at > 0, JSON.stringify(validated.stderr));
+  assert.match(lines[at - 1], /^error\[policy\.validation\]: .*attribute `nope`/);
+  const shown = `// ${HOSTILE_SHOWN}\\u{d}permit(principal, action, resource) when { "${HOSTILE_SHOWN}" != "" && principal.nope };`;
+  assert.equal(lines[at + 2], `2 | ${shown}`);
+  // The carets sit under the offending text in the line as shown.
+  const carets = lines[at + 3].slice('2 | '.length);
+  assert.equal(shown.slice(carets.indexOf('^'), carets.lastIndexOf('^') + 1), 'principal.nope');
+  assert.ok(validated.stderr.includes(`= policy: evil${HOSTILE_SHOWN}\n`), JSON.stringify(validated.stderr));
+
+  fs.rmSync(path.join(dir, policyFile));
+  fs.writeFileSync(
+    path.join(dir, 'hostile.cedar'),
+    `@id("allow${HOSTILE}")\npermit(principal == Photos::User::"${HOSTILE}", action, resource);\n`,
+  );
+  const request = (action) => ({
+    principal: { entityType: 'Photos::User', entityId: HOSTILE },
+    action: { actionType: 'Photos::Action', actionId: action },
+    resource: { entityType: 'Photos::Photo', entityId: 'beach.jpg' },
+  });
+  const cases = [
+    { name: `allowed\t${HOSTILE}\r\nPASS forged`, ...request('viewPhoto'), expect: { decision: 'DENY', determiningPolicies: [] } },
+    { name: 'unknown action', ...request(`view${HOSTILE}`), expect: { decision: 'DENY' } },
+    { name: `unreadable${HOSTILE}`, expect: { decision: HOSTILE } },
+  ];
+  fs.writeFileSync(path.join(dir, 'tests/hostile.json'), JSON.stringify({ description: HOSTILE, cases }));
+  // Not JSON: a string holding raw control characters, printed as the diagnostic's source line.
+  fs.writeFileSync(path.join(dir, 'tests/unreadable.json'), `{"cases": [{"name": "${HOSTILE}"}]}\n`);
+  const tested = cli('test', dir);
+  assert.equal(tested.status, 1, JSON.stringify(tested));
+  assertNoRawControls(tested);
+  assert.ok(
+    tested.stdout.includes(`FAIL allowed\\u{9}${HOSTILE_SHOWN}\\u{d}\\u{a}PASS forged  ALLOW  [allow${HOSTILE_SHOWN}]`),
+    JSON.stringify(tested.stdout),
+  );
+  assert.match(tested.stdout, /decision: expected DENY, got ALLOW/);
+  assert.match(tested.stdout, /FAIL unknown action +DENY/);
+  assert.match(tested.stdout, /9 passed, 2 failed, 2 test file\(s\) or case\(s\) not run/);
+  assert.ok(tested.stderr.includes(`case \`unreadable${HOSTILE_SHOWN}\` cannot be run: `), JSON.stringify(tested.stderr));
+  assert.ok(tested.stderr.includes(`1 | {"cases": [{"name": "${HOSTILE_SHOWN}"}]}\n`), JSON.stringify(tested.stderr));
+});
+
 test('usage errors exit 2', () => {
   assert.equal(cli().status, 2);
   assert.equal(cli('frobnicate').status, 2);

@@ -5,8 +5,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { createRestApiAuthorizer, createHttpApiAuthorizer, createEdgeViewerRequestHandler } from 'cedar-authorizer/aws';
-import { Authorizer } from 'cedar-authorizer';
-import { store, signingKey, mint, idClaims, NOW, COGNITO_ISSUER } from './helpers.mjs';
+import path from 'node:path';
+import { Authorizer, readStoreFolder } from 'cedar-authorizer';
+import { root, store, signingKey, mint, idClaims, NOW, COGNITO_ISSUER } from './helpers.mjs';
 
 const RUNS = Number(process.env.PROPERTY_RUNS ?? 1500);
 const key = signingKey('k1');
@@ -208,4 +209,145 @@ test('any token string yields 401 or a Deny, never an Allow, unless it is the ve
     { numRuns: RUNS },
   );
   console.log(`property: ${cases} random and mutated token strings; none allowed`);
+});
+
+// ---- a query parameter given more than once -------------------------------------------------------
+
+/** The routes store with a route whose context is a query parameter: guests may read tenant `acme` only. */
+function queryStore() {
+  const files = readStoreFolder(path.join(root, 'tests/fixtures/routes-store'));
+  const config = JSON.parse(files['authorizer.json']);
+  config.routes.unshift({ method: 'GET', path: '/reports', context: { tenant: '{query.tenant}' } });
+  files['authorizer.json'] = JSON.stringify(config);
+  files['schema.cedarschema'] = files['schema.cedarschema'].replace(
+    /\}\s*$/,
+    '  action "get /reports" appliesTo { principal: [User], resource: [Application], context: { tenant: String } };\n}\n',
+  );
+  files['reports.cedar'] =
+    '@id("guests-acme-reports")\npermit (principal in Api::Group::"us-east-1_DemoPool1|Guests", action == Api::Action::"get /reports", resource)\nwhen { context.tenant == "acme" };\n';
+  return { files };
+}
+
+/** Spellings of the name `tenant` that origins decode (or fold) to the same parameter. */
+const tenantSpellings = ['tenant', '%74enant', 't%65nant', 'ten%61nt', 'Tenant', 'TENANT', 'tenan%74', '%2574enant', 'te%6Eant'];
+
+test('a query parameter given more than once, in any spelling, is never an Allow, in every handler', async () => {
+  const { files } = queryStore();
+  const opts = { ...options, bundle: { files } };
+  const handlers = {
+    rest: createRestApiAuthorizer(opts),
+    http: createHttpApiAuthorizer(opts),
+    edge: createEdgeViewerRequestHandler(opts),
+  };
+  const guest = mint(key, idClaims('guest', ['Guests']));
+  const decode = (name) => {
+    try {
+      return decodeURIComponent(name);
+    } catch {
+      return name;
+    }
+  };
+  /** Every event kind for one raw query string, with the parameters as API Gateway presents them. */
+  function events(raw) {
+    const pairs = raw
+      .split('&')
+      .filter(Boolean)
+      .map((p) => {
+        const [n, ...v] = p.split('=');
+        return [decode(n), decode(v.join('='))];
+      });
+    const multi = {};
+    for (const [n, v] of pairs) (multi[n] ??= []).push(v);
+    const single = Object.fromEntries(Object.entries(multi).map(([n, vs]) => [n, vs.at(-1)]));
+    const joined = Object.fromEntries(Object.entries(multi).map(([n, vs]) => [n, vs.join(',')]));
+    const arn = 'arn:aws:execute-api:us-east-1:123456789012:abcdef123/prod/GET/reports';
+    const request = {
+      type: 'REQUEST',
+      methodArn: arn,
+      httpMethod: 'GET',
+      path: '/reports',
+      resource: '/reports',
+      headers: { Authorization: `Bearer ${guest}` },
+      queryStringParameters: single,
+      multiValueQueryStringParameters: multi,
+    };
+    return [
+      ['REST REQUEST', () => handlers.rest(request)],
+      [
+        'REST REQUEST without multi-values',
+        () => handlers.rest({ ...request, multiValueQueryStringParameters: undefined, queryStringParameters: joined }),
+      ],
+      ['HTTP API 1.0', () => handlers.http({ ...request, version: '1.0', identitySource: `Bearer ${guest}` })],
+      [
+        'HTTP API 2.0',
+        () =>
+          handlers.http({
+            version: '2.0',
+            routeKey: 'GET /reports',
+            rawPath: '/reports',
+            rawQueryString: raw,
+            queryStringParameters: joined,
+            identitySource: [guest],
+            headers: {},
+            requestContext: { http: { method: 'GET', path: '/reports' } },
+          }),
+      ],
+      [
+        'CloudFront viewer request',
+        () =>
+          handlers.edge({
+            Records: [
+              {
+                cf: {
+                  config: {},
+                  request: {
+                    clientIp: '203.0.113.1',
+                    method: 'GET',
+                    uri: '/reports',
+                    querystring: raw,
+                    headers: { authorization: [{ key: 'Authorization', value: `Bearer ${guest}` }] },
+                  },
+                },
+              },
+            ],
+          }),
+      ],
+    ];
+  }
+  // The one value, in any spelling, is decided: the property below could not hold by denying everything.
+  for (const spelling of tenantSpellings.slice(0, 4)) {
+    for (const [kind, call] of events(`page=1&${spelling}=acme`)) {
+      if (kind === 'REST REQUEST without multi-values' && spelling !== 'tenant') continue;
+      assert.equal(await outcome(call), 'allow', `${kind}: ${spelling}=acme`);
+    }
+  }
+  const value = fc.constantFrom('acme', 'victim', 'acme,victim', '', 'ac%6De', 'acme;tenant=victim');
+  const other = fc.tuple(fc.constantFrom('page', 'sort', 'x', 'tenants', 'tenant_id'), fc.constantFrom('1', 'acme', 'victim'));
+  const query = fc
+    .record({
+      tenants: fc.array(fc.tuple(fc.constantFrom(...tenantSpellings), value), { minLength: 2, maxLength: 4 }),
+      others: fc.array(other, { maxLength: 3 }),
+      rotate: fc.nat(),
+      separator: fc.constantFrom('&', '&', '&', ';'),
+    })
+    .map(({ tenants, others, rotate, separator }) => {
+      const parts = [...tenants.map(([n, v]) => `${n}=${v}`), ...others.map(([n, v]) => `${n}=${v}`)];
+      const at = rotate % parts.length;
+      return [...parts.slice(at), ...parts.slice(0, at)].join(separator);
+    });
+  let cases = 0;
+  await fc.assert(
+    fc.asyncProperty(query, async (raw) => {
+      for (const [kind, call] of events(raw)) {
+        // Without the list of values (an event with the last value only, or values joined by commas), a
+        // repeat that API Gateway joined is one value; a repeat it hid by keeping the last is its loss.
+        if (kind === 'REST REQUEST without multi-values') continue;
+        cases += 1;
+        const got = await outcome(call);
+        assert.notEqual(got, 'allow', `${kind}: ?${raw}`);
+      }
+    }),
+    { numRuns: Math.min(RUNS, 400) },
+  );
+  console.log(`property: ${cases} events with a repeated or re-spelled query parameter, none allowed`);
 });

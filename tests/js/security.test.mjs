@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { createRestApiAuthorizer, createHttpApiAuthorizer, createEdgeViewerRequestHandler } from 'cedar-authorizer/aws';
 import { Authorizer, readStoreFolder } from 'cedar-authorizer';
-import { root, store, signingKey, mint, idClaims, NOW, COGNITO_ISSUER } from './helpers.mjs';
+import { root, store, signingKey, mint, idClaims, jwksServer, NOW, COGNITO_ISSUER } from './helpers.mjs';
 
 const key = signingKey('k1');
 const routesStore = path.join(root, 'tests/fixtures/routes-store');
@@ -256,4 +256,189 @@ test('a key set is read no further than the byte limit, counted in bytes', async
     clock: () => NOW * 1000,
   });
   assert.match((await third.isAuthorizedWithToken(read)).errors[0].errorDescription, /over the limit/);
+});
+
+// ---- the second review ----------------------------------------------------------------------------
+
+test("API Gateway's matched resource never wins over the store's own route: a catch-all resource does not open /admin", async () => {
+  const restLines = [];
+  const httpLines = [];
+  const rest = createRestApiAuthorizer({ ...base, logger: (line) => restLines.push(JSON.parse(line)), bundle: routesStore });
+  const httpApi = createHttpApiAuthorizer({ ...base, logger: (line) => httpLines.push(JSON.parse(line)), bundle: routesStore });
+  const viaRest = (p, token = rider) =>
+    rest({
+      type: 'REQUEST',
+      methodArn: arn('GET', p),
+      httpMethod: 'GET',
+      path: p,
+      resource: '/{proxy+}',
+      pathParameters: { proxy: p.slice(1) },
+      headers: { Authorization: `Bearer ${token}` },
+    });
+  const viaHttp = (p, routeKey = 'ANY /{proxy+}') =>
+    httpApi({
+      version: '2.0',
+      routeKey,
+      rawPath: p,
+      identitySource: [rider],
+      headers: {},
+      pathParameters: { proxy: p.slice(1) },
+      requestContext: { http: { method: 'GET', path: p } },
+    });
+  for (let round = 0; round < 2; round++) {
+    // Twice: the second round comes from the decision cache, which must keep the stricter answer too.
+    assert.equal((await viaRest('/admin/x')).policyDocument.Statement[0].Effect, 'Deny', `REST, round ${round}`);
+    assert.equal((await viaHttp('/admin/x')).isAuthorized, false, `HTTP API, round ${round}`);
+    assert.equal((await viaHttp('/admin/x', '$default')).isAuthorized, false, `HTTP API $default, round ${round}`);
+    // Where both routes allow, the request is allowed.
+    assert.equal((await viaRest('/riders')).policyDocument.Statement[0].Effect, 'Allow', `REST /riders, round ${round}`);
+    assert.equal((await viaHttp('/x/y')).isAuthorized, true, `HTTP API catch-all, round ${round}`);
+  }
+  const admin = mint(key, idClaims('admin', ['Admin']));
+  assert.equal((await viaRest('/admin/x', admin)).policyDocument.Statement[0].Effect, 'Allow', 'an admin is allowed by both routes');
+  // Each handler logs the mismatch once per pair of routes, saying what to fix.
+  for (const lines of [restLines, httpLines]) {
+    const mismatches = lines.filter((l) => l.message === 'route mismatch');
+    const pairs = mismatches.map((l) => `${l.eventRoute} | ${l.pathRoute}`);
+    assert.deepEqual([...new Set(pairs)].sort(), pairs.slice().sort(), 'each pair logged once');
+    assert.ok(pairs.includes('ANY /{proxy+} | GET /admin/{proxy+}'), JSON.stringify(pairs));
+    assert.match(mismatches[0].detail, /both are decided/);
+    const denied = lines.filter((l) => l.message === 'authorization decision' && l.decision === 'DENY');
+    assert.ok(
+      denied.length >= 2 && denied.every((l) => l.route === 'GET /admin/{proxy+}'),
+      `the decision lines name the route that denied, from the cache too: ${JSON.stringify(denied.map((l) => [l.route, l.cacheHit]))}`,
+    );
+  }
+});
+
+test('an unknown kid refetches an unchanged key set without emptying the caches', async (t) => {
+  const server = await jwksServer({ keys: [key.jwk] });
+  t.after(server.close);
+  let now = NOW * 1000;
+  const options = { jwksUris: { [COGNITO_ISSUER]: server.url }, clock: () => now, jwksCooldownMs: 1000, logger: false };
+  const authorizer = await Authorizer.load(store('rides'), options);
+  const handler = createRestApiAuthorizer({ ...options, bundle: routesStore });
+  const request = {
+    identityToken: rider,
+    action: { actionType: 'Rides::Action', actionId: 'get /riders' },
+    resource: { entityType: 'Rides::Application', entityId: 'Rides' },
+  };
+  const rest = () => handler({ type: 'TOKEN', authorizationToken: rider, methodArn: arn('GET', '/riders') });
+  assert.equal((await authorizer.isAuthorizedWithToken(request)).decision, 'ALLOW');
+  await rest();
+  await rest();
+  const before = { answers: authorizer.stats.answerCache.entries, tokens: authorizer.stats.tokenCache, requests: server.state.requests };
+  assert.ok(before.answers > 0);
+  // Unsigned tokens with the configured issuer and unknown kids, each after the cooldown: each refetches.
+  for (let i = 0; i < 3; i++) {
+    now += 2000;
+    const forged = mint(signingKey(`unknown-${i}`), idClaims('x', ['Admin']));
+    const answer = await authorizer.isAuthorizedWithToken({ ...request, identityToken: forged });
+    assert.equal(answer.errors[0].code, 'jwks.no_matching_key');
+    await assert.rejects(handler({ type: 'TOKEN', authorizationToken: forged, methodArn: arn('GET', '/riders') }), {
+      message: 'Unauthorized',
+    });
+  }
+  assert.ok(server.state.requests >= before.requests + 3, 'each unknown kid after the cooldown refetched');
+  assert.equal(authorizer.stats.answerCache.entries, before.answers, 'the answer cache kept its answers');
+  assert.equal(authorizer.stats.answerCache.hits, 0);
+  await authorizer.isAuthorizedWithToken(request);
+  assert.equal(authorizer.stats.answerCache.hits, 1, 'the answer is still served from the cache');
+  const lines = [];
+  const logged = createRestApiAuthorizer({ ...options, bundle: routesStore, logger: (l) => lines.push(JSON.parse(l)) });
+  await logged({ type: 'TOKEN', authorizationToken: rider, methodArn: arn('GET', '/riders') });
+  now += 2000;
+  await assert.rejects(
+    logged({ type: 'TOKEN', authorizationToken: mint(signingKey('other'), idClaims('x', [])), methodArn: arn('GET', '/riders') }),
+  );
+  await logged({ type: 'TOKEN', authorizationToken: rider, methodArn: arn('GET', '/riders') });
+  assert.equal(lines.at(-1).cacheHit, true, 'the decision cache kept its answer across the refetch');
+  // A changed key set is imported, and the caches are cleared as before.
+  const next = signingKey('k2');
+  server.state.jwks = { keys: [key.jwk, next.jwk] };
+  now += 2000;
+  const rotated = mint(next, idClaims('r', ['Riders']));
+  assert.equal((await authorizer.isAuthorizedWithToken({ ...request, identityToken: rotated })).decision, 'ALLOW');
+  assert.equal(authorizer.stats.answerCache.entries, 1, 'new keys cleared the answers kept under the old ones');
+});
+
+test('the edge forwards only identity it verified: every spelling of the principal header, and the credential that did not decide, are removed', async () => {
+  const edge = createEdgeViewerRequestHandler({
+    ...base,
+    bundle: store('rides'),
+    principalHeader: 'x-cedar-principal',
+    tokenCookie: 'id_token',
+  });
+  const forged = mint(signingKey('forger'), idClaims('admin', ['Admin']));
+  const event = (headers) => ({
+    Records: [{ cf: { config: {}, request: { clientIp: '203.0.113.1', method: 'GET', uri: '/riders', querystring: '', headers } } }],
+  });
+  const spoofs = {
+    x_cedar_principal: [{ key: 'X_Cedar_Principal', value: 'Rides::CognitoUser::"admin"' }],
+    'X-Cedar-Principal': [{ key: 'X-Cedar-Principal', value: 'Rides::CognitoUser::"admin"' }],
+    'x-cedar_principal': [{ key: 'x-cedar_principal', value: 'Rides::CognitoUser::"admin"' }],
+  };
+  const principalHeaders = (request) =>
+    Object.keys(request.headers).filter((k) => k.toLowerCase().replace(/_/g, '-') === 'x-cedar-principal');
+  // The header decides: spoofed principal headers and a forged token cookie do not go on.
+  const byHeader = await edge(
+    event({ ...bearer(rider), ...spoofs, cookie: [{ key: 'Cookie', value: `theme=dark; id_token=${forged}; lang=en` }] }),
+  );
+  assert.equal(byHeader.uri, '/riders', JSON.stringify(byHeader));
+  assert.deepEqual(principalHeaders(byHeader), ['x-cedar-principal']);
+  assert.match(byHeader.headers['x-cedar-principal'][0].value, /rider/);
+  assert.deepEqual(byHeader.headers.cookie, [{ key: 'Cookie', value: 'theme=dark; lang=en' }], 'the unverified token cookie is removed');
+  assert.ok(byHeader.headers.authorization, 'the verified header goes on');
+  // The cookie decides: Authorization headers (two of them, never verified) do not go on.
+  const byCookie = await edge(
+    event({
+      authorization: [
+        { key: 'Authorization', value: `Bearer ${forged}` },
+        { key: 'Authorization', value: `Bearer ${forged}` },
+      ],
+      ...spoofs,
+      cookie: [{ key: 'Cookie', value: `id_token=${rider}` }],
+    }),
+  );
+  assert.equal(byCookie.uri, '/riders', JSON.stringify(byCookie));
+  assert.equal(byCookie.headers.authorization, undefined, 'unverified Authorization headers are removed');
+  assert.deepEqual(principalHeaders(byCookie), ['x-cedar-principal']);
+  assert.equal(byCookie.headers.cookie[0].value, `id_token=${rider}`, 'the verified cookie goes on');
+});
+
+test('input nested too deeply for JSON is a malformed request, not a trap: no instance is replaced and the caches stay', async () => {
+  const authorizer = await Authorizer.load(store('rides'), { ...base });
+  const request = {
+    identityToken: rider,
+    action: { actionType: 'Rides::Action', actionId: 'get /riders' },
+    resource: { entityType: 'Rides::Application', entityId: 'Rides' },
+  };
+  assert.equal((await authorizer.isAuthorizedWithToken(request)).decision, 'ALLOW');
+  let deep = {};
+  for (let i = 0; i < 200_000; i++) deep = { a: deep };
+  const plain = {
+    principal: { entityType: 'Rides::CognitoUser', entityId: 'x' },
+    action: request.action,
+    resource: request.resource,
+    context: { deep },
+  };
+  for (const answer of [
+    authorizer.isAuthorized(plain),
+    authorizer.batchIsAuthorized({ requests: [plain] }).results[0],
+    await authorizer.isAuthorizedWithToken({ ...request, context: { deep } }),
+    (
+      await authorizer.batchIsAuthorizedWithToken({
+        identityToken: rider,
+        requests: [{ ...plain, principal: undefined }],
+        entities: { deep },
+      })
+    ).results[0],
+    await authorizer.authorizeHttp({ token: rider, http: { method: 'GET', path: '/riders' }, context: { deep } }),
+  ]) {
+    assert.equal(answer.decision, 'DENY');
+    assert.equal(answer.errors[0].code, 'request.malformed', JSON.stringify(answer.errors));
+  }
+  assert.equal(authorizer.stats.instancesReplaced, 0, 'no instance was replaced');
+  await authorizer.isAuthorizedWithToken(request);
+  assert.equal(authorizer.stats.answerCache.hits, 1, 'the answer cache kept its answers');
 });

@@ -45,8 +45,28 @@ function createCore(options, api) {
     }
   }
   const clock = options.clock ?? Date.now;
-  const cache = options.decisionCache === false ? null : new DecisionCache({ ...(options.decisionCache ?? {}), clock });
+  const cache =
+    options.decisionCache === false ? null : new DecisionCache({ ...(options.decisionCache ?? {}), clock, digest: tokenDigest });
   if (cache) authorizer.onKeysChanged(() => cache.clear());
+  // Route mismatches already logged (API Gateway's route against the store's): each pair once, and at most
+  // a bounded number of pairs (a store's routes make few).
+  const mismatchesLogged = new Set();
+  function noteMismatch(answer) {
+    const m = answer.routeMismatch;
+    if (!m || !logging) return;
+    const pair = `${m.eventRoute}\n${m.pathRoute}`;
+    if (mismatchesLogged.has(pair) || mismatchesLogged.size >= 256) return;
+    mismatchesLogged.add(pair);
+    log(
+      JSON.stringify({
+        level: 'warn',
+        message: 'route mismatch',
+        eventRoute: m.eventRoute,
+        pathRoute: m.pathRoute,
+        detail: `API Gateway matched the store's \`${m.eventRoute}\` while the path takes \`${m.pathRoute}\`: both are decided and a request is allowed only when both allow; give API Gateway the store's routes as resources (or drop \`${m.eventRoute}\` from authorizer.json) so they agree (logged once)`,
+      }),
+    );
+  }
 
   /**
    * Decides an HTTP request: `{ token, http, allRoutes, kind }` where `kind` names the adapter for the log.
@@ -71,9 +91,16 @@ function createCore(options, api) {
         // call, and keep the answer under the route it was decided for.
         cache.missed();
         answer = await authorizer.authorizeHttp(input);
-        if (answer.authenticated && answer.errors.length === 0 && answer.route && answer.validUntil !== undefined) {
+        // An answer of two routes (API Gateway's and the store's) is kept once prepareHttp names both.
+        if (
+          answer.authenticated &&
+          answer.errors.length === 0 &&
+          answer.route &&
+          answer.validUntil !== undefined &&
+          !answer.routeMismatch
+        ) {
           const sub = DecisionCache.httpSub({ ...answer, method: input.http && input.http.method }, input.allRoutes);
-          cache.set(bucket, answer, answer.validUntil * 1000, sub);
+          cache.set(bucket, kept(answer), answer.validUntil * 1000, sub);
         }
       } else if (cache) {
         const prepared = await authorizer.prepareHttp(input);
@@ -91,9 +118,13 @@ function createCore(options, api) {
           const sub = DecisionCache.httpSub(prepared, input.allRoutes);
           answer = cache.get(bucket, sub);
           cacheHit = answer !== undefined;
-          if (!cacheHit) {
+          if (cacheHit) {
+            // The request's own route and path, which the entry does not keep (its key holds them).
+            answer.route = answer.decidedBy === 'event' ? prepared.eventRoute : prepared.route;
+            delete answer.decidedBy;
+          } else {
             answer = await authorizer.authorizeHttp(input);
-            if (answer.authenticated && answer.errors.length === 0) cache.set(bucket, answer, prepared.validUntil * 1000, sub);
+            if (answer.authenticated && answer.errors.length === 0) cache.set(bucket, kept(answer), prepared.validUntil * 1000, sub);
           }
           // The path forwarded is this request's own, whatever request filled the cache entry.
           answer.path = prepared.path;
@@ -110,6 +141,7 @@ function createCore(options, api) {
       };
     }
     const micros = Number(process.hrtime.bigint() - started) / 1000;
+    if (answer.routeMismatch) noteMismatch(answer);
     if (logging) log(logLine(facts.kind, answer, cacheHit, micros));
     return answer;
   }
@@ -125,6 +157,17 @@ function createCore(options, api) {
   }
 
   return { authorizer, decide, refuse, cache, tokenKind };
+}
+
+/**
+ * An answer as the decision cache keeps it: without what the request itself gave (its path, and the route's
+ * resource and context, which can be as long as the path), which a hit takes from its own request. Which
+ * route decided is kept when the answer is of two routes.
+ */
+function kept(answer) {
+  const { path: _path, route, ...rest } = answer;
+  if (answer.routeMismatch && route && route.routeKey === answer.routeMismatch.eventRoute) rest.decidedBy = 'event';
+  return rest;
 }
 
 /**

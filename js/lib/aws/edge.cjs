@@ -29,8 +29,12 @@ function createEdgeViewerRequestHandler(options, api) {
       return respond('403', 'Forbidden', { message: 'Forbidden' });
     }
     const headers = request.headers && typeof request.headers === 'object' ? request.headers : {};
-    if (principalHeader) delete headers[principalHeader];
-    const token = bearer(only(headers.authorization)) ?? (cookieName ? bearer(cookie(values(headers.cookie), cookieName)) : undefined);
+    // The viewer's own copy of the principal header, in every spelling an origin may fold into the same
+    // name (case, `_` for `-`: CGI-style origins read both as HTTP_X_CEDAR_PRINCIPAL).
+    if (principalHeader) removeHeader(headers, principalHeader);
+    const fromHeader = bearer(only(headerList(headers, 'authorization')));
+    const fromCookie = fromHeader === undefined && cookieName ? bearer(cookie(headerValuesOf(headers, 'cookie'), cookieName)) : undefined;
+    const token = fromHeader ?? fromCookie;
     if (!token) {
       core.refuse('edge-viewer-request', 'token.missing', 'no bearer token in the Authorization header or the token cookie');
       return respond('401', 'Unauthorized', { message: 'Unauthorized' }, 'Bearer');
@@ -43,7 +47,8 @@ function createEdgeViewerRequestHandler(options, api) {
       http: {
         method: typeof request.method === 'string' ? request.method : 'GET',
         path: request.uri,
-        query: Object.fromEntries(new URLSearchParams(typeof request.querystring === 'string' ? request.querystring : '')),
+        // As received: the core reads it, so a parameter given twice (in any spelling) is known.
+        rawQuery: typeof request.querystring === 'string' ? request.querystring : '',
         headers: Object.fromEntries(
           Object.entries(headers)
             .map(([k, v]) => [k, values(v)])
@@ -57,13 +62,50 @@ function createEdgeViewerRequestHandler(options, api) {
       return respond('400', 'Bad Request', { message: 'Bad Request' });
     if (answer.decision !== 'ALLOW' || typeof answer.path !== 'string') return respond('403', 'Forbidden', { message: 'Forbidden' });
     request.uri = answer.path;
-    if (stripAuthorization) delete headers.authorization;
+    // Only the credential that was verified goes on: Authorization headers beside a deciding cookie, or a
+    // token cookie beside a deciding header, were never checked.
+    if (stripAuthorization || fromHeader === undefined) removeHeader(headers, 'authorization');
+    if (fromHeader !== undefined && cookieName) removeCookie(headers, cookieName);
     if (principalHeader && answer.principal) {
       headers[principalHeader] = [{ key: principalHeader, value: entityText(answer.principal) }];
     }
     request.headers = headers;
     return request;
   };
+}
+
+/** A header name as origins may fold it: any case, `_` read as `-`. */
+const folded = (name) => String(name).toLowerCase().replace(/_/g, '-');
+
+/** Removes a header in every spelling origins fold into its name. */
+function removeHeader(headers, name) {
+  const target = folded(name);
+  for (const key of Object.keys(headers)) if (folded(key) === target) delete headers[key];
+}
+
+/** Every `{ key, value }` of a header, whatever the case of its key in the event. */
+function headerList(headers, name) {
+  const lower = name.toLowerCase();
+  return Object.keys(headers)
+    .filter((key) => key.toLowerCase() === lower)
+    .flatMap((key) => (Array.isArray(headers[key]) ? headers[key] : []));
+}
+
+const headerValuesOf = (headers, name) => values(headerList(headers, name));
+
+/** Removes cookie `name` from every Cookie header, keeping the others as they were; drops emptied headers. */
+function removeCookie(headers, name) {
+  for (const key of Object.keys(headers)) {
+    if (key.toLowerCase() !== 'cookie' || !Array.isArray(headers[key])) continue;
+    const kept = [];
+    for (const entry of headers[key]) {
+      if (!entry || typeof entry.value !== 'string') continue;
+      const parts = entry.value.split(';').filter((part) => part.trim().split('=')[0] !== name && part.trim() !== '');
+      if (parts.length > 0) kept.push({ ...entry, value: parts.map((p) => p.trim()).join('; ') });
+    }
+    if (kept.length > 0) headers[key] = kept;
+    else delete headers[key];
+  }
 }
 
 /** The values of a CloudFront header (a list of `{ key, value }`). */

@@ -47,6 +47,23 @@ function allHeaders(...sources) {
   return out;
 }
 
+/**
+ * A REST API (or HTTP API payload 1.0) event's query: every value of each parameter, from
+ * `multiValueQueryStringParameters`, with `queryStringParameters` (API Gateway's last value) only for a name
+ * the first lacks. The core refuses a route that reads a parameter given more than once, in any spelling.
+ */
+function queryParameters(single, multi) {
+  const out = {};
+  if (multi && typeof multi === 'object') {
+    for (const [key, value] of Object.entries(multi)) {
+      if (Array.isArray(value)) out[key] = value.filter((v) => typeof v === 'string');
+      else if (typeof value === 'string') out[key] = [value];
+    }
+  }
+  for (const [key, value] of Object.entries(plainStrings(single))) if (!(key in out)) out[key] = value;
+  return out;
+}
+
 function plainStrings(map) {
   const out = {};
   if (!map || typeof map !== 'object') return out;
@@ -77,7 +94,7 @@ function requestEventHttp(event) {
     path: event.path ?? (arn && arn.path),
     routeKey: typeof event.resource === 'string' ? event.resource : undefined,
     pathParameters: plainStrings(event.pathParameters),
-    query: plainStrings(event.queryStringParameters),
+    query: queryParameters(event.queryStringParameters, event.multiValueQueryStringParameters),
     headers: allHeaders(event.headers, event.multiValueHeaders),
     sourceIp: event.requestContext && event.requestContext.identity ? event.requestContext.identity.sourceIp : undefined,
   };
@@ -101,4 +118,4 @@ function cookie(values, name) {
   return found;
 }
 
-module.exports = { header, headerValues, bearer, allHeaders, plainStrings, parseMethodArn, requestEventHttp, cookie };
+module.exports = { header, headerValues, bearer, allHeaders, plainStrings, queryParameters, parseMethodArn, requestEventHttp, cookie };

@@ -37,7 +37,11 @@ function createHttpApiAuthorizer(options, api) {
         path,
         routeKey: typeof event.routeKey === 'string' ? event.routeKey : undefined,
         pathParameters: plainStrings(event.pathParameters),
-        query: plainStrings(event.queryStringParameters),
+        // The query string as received, where the event has it: payload 2.0 joins a repeated parameter's
+        // values with commas in `queryStringParameters`, which would hide the repeat.
+        ...(typeof event.rawQueryString === 'string'
+          ? { rawQuery: event.rawQueryString }
+          : { query: plainStrings(event.queryStringParameters) }),
         headers: allHeaders(event.headers),
         sourceIp: http.sourceIp,
       },
