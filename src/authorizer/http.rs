@@ -94,12 +94,13 @@ impl HttpAnswer {
     }
 }
 
-/// The two routes of a request that API Gateway and the store route differently.
+/// The routes of a request that API Gateway and the store route differently.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(hashmap_as_object))]
 #[serde(rename_all = "camelCase")]
 pub struct RouteMismatch {
-    /// The store's route for API Gateway's matched route key or resource.
+    /// The store's route for API Gateway's view of the request (its matched route key or resource, or the
+    /// path that route and its parameters describe).
     pub event_route: String,
     /// The store's own route for the method and path.
     pub path_route: String,
@@ -126,9 +127,11 @@ pub struct Prepared {
     pub path: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub route: Option<RouteMatch>,
-    /// API Gateway's matched route, when it is another route of the store than `route` (both decide).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub event_route: Option<RouteMatch>,
+    /// The other routes of the store that API Gateway's view of the request takes (its matched route, and
+    /// the store's route for the path its route and parameters describe), when they are not `route`: each
+    /// must allow too.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub other_routes: Vec<RouteMatch>,
     /// Why the request is refused before any policy is evaluated.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<Error>,
@@ -145,7 +148,7 @@ impl Prepared {
             method: None,
             path: None,
             route: None,
-            event_route: None,
+            other_routes: Vec::new(),
             error: Some(error),
         }
     }
@@ -185,7 +188,7 @@ impl Authorizer {
             method: None,
             path: None,
             route: None,
-            event_route: None,
+            other_routes: Vec::new(),
             error: None,
         };
         match routable(input) {
@@ -193,7 +196,7 @@ impl Authorizer {
                 match self.routes.find(&request) {
                     Ok(routed) => {
                         prepared.route = Some(routed.route);
-                        prepared.event_route = routed.event_route;
+                        prepared.other_routes = routed.others;
                     }
                     Err(e) => prepared.error = Some(e),
                 }
@@ -255,15 +258,20 @@ impl Authorizer {
         let mut route = routed.route;
         let mut answer = self.decide_route(&identity, &route, input);
         let mut route_mismatch = None;
-        if let Some(event_route) = routed.event_route {
-            // API Gateway matched another route of the store than the path takes: the stricter answer.
-            route_mismatch =
-                Some(RouteMismatch { event_route: event_route.route_key.clone(), path_route: route.route_key.clone() });
+        for (i, other_route) in routed.others.into_iter().enumerate() {
+            // API Gateway's view of the request takes another route of the store than the path does: the
+            // stricter answer.
+            if i == 0 {
+                route_mismatch = Some(RouteMismatch {
+                    event_route: other_route.route_key.clone(),
+                    path_route: route.route_key.clone(),
+                });
+            }
             if answer.is_allow() {
-                let other = self.decide_route(&identity, &event_route, input);
+                let other = self.decide_route(&identity, &other_route, input);
                 if !other.is_allow() {
                     answer = other;
-                    route = event_route;
+                    route = other_route;
                 }
             }
         }

@@ -160,6 +160,20 @@ pub fn decode_segment(segment: &str) -> Option<String> {
     String::from_utf8(out).ok()
 }
 
+/// A decoded value written as one path segment: unreserved characters and the sub-delimiters, `:` and `@`
+/// as they are, every other byte percent-encoded (so a `/` in the value stays inside its segment).
+pub fn encode_segment(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for b in value.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~!$&'()*+,=:@".contains(&b) {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
 /// The segments a normal path is routed by: no empty segments, a trailing slash ignored (`/riders/` is
 /// routed as `/riders`).
 pub fn segments(normal: &str) -> Vec<&str> {

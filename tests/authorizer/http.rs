@@ -145,5 +145,11 @@ fn an_event_route_that_disagrees_with_the_store_route_takes_the_stricter_answer(
     // prepareHttp names both routes, for the decision cache's key.
     let prepared = authorizer.prepare_http(&event(&rider, "/admin/x", false), NOW);
     assert_eq!(prepared.route.expect("route").route_key, "GET /admin/{proxy+}");
-    assert_eq!(prepared.event_route.expect("event route").route_key, "ANY /{proxy+}");
+    assert_eq!(prepared.other_routes.iter().map(|r| r.route_key.as_str()).collect::<Vec<_>>(), ["ANY /{proxy+}"]);
+    // A base path in the event's path: API Gateway's parameters describe `/admin/x`, which riders may not use.
+    let based = json!({ "token": rider, "http": {
+        "method": "GET", "path": "/v1/admin/x", "routeKey": "/{proxy+}", "pathParameters": { "proxy": "admin/x" } } });
+    let answer = authorizer.authorize_http(&based, NOW);
+    assert_eq!(answer.answer.decision, Decision::Deny);
+    assert_eq!(answer.route.expect("route").route_key, "GET /admin/{proxy+}");
 }

@@ -266,6 +266,30 @@ impl Route {
         out
     }
 
+    /// The path this route's template describes with the event's path parameters (which API Gateway has
+    /// decoded), when the template has parameters and the event gives each of them: what the integration
+    /// behind API Gateway is sent. `None` for `$default`, a route without parameters, or a parameter the
+    /// event lacks.
+    fn described_path(&self, params: &BTreeMap<String, String>) -> Option<String> {
+        if self.is_default || !self.segments.iter().any(|s| !matches!(s, Segment::Literal(_))) {
+            return None;
+        }
+        let mut out = String::new();
+        for segment in &self.segments {
+            out.push('/');
+            match segment {
+                Segment::Literal(l) => out.push_str(l),
+                Segment::Param(name) => out.push_str(&path::encode_segment(params.get(name)?)),
+                Segment::Greedy(name) => {
+                    let value = params.get(name)?;
+                    let parts: Vec<String> = value.split('/').map(path::encode_segment).collect();
+                    out.push_str(&parts.join("/"));
+                }
+            }
+        }
+        Some(out)
+    }
+
     /// The method, or `*` for ANY and `$default`.
     pub fn method_or_any(&self) -> &str {
         self.method.as_deref().unwrap_or("*")
@@ -368,29 +392,57 @@ impl Routes {
     }
 
     /// The route a request takes by the store's own routing: its method and normal path (which
-    /// [`crate::request::path::normalize`] gives), the most specific route winning, as in API Gateway. When
-    /// the event names the route key or resource template API Gateway matched and that is another route of
-    /// the store (a single `/{proxy+}` resource in front of a web framework, while the store routes
-    /// `/admin/x` to `GET /admin/{proxy+}`), both are given: a request is allowed only when both allow.
-    /// When the path matches no route, the event's route alone decides. An unmatched request is
-    /// `route.not_found`.
+    /// [`crate::request::path::normalize`] gives), the most specific route winning, as in API Gateway.
+    ///
+    /// When the event names the route key or resource template API Gateway matched, and that is another
+    /// route of the store (a single `/{proxy+}` resource in front of a web framework, while the store routes
+    /// `/admin/x` to `GET /admin/{proxy+}`), it is given too; and so is the store's route for the path that
+    /// API Gateway's route and path parameters describe, when that is yet another (a base path mapping puts
+    /// `/v1` in the event's path while the integration is sent `admin/x`). A request is allowed only when
+    /// every one of them allows. When the path matches no route, the event's route alone decides. An
+    /// unmatched request is `route.not_found`.
     pub fn find(&self, request: &HttpRequest) -> Result<Routed, Error> {
         let parts = path::segments(&request.path);
         let by_path = self.by_path(request, &parts);
-        let Some(event) = self.by_event_key(request, &parts) else {
-            return by_path.map(|route| Routed { route, event_route: None });
+        let Some((event_route, event)) = self.by_event_key(request, &parts) else {
+            return by_path.map(|route| Routed { route, others: Vec::new() });
         };
         let event = event?;
-        match by_path {
-            Ok(route) if route == event => Ok(Routed { route, event_route: None }),
-            Ok(route) => Ok(Routed { route, event_route: Some(event) }),
-            Err(e) if e.code() == Code::RouteNotFound => Ok(Routed { route: event, event_route: None }),
-            Err(e) => Err(e),
+        let mut candidates = vec![event];
+        // The path API Gateway's route and parameters describe, routed by the store.
+        if let Some(described) = event_route.described_path(&request.path_parameters) {
+            let normal = path::normalize(&described).map_err(|e| {
+                Error::new(
+                    Code::RequestPathInvalid,
+                    format!("the path API Gateway's route and path parameters describe, `{described}`: {e}"),
+                )
+            })?;
+            if normal != request.path {
+                let described_request = HttpRequest { path: normal, route_key: None, ..request.clone() };
+                match self.by_path(&described_request, &path::segments(&described_request.path)) {
+                    Ok(route) => candidates.push(route),
+                    Err(e) if e.code() == Code::RouteNotFound => {}
+                    Err(e) => return Err(e),
+                }
+            }
         }
+        let route = match by_path {
+            Ok(route) => route,
+            Err(e) if e.code() == Code::RouteNotFound => candidates.remove(0),
+            Err(e) => return Err(e),
+        };
+        let mut others: Vec<RouteMatch> = Vec::new();
+        for candidate in candidates {
+            if candidate != route && !others.contains(&candidate) {
+                others.push(candidate);
+            }
+        }
+        Ok(Routed { route, others })
     }
 
-    /// The route of the route key or resource template the event names, when the store has it.
-    fn by_event_key(&self, request: &HttpRequest, parts: &[&str]) -> Option<Result<RouteMatch, Error>> {
+    /// The route of the route key or resource template the event names, when the store has it, and its
+    /// match for this request.
+    fn by_event_key(&self, request: &HttpRequest, parts: &[&str]) -> Option<(&Route, Result<RouteMatch, Error>)> {
         let key = request.route_key.as_ref()?;
         let normalized = normalize_key(key, &request.method);
         let route = self.routes.iter().find(|r| {
@@ -398,7 +450,7 @@ impl Routes {
         })?;
         let mut params = route.match_segments(parts, self.case_sensitive).unwrap_or_default();
         params.extend(request.path_parameters.clone());
-        Some(route.resolve(request, &params))
+        Some((route, route.resolve(request, &params)))
     }
 
     /// The most specific route for the method and normal path, else `$default`.
@@ -422,12 +474,12 @@ impl Routes {
     }
 }
 
-/// A request's route: by the store's routing, and, when API Gateway matched another route of the store,
-/// that one too (see [`Routes::find`]).
+/// A request's route by the store's routing, and the other routes of the store that API Gateway's view of
+/// the request takes, each of which must allow too (see [`Routes::find`]).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Routed {
     pub route: RouteMatch,
-    pub event_route: Option<RouteMatch>,
+    pub others: Vec<RouteMatch>,
 }
 
 /// `GET /x` stays; a REST resource template `/x` becomes `<METHOD> /x`; `$default` stays.

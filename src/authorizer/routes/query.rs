@@ -46,7 +46,7 @@ impl Query {
     /// parameters, `+` a space, percent escapes decoded, a malformed escape kept as it is), recording for
     /// each parameter the other readings of it origins take.
     pub fn from_raw(raw: &str) -> Query {
-        let raw = raw.strip_prefix('?').unwrap_or(raw);
+        // Taken as it is: events give the query without its `?`, so a leading `?` belongs to the first name.
         let mut params = Vec::new();
         for piece in raw.split('&').filter(|p| !p.is_empty()) {
             let (name, value) = piece.split_once('=').unwrap_or((piece, ""));
@@ -83,6 +83,17 @@ impl Query {
             };
             let mut param = Param { name: name.clone(), value, spellings: spellings(name), ambiguous };
             param.spellings.push(name.to_lowercase());
+            // A `;` left in a name or value: an origin that also splits on it reads other parameters there.
+            for text in [Some(name.as_str()), param.value.clone().as_deref()].into_iter().flatten() {
+                if text.contains(';') {
+                    param.ambiguous = true;
+                    for sub in text.split(';').skip(1).filter(|p| !p.is_empty()) {
+                        let sub_name = sub.split_once('=').map_or(sub, |(n, _)| n);
+                        let extra = spellings(sub_name);
+                        param.spellings.extend(extra);
+                    }
+                }
+            }
             params.push(param);
         }
         Query { params }
@@ -90,11 +101,11 @@ impl Query {
 
     /// The value of parameter `name` (matched exactly, as written in a route's `{query.<name>}`).
     pub fn get(&self, name: &str) -> QueryValue<'_> {
-        let folded = name.to_lowercase();
+        let keys = name_keys(name);
         let mut found: Option<&Param> = None;
         let mut readings = 0usize;
         for param in &self.params {
-            if param.spellings.contains(&folded) {
+            if param.spellings.iter().any(|s| keys.contains(s)) {
                 readings += 1;
             }
             if param.name == name {
@@ -137,14 +148,46 @@ impl Param {
     }
 }
 
-/// The readings of a raw parameter name: as written, decoded once and decoded twice, each lowercased.
+/// The readings of a raw parameter name: as written, decoded once and decoded twice, each lowercased and
+/// reduced as origins reduce names ([`skeletons`]).
 fn spellings(raw: &str) -> Vec<String> {
-    let mut out = vec![raw.to_lowercase()];
     let once = String::from_utf8_lossy(&percent_decode(&raw.replace('+', " "))).into_owned();
     let twice = String::from_utf8_lossy(&percent_decode(&once)).into_owned();
-    for s in [once, twice] {
-        let s = s.to_lowercase();
+    let mut out = Vec::new();
+    for s in [raw, once.as_str(), twice.as_str()] {
+        for key in name_keys(s) {
+            if !out.contains(&key) {
+                out.push(key);
+            }
+        }
+    }
+    out
+}
+
+/// A name lowercased, and its skeletons: what origins reduce a parameter name to before they look it up.
+fn name_keys(name: &str) -> Vec<String> {
+    let lower = name.to_lowercase();
+    let mut out = vec![lower.clone()];
+    for s in skeletons(&lower) {
         if !out.contains(&s) {
+            out.push(s);
+        }
+    }
+    out
+}
+
+/// How origins reduce a (decoded, lowercased) parameter name: PHP cuts it at a NUL, drops leading
+/// whitespace and reads ` `, `.` and an unclosed `[` as `_`; PHP, Rack and Express's `qs` read `name[]`,
+/// `name[0]` and `name[key]` as the parameter `name` (an array), and Rack also drops brackets around a name
+/// (`[name]`, `name]`).
+fn skeletons(name: &str) -> Vec<String> {
+    let cut = name.split('\0').next().unwrap_or("").trim();
+    let trimmed = cut.trim_start_matches(['[', ']']);
+    let base = trimmed.split('[').next().unwrap_or("").trim_end_matches(']');
+    let php = |s: &str| s.replace([' ', '.', '['], "_");
+    let mut out = Vec::new();
+    for s in [base.to_string(), php(base), php(trimmed.trim_end_matches(']'))] {
+        if !s.is_empty() && !out.contains(&s) {
             out.push(s);
         }
     }
@@ -195,7 +238,7 @@ mod tests {
     #[test]
     fn a_parameter_given_once_has_its_decoded_value() {
         assert_eq!(raw("tenant=acme&page=2", "tenant"), is(QueryValue::One("acme")));
-        assert_eq!(raw("?tenant=a%20b+c", "tenant"), is(QueryValue::One("a b c")));
+        assert_eq!(raw("tenant=a%20b+c", "tenant"), is(QueryValue::One("a b c")));
         assert_eq!(raw("t%65nant=x", "tenant"), is(QueryValue::One("x")));
         assert_eq!(raw("tenant=100%", "tenant"), is(QueryValue::One("100%")));
         assert_eq!(raw("tenant", "tenant"), is(QueryValue::One("")));
@@ -217,12 +260,34 @@ mod tests {
             "x=1;tenant=mine",
             "tenant=%FF",
             "tenant=a&tenant",
+            "tenant=acme&+tenant=victim",
+            "tenant=acme&%20tenant=victim",
+            "tenant=acme&tenant%00x=victim",
+            "tenant=acme&tenant[]=victim",
+            "tenant=acme&tenant[0]=victim",
+            "tenant=acme&tenant%5B%5D=victim",
+            "tenant=acme&tenant[a]=victim",
+            "tenant=acme&]tenant=victim",
+            "tenant=acme&[tenant]=victim",
+            "tenant=acme&tenant]=victim",
         ] {
             assert_eq!(raw(q, "tenant"), is(QueryValue::Ambiguous), "{q}");
         }
-        // Other parameters given twice do not make this one ambiguous.
+        // Other parameters given twice do not make this one ambiguous, nor names that only start alike.
         assert_eq!(raw("tenant=acme&page=1&page=2", "tenant"), is(QueryValue::One("acme")));
+        assert_eq!(raw("tenant=acme&tenant_id=1&tenants=2&filter[tenant]=x", "tenant"), is(QueryValue::One("acme")));
+        // PHP reads `tenant.id`, `tenant id` and `tenant[id` as `tenant_id`.
+        for q in
+            ["tenant_id=acme&tenant.id=victim", "tenant_id=acme&tenant+id=victim", "tenant_id=acme&tenant[id=victim"]
+        {
+            assert_eq!(raw(q, "tenant_id"), is(QueryValue::Ambiguous), "{q}");
+        }
+        // A leading `?` is part of the first name (events give the query without its own), as the origin
+        // reads it: no `tenant` here.
+        assert_eq!(raw("?tenant=victim", "tenant"), is(QueryValue::Absent));
     }
+
+    use serde_json::json;
 
     #[test]
     fn a_map_with_several_values_for_a_name_is_ambiguous() {
@@ -234,6 +299,18 @@ mod tests {
         let q = map(serde_json::json!({"tenant": ["victim"], "%74enant": ["mine"]}));
         assert_eq!(q.get("tenant"), QueryValue::Ambiguous);
         let q = map(serde_json::json!({"tenant": "victim", "Tenant": "mine"}));
+        assert_eq!(q.get("tenant"), QueryValue::Ambiguous);
+        for other in
+            [json!({"tenant\u{0}x": ["victim"]}), json!({" tenant": ["victim"]}), json!({"tenant[]": ["victim"]})]
+        {
+            let mut both = other.as_object().expect("object").clone();
+            both.insert("tenant".into(), json!(["acme"]));
+            assert_eq!(Query::from_map(&both).get("tenant"), QueryValue::Ambiguous, "{other}");
+        }
+        // A `;` left in a value (API Gateway passes it on): Rack splits there.
+        let q = map(serde_json::json!({"tenant": ["acme"], "x": ["1;tenant=victim"]}));
+        assert_eq!(q.get("tenant"), QueryValue::Ambiguous);
+        let q = map(serde_json::json!({"tenant": ["acme;x=1"]}));
         assert_eq!(q.get("tenant"), QueryValue::Ambiguous);
     }
 }

@@ -33,13 +33,15 @@ pub(super) fn folded_header(name: &str) -> String {
     name.to_ascii_lowercase().replace('_', "-")
 }
 
-/// The folded header names given under more than one spelling.
+/// The folded header names given under more than one spelling, or with more than one value: origins read
+/// the first value, the last, or all joined, so a route takes none of them.
 fn ambiguous_headers(value: Option<&Value>) -> BTreeSet<String> {
     let mut seen = BTreeSet::new();
     let mut twice = BTreeSet::new();
-    for key in value.and_then(Value::as_object).into_iter().flat_map(|m| m.keys()) {
+    for (key, value) in value.and_then(Value::as_object).into_iter().flatten() {
         let folded = folded_header(key);
-        if !seen.insert(folded.clone()) {
+        let several = matches!(value, Value::Array(items) if items.len() > 1);
+        if !seen.insert(folded.clone()) || several {
             twice.insert(folded);
         }
     }

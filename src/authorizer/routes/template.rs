@@ -121,7 +121,7 @@ impl Template {
                 },
                 Piece::Header(h) if request.ambiguous_headers.contains(&super::request::folded_header(h)) => {
                     return Err(Refusal::Ambiguous(format!(
-                        "header `{h}` is given under more than one spelling (case, `_` for `-`): which one the origin reads is not known"
+                        "header `{h}` is given more than once, or under more than one spelling (case, `_` for `-`): which value the origin reads is not known"
                     )))
                 }
                 Piece::Header(h) => request.headers.get(h).cloned(),

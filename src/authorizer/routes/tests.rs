@@ -103,18 +103,33 @@ fn an_event_route_other_than_the_path_route_is_given_beside_it() {
     req.path_parameters.insert("proxy".into(), "admin/x".into());
     let routed = r.find(&req).expect("routed");
     assert_eq!(routed.route.route_key, "GET /admin/{proxy+}");
-    assert_eq!(routed.event_route.map(|e| e.route_key).as_deref(), Some("ANY /{proxy+}"));
+    assert_eq!(routed.others.iter().map(|e| e.route_key.as_str()).collect::<Vec<_>>(), ["ANY /{proxy+}"]);
     // The same route both ways: one route.
     let mut req = request("GET", "/riders/7");
     req.route_key = Some("/riders/{id}".into());
     req.path_parameters.insert("id".into(), "7".into());
     let routed = r.find(&req).expect("routed");
-    assert_eq!((routed.route.route_key.as_str(), routed.event_route), ("GET /riders/{id}", None));
+    assert_eq!((routed.route.route_key.as_str(), routed.others), ("GET /riders/{id}", vec![]));
     // Path parameters from the event that disagree with the path: both are decided.
     req.path_parameters.insert("id".into(), "8".into());
     let routed = r.find(&req).expect("routed");
     assert_eq!(routed.route.resource, EntityRef::new("App::Rider", "7"));
-    assert_eq!(routed.event_route.map(|e| e.resource), Some(EntityRef::new("App::Rider", "8")));
+    assert_eq!(
+        routed.others.iter().map(|e| e.resource.clone()).collect::<Vec<_>>(),
+        [EntityRef::new("App::Rider", "8")]
+    );
+    // A base path mapping: the event's path has `/v1`, while API Gateway's route and parameters describe
+    // `/admin/x`, which the store routes to `GET /admin/{proxy+}`.
+    let mut req = request("GET", "/v1/admin/x");
+    req.route_key = Some("/{proxy+}".into());
+    req.path_parameters.insert("proxy".into(), "admin/x".into());
+    let routed = r.find(&req).expect("routed");
+    assert_eq!(routed.route.route_key, "ANY /{proxy+}");
+    assert_eq!(routed.others.iter().map(|e| e.route_key.as_str()).collect::<Vec<_>>(), ["GET /admin/{proxy+}"]);
+    // Dot segments in a parameter are routed as the integration would read them.
+    req.path_parameters.insert("proxy".into(), "x/../admin/y".into());
+    let routed = r.find(&req).expect("routed");
+    assert_eq!(routed.others.iter().map(|e| e.route_key.as_str()).collect::<Vec<_>>(), ["GET /admin/{proxy+}"]);
 }
 
 #[test]
@@ -139,7 +154,7 @@ fn a_route_never_reads_a_query_parameter_given_more_than_once() {
 }
 
 #[test]
-fn a_route_never_reads_a_header_given_under_two_spellings() {
+fn a_route_never_reads_a_header_given_twice_or_under_two_spellings() {
     let r = routes(json!([{
         "method": "GET", "path": "/docs",
         "resource": { "type": "App::Tenant", "id": "{header.x-tenant}" }
@@ -147,9 +162,11 @@ fn a_route_never_reads_a_header_given_under_two_spellings() {
     let http = |headers: Value| {
         HttpRequest::from_value(&json!({ "method": "GET", "path": "/docs", "headers": headers })).expect("request")
     };
-    for headers in
-        [json!({"x-tenant": "mine", "x_tenant": "victim"}), json!({"X-Tenant": "mine", "x-tenant": "victim"})]
-    {
+    for headers in [
+        json!({"x-tenant": "mine", "x_tenant": "victim"}),
+        json!({"X-Tenant": "mine", "x-tenant": "victim"}),
+        json!({"x-tenant": ["victim", "mine"]}),
+    ] {
         assert_eq!(find(&r, &http(headers.clone())).unwrap_err().code(), "route.ambiguous_value", "{headers}");
     }
     assert_eq!(
