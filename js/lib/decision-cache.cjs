@@ -80,23 +80,17 @@ class DecisionCache {
    * Authorizer#authorizeHttp (both carry the route and the path). Only answers for a token the module
    * verified are kept, so a token that did not verify never hits.
    */
-  static httpSub({ route, eventRoute, method, path }, allRoutes) {
-    const parts = [
-      // An all-routes answer's cache policy names the request's own ARN: it is kept per method and path.
-      allRoutes ? `all-routes\n${method}\n${path}` : 'route',
-      `${route.action.type}::${JSON.stringify(route.action.id)}`,
-      `${route.resource.type}::${JSON.stringify(route.resource.id)}`,
-      JSON.stringify(route.context),
-    ];
-    // API Gateway's own route, when it is another route of the store: the answer is of both.
-    if (eventRoute) {
-      parts.push(
-        `event\n${eventRoute.routeKey}`,
-        `${eventRoute.action.type}::${JSON.stringify(eventRoute.action.id)}`,
-        `${eventRoute.resource.type}::${JSON.stringify(eventRoute.resource.id)}`,
-        JSON.stringify(eventRoute.context),
-      );
-    }
+  static httpSub({ route, otherRoutes, method, path }, allRoutes) {
+    const part = (r) =>
+      [
+        `${r.action.type}::${JSON.stringify(r.action.id)}`,
+        `${r.resource.type}::${JSON.stringify(r.resource.id)}`,
+        JSON.stringify(r.context),
+      ].join('\n');
+    // An all-routes answer's cache policy names the request's own ARN: it is kept per method and path.
+    const parts = [allRoutes ? `all-routes\n${method}\n${path}` : 'route', part(route)];
+    // The other routes API Gateway's view of the request takes, when there are any: the answer is of all.
+    for (const other of otherRoutes ?? []) parts.push(`also\n${other.routeKey}`, part(other));
     return parts.join('\n');
   }
 

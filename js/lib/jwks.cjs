@@ -78,8 +78,8 @@ async function readLimited(response, url, maxBytes, controller) {
   return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
 }
 
-/** JSON text of a value with every object's keys sorted: two key sets are the same when this is. */
-function canonical(value) {
+/** JSON text of a value with every object's keys sorted. */
+function sortedJson(value) {
   return JSON.stringify(value, (_, v) =>
     v && typeof v === 'object' && !Array.isArray(v)
       ? Object.fromEntries(
@@ -89,6 +89,13 @@ function canonical(value) {
         )
       : v,
   );
+}
+
+/** A key set as compared for change: its keys in any order, each with its members in any order. */
+function canonical(jwks) {
+  if (!jwks || !Array.isArray(jwks.keys)) return sortedJson(jwks);
+  const { keys, ...rest } = jwks;
+  return sortedJson({ ...rest, keys: keys.map(sortedJson).sort() });
 }
 
 class JwksCache {

@@ -229,7 +229,24 @@ function queryStore() {
 }
 
 /** Spellings of the name `tenant` that origins decode (or fold) to the same parameter. */
-const tenantSpellings = ['tenant', '%74enant', 't%65nant', 'ten%61nt', 'Tenant', 'TENANT', 'tenan%74', '%2574enant', 'te%6Eant'];
+const tenantSpellings = [
+  'tenant',
+  '%74enant',
+  't%65nant',
+  'ten%61nt',
+  'Tenant',
+  'TENANT',
+  'tenan%74',
+  '%2574enant',
+  'te%6Eant',
+  // What PHP, Rack and Express's qs read as `tenant` too: leading space, NUL, array and bracket forms.
+  '%20tenant',
+  'tenant%00x',
+  'tenant[]',
+  'tenant%5B0%5D',
+  '[tenant]',
+  'tenant]',
+];
 
 test('a query parameter given more than once, in any spelling, is never an Allow, in every handler', async () => {
   const { files } = queryStore();

@@ -296,6 +296,18 @@ test("API Gateway's matched resource never wins over the store's own route: a ca
   }
   const admin = mint(key, idClaims('admin', ['Admin']));
   assert.equal((await viaRest('/admin/x', admin)).policyDocument.Statement[0].Effect, 'Allow', 'an admin is allowed by both routes');
+  // A base path mapping puts `/v1` in the event's path, while the integration is sent `admin/x`: the
+  // store's route for the path API Gateway's route and parameters describe decides too.
+  const based = await rest({
+    type: 'REQUEST',
+    methodArn: arn('GET', '/v1/admin/x'),
+    httpMethod: 'GET',
+    path: '/v1/admin/x',
+    resource: '/{proxy+}',
+    pathParameters: { proxy: 'admin/x' },
+    headers: { Authorization: `Bearer ${rider}` },
+  });
+  assert.equal(based.policyDocument.Statement[0].Effect, 'Deny', 'a base path does not hide /admin');
   // Each handler logs the mismatch once per pair of routes, saying what to fix.
   for (const lines of [restLines, httpLines]) {
     const mismatches = lines.filter((l) => l.message === 'route mismatch');
@@ -353,6 +365,16 @@ test('an unknown kid refetches an unchanged key set without emptying the caches'
   );
   await logged({ type: 'TOKEN', authorizationToken: rider, methodArn: arn('GET', '/riders') });
   assert.equal(lines.at(-1).cacheHit, true, 'the decision cache kept its answer across the refetch');
+  // The same keys in another order, and members in another order, are the same key set.
+  const other = signingKey('k0');
+  server.state.jwks = { keys: [other.jwk, key.jwk] };
+  now += 2000;
+  await authorizer.isAuthorizedWithToken({ ...request, identityToken: mint(other, idClaims('o', ['Riders'])) });
+  const kept = authorizer.stats.answerCache.entries;
+  server.state.jwks = { keys: [Object.fromEntries(Object.entries(key.jwk).reverse()), other.jwk] };
+  now += 2000;
+  await authorizer.isAuthorizedWithToken({ ...request, identityToken: mint(signingKey('unknown-again'), idClaims('x', [])) });
+  assert.equal(authorizer.stats.answerCache.entries, kept, 'a reordered key set is not a change');
   // A changed key set is imported, and the caches are cleared as before.
   const next = signingKey('k2');
   server.state.jwks = { keys: [key.jwk, next.jwk] };
@@ -404,6 +426,44 @@ test('the edge forwards only identity it verified: every spelling of the princip
   assert.equal(byCookie.headers.authorization, undefined, 'unverified Authorization headers are removed');
   assert.deepEqual(principalHeaders(byCookie), ['x-cedar-principal']);
   assert.equal(byCookie.headers.cookie[0].value, `id_token=${rider}`, 'the verified cookie goes on');
+  // Spellings of the token cookie that origins read as it: beside a deciding header they are removed; as a
+  // second candidate beside a deciding cookie the request has no token (401).
+  for (const spoof of [
+    `id_token =${forged}`,
+    `ID_TOKEN=${forged}`,
+    `id.token=${forged}`,
+    `id%5Ftoken=${forged}`,
+    `a=b id_token=${forged}`,
+  ]) {
+    const answer = await edge(event({ ...bearer(rider), cookie: [{ key: 'Cookie', value: `theme=dark; ${spoof}` }] }));
+    assert.equal(answer.uri, '/riders', spoof);
+    assert.deepEqual(answer.headers.cookie, [{ key: 'Cookie', value: 'theme=dark' }], `${spoof} is removed`);
+    for (const cookie of [`id_token=${rider}; ${spoof}`, `${spoof}; id_token=${rider}`]) {
+      const twice = await edge(event({ cookie: [{ key: 'Cookie', value: cookie }] }));
+      assert.equal(twice.status, '401', `${cookie}: ${JSON.stringify(twice)}`);
+    }
+  }
+});
+
+test('a header a route reads is never taken when given twice or in two spellings', async () => {
+  const guest = mint(key, idClaims('guest', ['Guests']));
+  const rest = createRestApiAuthorizer({ ...base, bundle: routesStore });
+  const ask = (headers, multiValueHeaders) =>
+    rest({
+      type: 'REQUEST',
+      methodArn: arn('GET', '/tenant'),
+      httpMethod: 'GET',
+      path: '/tenant',
+      resource: '/tenant',
+      headers: { Authorization: `Bearer ${guest}`, ...headers },
+      multiValueHeaders: multiValueHeaders && { Authorization: [`Bearer ${guest}`], ...multiValueHeaders },
+    });
+  const effect = async (...args) => (await ask(...args)).policyDocument.Statement[0].Effect;
+  assert.equal(await effect({ 'x-tenant': 'acme' }), 'Allow', 'the one value decides');
+  assert.equal(await effect({ 'X-Tenant': 'acme' }, { 'X-Tenant': ['acme'] }), 'Allow', 'the same header in both lists');
+  assert.equal(await effect({ 'X-Tenant': 'victim', 'x-tenant': 'acme' }), 'Deny', 'two spellings');
+  assert.equal(await effect({ 'x-tenant': 'acme', x_tenant: 'victim' }), 'Deny', '_ for -');
+  assert.equal(await effect({ 'x-tenant': 'acme' }, { 'x-tenant': ['victim', 'acme'] }), 'Deny', 'two values');
 });
 
 test('input nested too deeply for JSON is a malformed request, not a trap: no instance is replaced and the caches stay', async () => {

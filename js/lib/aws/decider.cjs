@@ -120,11 +120,12 @@ function createCore(options, api) {
           cacheHit = answer !== undefined;
           if (cacheHit) {
             // The request's own route and path, which the entry does not keep (its key holds them).
-            answer.route = answer.decidedBy === 'event' ? prepared.eventRoute : prepared.route;
+            answer.route = answer.decidedBy === undefined ? prepared.route : prepared.otherRoutes[answer.decidedBy];
             delete answer.decidedBy;
           } else {
             answer = await authorizer.authorizeHttp(input);
-            if (answer.authenticated && answer.errors.length === 0) cache.set(bucket, kept(answer), prepared.validUntil * 1000, sub);
+            if (answer.authenticated && answer.errors.length === 0)
+              cache.set(bucket, kept(answer, prepared), prepared.validUntil * 1000, sub);
           }
           // The path forwarded is this request's own, whatever request filled the cache entry.
           answer.path = prepared.path;
@@ -161,12 +162,17 @@ function createCore(options, api) {
 
 /**
  * An answer as the decision cache keeps it: without what the request itself gave (its path, and the route's
- * resource and context, which can be as long as the path), which a hit takes from its own request. Which
- * route decided is kept when the answer is of two routes.
+ * resource and context, which can be as long as the path), which a hit takes from its own request. When the
+ * answer is of several routes, which one decided is kept as its place among `prepared.otherRoutes`.
  */
-function kept(answer) {
+function kept(answer, prepared) {
   const { path: _path, route, ...rest } = answer;
-  if (answer.routeMismatch && route && route.routeKey === answer.routeMismatch.eventRoute) rest.decidedBy = 'event';
+  const others = (prepared && prepared.otherRoutes) || [];
+  const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
+  if (route && others.length > 0 && !same(route, prepared.route)) {
+    const at = others.findIndex((other) => same(other, route));
+    if (at >= 0) rest.decidedBy = at;
+  }
   return rest;
 }
 

@@ -1,7 +1,7 @@
 'use strict';
 
 const { createCore } = require('./decider.cjs');
-const { bearer, cookie } = require('./events.cjs');
+const { bearer, cookie, mentionsCookie } = require('./events.cjs');
 const { entityText } = require('../entity.cjs');
 const { AuthorizerLoadError } = require('../errors.cjs');
 
@@ -93,14 +93,17 @@ function headerList(headers, name) {
 
 const headerValuesOf = (headers, name) => values(headerList(headers, name));
 
-/** Removes cookie `name` from every Cookie header, keeping the others as they were; drops emptied headers. */
+/**
+ * Removes cookie `name` from every Cookie header, in every spelling an origin could read as it (see
+ * `mentionsCookie`), keeping the others as they were; drops emptied headers.
+ */
 function removeCookie(headers, name) {
   for (const key of Object.keys(headers)) {
     if (key.toLowerCase() !== 'cookie' || !Array.isArray(headers[key])) continue;
     const kept = [];
     for (const entry of headers[key]) {
       if (!entry || typeof entry.value !== 'string') continue;
-      const parts = entry.value.split(';').filter((part) => part.trim().split('=')[0] !== name && part.trim() !== '');
+      const parts = entry.value.split(';').filter((part) => part.trim() !== '' && !mentionsCookie(part, name));
       if (parts.length > 0) kept.push({ ...entry, value: parts.map((p) => p.trim()).join('; ') });
     }
     if (kept.length > 0) headers[key] = kept;

@@ -35,13 +35,25 @@ function bearer(value) {
   return /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]*){2,4}$/.test(trimmed) ? trimmed : undefined;
 }
 
-/** Headers as an object of names to a string or, for a header given several times, every value. */
+/**
+ * Headers as an object of names to a string or, for a header given several times, every value. A later
+ * source (REST's `multiValueHeaders`) takes the place of an earlier one's header of the same name in any
+ * case; within one source, names that differ only in case are both kept, as given, so the core sees that
+ * the header is given twice.
+ */
 function allHeaders(...sources) {
   const out = {};
   for (const headers of sources) {
     if (!headers || typeof headers !== 'object') continue;
+    const mine = new Set();
     for (const [key, value] of Object.entries(headers)) {
-      if (typeof value === 'string' || (Array.isArray(value) && value.every((v) => typeof v === 'string'))) out[key.toLowerCase()] = value;
+      if (!(typeof value === 'string' || (Array.isArray(value) && value.every((v) => typeof v === 'string')))) continue;
+      const lower = key.toLowerCase();
+      if (!mine.has(lower)) {
+        for (const existing of Object.keys(out)) if (existing.toLowerCase() === lower) delete out[existing];
+        mine.add(lower);
+      }
+      out[key] = value;
     }
   }
   return out;
@@ -100,22 +112,68 @@ function requestEventHttp(event) {
   };
 }
 
-/** A cookie's value; a value with a malformed percent escape is no value (the request then has no token). */
+/**
+ * A cookie name as origins may read it: trimmed, percent-decoded, lowercased, with `.` and spaces as `_`
+ * (PHP), so `ID_TOKEN`, `id.token` and `id%5Ftoken` are all `id_token`.
+ */
+function cookieKey(name) {
+  let decoded = name;
+  try {
+    decoded = decodeURIComponent(name);
+  } catch {
+    // a malformed escape: compared as written
+  }
+  return decoded.trim().toLowerCase().replace(/[.\s]/g, '_');
+}
+
+/**
+ * Whether a cookie pair could be read as cookie `name` by some origin: its name reads as `name`, or the pair
+ * holds `name=` anywhere (Python's SimpleCookie reads `a=b id_token=x` as two cookies).
+ */
+function mentionsCookie(part, name) {
+  const eq = part.indexOf('=');
+  const key = cookieKey(name);
+  if (cookieKey(eq < 0 ? part : part.slice(0, eq)) === key) return true;
+  return part
+    .split(/[\s=]+/)
+    .slice(1)
+    .some((word) => cookieKey(word) === key);
+}
+
+/**
+ * A cookie's value: the one pair named exactly `name`. A value with a malformed percent escape is no value
+ * (the request then has no token), and so is a cookie that another pair could be read as by some origin
+ * (given twice, in another case, with spaces before `=`, ...): ambiguous.
+ */
 function cookie(values, name) {
   let found;
+  let mentions = 0;
   for (const value of values) {
     for (const part of String(value).split(';')) {
-      const [key, ...rest] = part.trim().split('=');
-      if (key !== name) continue;
+      if (part.trim() === '') continue;
+      if (mentionsCookie(part, name)) mentions += 1;
+      const eq = part.indexOf('=');
+      if (eq < 0 || part.slice(0, eq).trim() !== name) continue;
       if (found !== undefined) return undefined; // given twice: ambiguous
       try {
-        found = decodeURIComponent(rest.join('='));
+        found = decodeURIComponent(part.slice(eq + 1).trim());
       } catch {
         return undefined;
       }
     }
   }
-  return found;
+  return mentions > 1 ? undefined : found;
 }
 
-module.exports = { header, headerValues, bearer, allHeaders, plainStrings, queryParameters, parseMethodArn, requestEventHttp, cookie };
+module.exports = {
+  header,
+  headerValues,
+  bearer,
+  allHeaders,
+  plainStrings,
+  queryParameters,
+  parseMethodArn,
+  requestEventHttp,
+  cookie,
+  mentionsCookie,
+};
