@@ -958,11 +958,23 @@ test('every button and link of the page can be clicked once without a page error
     }
     // The export buttons download a file: waited for, so none is left half done.
     const download = /^(export-bundle|batch-export)\|/.test(next.key) ? page.waitForEvent('download', { timeout: 5000 }) : null;
-    const inView = await control.evaluate((element) => {
-      element.scrollIntoView({ block: 'center' });
-      const box = element.getBoundingClientRect();
-      return box.bottom > 0 && box.right > 0 && box.top < innerHeight && box.left < innerWidth;
-    });
+    let inView;
+    try {
+      inView = await control.evaluate(
+        (element) => {
+          element.scrollIntoView({ block: 'center' });
+          const box = element.getBoundingClientRect();
+          return box.bottom > 0 && box.right > 0 && box.top < innerHeight && box.left < innerWidth;
+        },
+        undefined,
+        { timeout: 2000 },
+      );
+    } catch (e) {
+      // Rebuilt by the page between finding and scrolling to it: found again.
+      if ((await control.count()) > 0 || (retries += 1) > 20) throw e;
+      done.delete(next.key);
+      continue;
+    }
     if (inView) {
       try {
         await control.click({ timeout: 2000 });
