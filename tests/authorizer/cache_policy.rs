@@ -9,11 +9,7 @@ use jsonwebtoken::Algorithm;
 use serde_json::{json, Value};
 
 fn store() -> (Authorizer, Minter) {
-    let minter = Minter::new();
-    let mut authorizer =
-        Authorizer::from_files(&read_store(&root().join("tests/fixtures/routes-store"))).expect("routes store");
-    authorizer.set_jwks(COGNITO_ISSUER, &minter.jwks()).expect("keys");
-    (authorizer, minter)
+    routes_store()
 }
 
 /// A small deterministic generator, so a failure names a seed that reproduces it.

@@ -109,14 +109,6 @@ fn routes_that_name_missing_actions_fail_the_bundle() {
     assert!(error.error_description.contains("delete /unicorns/{id}"), "{}", error.error_description);
 }
 
-fn routes_store() -> (Authorizer, Minter) {
-    let minter = Minter::new();
-    let mut authorizer =
-        Authorizer::from_files(&read_store(&root().join("tests/fixtures/routes-store"))).expect("routes store");
-    authorizer.set_jwks(COGNITO_ISSUER, &minter.jwks()).expect("keys");
-    (authorizer, minter)
-}
-
 #[test]
 fn an_event_route_that_disagrees_with_the_store_route_takes_the_stricter_answer() {
     let (authorizer, minter) = routes_store();

@@ -31,6 +31,16 @@ pub fn read_store(dir: &Path) -> StoreFiles {
     files
 }
 
+/// The routes store (`tests/fixtures/routes-store`, every kind of route) with the test minter's keys.
+pub fn routes_store() -> (cedar_authorizer::Authorizer, Minter) {
+    let minter = Minter::new();
+    let mut authorizer =
+        cedar_authorizer::Authorizer::from_files(&read_store(&root().join("tests/fixtures/routes-store")))
+            .expect("routes store");
+    authorizer.set_jwks(COGNITO_ISSUER, &minter.jwks()).expect("keys");
+    (authorizer, minter)
+}
+
 pub fn example(name: &str) -> StoreFiles {
     read_store(&root().join("policies").join(name))
 }
