@@ -131,6 +131,10 @@ async function start() {
     };
   }
 
+  async function restore(encoded) {
+    await restoreState(await decodeState(encoded));
+  }
+
   async function restoreState(state) {
     loadStore(state.name ?? 'store', { ...state.files, ...state.tests }, state.origin ?? 'link');
     if (state.exampleName in examples) exampleName = state.exampleName;
@@ -186,16 +190,8 @@ async function start() {
       await restoreState(saved);
       savedStatus.dataset.state = 'restored';
       savedStatus.textContent = 'Edits restored';
-    } else if (encoded) {
-      const shared = await decodeState(encoded);
-      // A link never replaces the edits kept in this browser without asking: Cancel keeps them.
-      if (saved && !confirm('Open the shared link? It replaces the edits kept in this browser (Cancel keeps them).')) {
-        history.replaceState(null, '', `${location.pathname}${location.search}`);
-        await restoreState(saved);
-        savedStatus.dataset.state = 'restored';
-        savedStatus.textContent = 'Edits restored (the link was not opened)';
-      } else await restoreState(shared);
-    } else toolbar.loadExample(DEFAULT_EXAMPLE);
+    } else if (encoded) await restore(encoded);
+    else toolbar.loadExample(DEFAULT_EXAMPLE);
   } catch (e) {
     toolbar.loadExample(DEFAULT_EXAMPLE);
     banner.show(`${e.message}. The ${DEFAULT_EXAMPLE} example is loaded instead.`);
