@@ -137,6 +137,32 @@ codes! {
     BundleFormat = "bundle.format",
     /// The bundle's content does not match its hash: it was changed after it was built.
     BundleHashMismatch = "bundle.hash_mismatch",
+    /// Trusted keys are configured and the bundle carries no signature.
+    BundleUnsigned = "bundle.unsigned",
+    /// The bundle's signature is malformed, of another type, signs another bundle, or does not verify
+    /// with the trusted keys.
+    BundleBadSignature = "bundle.bad_signature",
+    /// The bundle's signed revision is older than the one running (or the same revision with other
+    /// content): an old bundle is never loaded again.
+    BundleRollback = "bundle.rollback",
+    /// No refresh of the bundle has succeeded for longer than `maxStaleSeconds`: every request is denied.
+    BundleStale = "bundle.stale",
+    /// The bundle's source cannot be reached, or answered with a server error.
+    SourceUnavailable = "source.unavailable",
+    /// The bundle's source did not answer within the refresh timeout.
+    SourceTimeout = "source.timeout",
+    /// The bundle's source refused the request (401, 403: credentials or permissions).
+    SourceDenied = "source.denied",
+    /// The bundle's source has no such object or policy store (404).
+    SourceNotFound = "source.not_found",
+    /// The bundle's source throttled the request (429, `ThrottlingException`, `SlowDown`).
+    SourceThrottled = "source.throttled",
+    /// The bundle's source answered with more bytes than the size limit: refused while reading.
+    SourceTooLarge = "source.too_large",
+    /// The bundle's body ended before its announced length, or the connection broke while reading it.
+    SourceTruncated = "source.truncated",
+    /// A bundle source is not one this package reads (an `http:` URL, an unknown form, a missing SDK).
+    SourceInvalid = "source.invalid",
     /// `authorizer.json` (or an option at start-up) is invalid.
     ConfigInvalid = "config.invalid",
     /// A route of `authorizer.json` is invalid or names what the schema lacks.

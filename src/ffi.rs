@@ -12,6 +12,7 @@ use crate::authorizer::http::{HttpAnswer, Prepared, RouteInfo};
 use crate::authorizer::with_token::{IssuerInfo, KeysImported, TokenExplanation};
 use crate::authorizer::Authorizer;
 use crate::bundle::compiled::COMPILED_FORMAT;
+use crate::bundle::signature::{self, Signed, Trust, TrustInput};
 use crate::bundle::{Document, BUNDLE_FORMAT};
 use crate::errors::{Code, Error, Failure};
 use crate::request::{Answer, BatchAnswer, BatchResult};
@@ -120,12 +121,33 @@ pub fn constants() -> Outcome<Constants> {
 
 /// Loads a bundle document (a bundle or a compiled bundle), as parsed JSON.
 pub fn load(document: Value) -> Result<Authorizer, Failure> {
-    load_document(crate::bundle::read(document)?)
+    load_trusted(document, None)
 }
 
 /// Loads a bundle document from its JSON text (JSON errors then name their line and column).
 pub fn load_text(text: &str) -> Result<Authorizer, Failure> {
-    load_document(crate::bundle::read_text(text)?)
+    load_text_trusted(text, None)
+}
+
+/// [`load`] under trusted keys: the bundle's signature is checked (see [`crate::bundle::signature`])
+/// before anything of the store is built.
+pub fn load_trusted(document: Value, trust: Option<&TrustInput>) -> Result<Authorizer, Failure> {
+    load_read(crate::bundle::read_signed(document)?, trust)
+}
+
+/// [`load_text`] under trusted keys.
+pub fn load_text_trusted(text: &str, trust: Option<&TrustInput>) -> Result<Authorizer, Failure> {
+    load_read(crate::bundle::read_text_signed(text)?, trust)
+}
+
+fn load_read(read: crate::bundle::Read, trust: Option<&TrustInput>) -> Result<Authorizer, Failure> {
+    let signed = match trust {
+        Some(input) => signature::check(read.signature.as_ref(), read.document.hash(), &Trust::new(input)?)?,
+        None => None,
+    };
+    let mut authorizer = load_document(read.document)?;
+    authorizer.set_signed(signed);
+    Ok(authorizer)
 }
 
 fn load_document(document: Document) -> Result<Authorizer, Failure> {
@@ -151,6 +173,10 @@ pub struct Description {
     pub policies: Vec<PolicyEntry>,
     pub routes: Vec<RouteInfo>,
     pub issuers: Vec<IssuerInfo>,
+    /// The bundle's signature, when it was loaded under trusted keys and carries one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub signature: Option<Signed>,
 }
 
 pub fn describe(authorizer: &Authorizer) -> Outcome<Description> {
@@ -160,6 +186,7 @@ pub fn describe(authorizer: &Authorizer) -> Outcome<Description> {
             policies: authorizer.manifest().to_vec(),
             routes: authorizer.route_table(),
             issuers: authorizer.issuers(),
+            signature: authorizer.signed().cloned(),
         },
         warnings: authorizer.warnings().iter().map(|w| Error::warning(Code::ConfigAnyAudience, w.clone())).collect(),
     }

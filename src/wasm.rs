@@ -14,6 +14,7 @@ use serde_json::Value;
 use wasm_bindgen::prelude::*;
 
 use crate::authorizer::Authorizer;
+use crate::bundle::signature::TrustInput;
 use crate::errors::{Code, Error, Failure};
 use crate::ffi::{self, Outcome};
 
@@ -353,14 +354,30 @@ pub struct WasmAuthorizer {
 
 #[wasm_bindgen]
 impl WasmAuthorizer {
-    /// Loads a bundle or a compiled bundle: JSON text, or the parsed document.
+    /// Loads a bundle or a compiled bundle: JSON text, or the parsed document. With `trust` (trusted keys,
+    /// the bundle running now, whether a signature is required), its signature is checked first.
     #[wasm_bindgen(unchecked_return_type = "LoadOutcome")]
     pub fn load(
         #[wasm_bindgen(unchecked_param_type = "string | Bundle | CompiledBundle")] document: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "TrustInput | undefined")] trust: JsValue,
     ) -> JsValue {
+        let trust: Option<TrustInput> = if trust.is_undefined() || trust.is_null() {
+            None
+        } else {
+            let read = input(trust, Code::ConfigInvalid, "the bundle trust").and_then(|value| {
+                serde_json::from_value::<TrustInput>(value)
+                    .map_err(|e| Error::new(Code::ConfigInvalid, format!("the bundle trust is not of its shape: {e}")))
+            });
+            match read {
+                Ok(trust) => Some(trust),
+                Err(e) => return output::<Outcome<()>>(&Failure::from(e).into()),
+            }
+        };
         loaded(match text_of(&document) {
-            Some(text) => ffi::load_text(&text),
-            None => input(document, Code::BundleInvalid, "the bundle").map_err(Failure::from).and_then(ffi::load),
+            Some(text) => ffi::load_text_trusted(&text, trust.as_ref()),
+            None => input(document, Code::BundleInvalid, "the bundle")
+                .map_err(Failure::from)
+                .and_then(|document| ffi::load_trusted(document, trust.as_ref())),
         })
     }
 

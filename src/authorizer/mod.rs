@@ -26,6 +26,7 @@ use crate::authorizer::merge::{Descriptions, Merger, RequestSchema};
 use crate::authorizer::requests::Actions;
 use crate::authorizer::routes::Routes;
 use crate::bundle::compiled::{self, CompiledBundle};
+use crate::bundle::signature::Signed;
 use crate::diagnostics::error_chain;
 use crate::errors::{Code, Error, Failure};
 use crate::request::{self, Answer, BatchAnswer, BatchResult, Decision, DeterminingPolicy, RequestParts};
@@ -59,6 +60,8 @@ pub struct Authorizer {
     warnings: Vec<String>,
     /// Each action of the schema: its empty context, what its requests' scope may be, its context type.
     actions: Actions,
+    /// The bundle's verified signature, when it was loaded under trusted keys.
+    signed: Option<Signed>,
 }
 
 impl Authorizer {
@@ -95,6 +98,7 @@ impl Authorizer {
             entity_cache: Mutex::new(EntityCache::default()),
             routes,
             warnings,
+            signed: None,
         })
     }
 
@@ -111,6 +115,16 @@ impl Authorizer {
     /// The bundle's content hash, `sha256:<hex>`.
     pub fn hash(&self) -> &str {
         &self.hash
+    }
+
+    /// The bundle's verified signature (revision, when signed, by which key), if it was checked.
+    pub fn signed(&self) -> Option<&Signed> {
+        self.signed.as_ref()
+    }
+
+    /// Records the signature checked when the bundle was loaded.
+    pub fn set_signed(&mut self, signed: Option<Signed>) {
+        self.signed = signed;
     }
 
     /// The attribute types of the schema, as token claims are typed by them.

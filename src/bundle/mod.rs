@@ -6,6 +6,7 @@
 
 pub mod compiled;
 pub mod hash;
+pub mod signature;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -84,8 +85,29 @@ pub fn kind_of(value: &Value) -> Option<&'static str> {
     }
 }
 
+impl Document {
+    /// The content hash the document records (checked against its content when it was read).
+    pub fn hash(&self) -> &str {
+        match self {
+            Document::Bundle(bundle) => &bundle.hash,
+            Document::Compiled(compiled) => &compiled.hash,
+        }
+    }
+}
+
+/// A document read, with its `signature` member as it was (see [`signature`]), which no hash covers.
+pub struct Read {
+    pub document: Document,
+    pub signature: Option<Value>,
+}
+
 /// Reads a bundle document of either kind, checking its depth, format version and hash.
 pub fn read(value: Value) -> Result<Document, Failure> {
+    read_signed(value).map(|read| read.document)
+}
+
+/// [`read`], keeping the document's signature.
+pub fn read_signed(value: Value) -> Result<Read, Failure> {
     if depth_of(&value) > MAX_JSON_DEPTH {
         return Err(too_deep());
     }
@@ -93,11 +115,13 @@ pub fn read(value: Value) -> Result<Document, Failure> {
 }
 
 /// [`read`] for a document whose depth is already checked.
-fn read_bounded(value: Value) -> Result<Document, Failure> {
-    match kind_of(&value) {
+fn read_bounded(mut value: Value) -> Result<Read, Failure> {
+    let signature = value.as_object_mut().and_then(|map| map.remove("signature"));
+    let document = match kind_of(&value) {
         Some("compiled") => compiled::from_value(value).map(Document::Compiled),
         _ => from_value(value).map(Document::Bundle),
-    }
+    }?;
+    Ok(Read { document, signature })
 }
 
 /// How deeply a bundle's JSON may nest. A compiled bundle holds each policy's conditions in Cedar's JSON
@@ -109,6 +133,11 @@ pub const MAX_JSON_DEPTH: usize = 160;
 
 /// Reads a bundle document from JSON text.
 pub fn read_text(text: &str) -> Result<Document, Failure> {
+    read_text_signed(text).map(|read| read.document)
+}
+
+/// [`read_text`], keeping the document's signature.
+pub fn read_text_signed(text: &str) -> Result<Read, Failure> {
     if nested_beyond(text, MAX_JSON_DEPTH).is_some() {
         return Err(too_deep());
     }
