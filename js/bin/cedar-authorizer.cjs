@@ -20,6 +20,13 @@ commands:
                                new store folder: schema, policies, templates, links, identity source, mode
   export --cloudformation <store> -o <file>
                                write a CloudFormation template (YAML) creating the store in Verified Permissions
+  sign <bundle> (--key <pem> | --kms-key-id <id>) [--revision <n>]
+                               sign a bundle for live refresh: a JWS over its hash, revision and signing time,
+                               written into the bundle (or to -o); an authorizer with trusted keys requires it
+  public-key (--key <pem> | --kms-key-id <id>)
+                               print the JWKS to give authorizers as \`trustedKeys\` for bundles this key signs
+  verify <bundle> --trusted-keys <jwks>
+                               check a bundle's signature as an authorizer would: its revision, or the refusal
 
 options:
   -o, --output <file|dir>      where \`bundle\` writes (default, or \`-\`: stdout); where \`package\` writes (default: dist)
@@ -32,6 +39,11 @@ options:
   --endpoint <url>             \`import\`: another Verified Permissions endpoint (tests, VPC endpoints)
   --layout <template>          \`import\`: put files, comments, entities and routes back as this exported template had them
   --cloudformation             \`export\`: the format (the only one): a CloudFormation template; \`-o\` or stdout
+  --key <pem>                  \`sign\`, \`public-key\`: a PEM private key (RSA, EC P-256 or P-384, Ed25519)
+  --kms-key-id <id>            \`sign\`, \`public-key\`: an AWS KMS signing key (RSA or ECC_NIST_P256); \`--region\`, \`--endpoint\` apply
+  --revision <n>               \`sign\`: the bundle's revision, a whole number above the one running (default: now, in ms)
+  --kid <id>                   \`sign\`, \`public-key\`: the key id (default: the key's RFC 7638 thumbprint)
+  --trusted-keys <jwks>        \`verify\`: the JWKS of the keys that sign bundles
   --json                       print machine-readable JSON instead of text
   -h, --help                   show this help
 
@@ -51,6 +63,11 @@ function parseArgs(argv) {
     else if (a === '--region') args.region = valueOf(argv, ++i, a, 'an AWS Region');
     else if (a === '--endpoint') args.endpoint = valueOf(argv, ++i, a, 'a URL');
     else if (a === '--cloudformation') args.cloudformation = true;
+    else if (a === '--key') args.key = valueOf(argv, ++i, a, 'a PEM private key file');
+    else if (a === '--kms-key-id') args.kmsKeyId = valueOf(argv, ++i, a, 'a KMS key id, ARN or alias');
+    else if (a === '--revision') args.revision = valueOf(argv, ++i, a, 'a whole number');
+    else if (a === '--kid') args.kid = valueOf(argv, ++i, a, 'a key id');
+    else if (a === '--trusted-keys') args.trustedKeys = valueOf(argv, ++i, a, 'a JWKS file');
     else if (a === '--layout') args.layout = valueOf(argv, ++i, a, 'a template written by `export --cloudformation`');
     else if (a === '-h' || a === '--help') args.help = true;
     else if (a.startsWith('-')) throw new UsageError(`unknown option \`${a}\``);
@@ -60,6 +77,22 @@ function parseArgs(argv) {
 }
 
 class UsageError extends Error {}
+
+function readFile(file, what) {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new UsageError(`cannot read the ${what} \`${file}\`: ${e.code === 'ENOENT' ? 'no such file' : e.message}`);
+  }
+}
+
+/** The signer `--key` or `--kms-key-id` names. */
+function signerOf(args, signing) {
+  if (args.key && args.kmsKeyId) throw new UsageError('give --key or --kms-key-id, not both');
+  if (args.key) return signing.pemSigner(readFile(args.key, 'key'), { kid: args.kid });
+  if (args.kmsKeyId) return signing.kmsSigner(args.kmsKeyId, { region: args.region, endpoint: args.endpoint, kid: args.kid });
+  throw new UsageError('missing --key <pem> or --kms-key-id <id>: the key that signs bundles');
+}
 
 /** The value after an option, which must be there (`-o` at the end of the line is a mistake, not stdout). */
 function valueOf(argv, i, option, what) {
@@ -256,6 +289,59 @@ const commands = {
     return 0;
   },
 
+  // Signed bundles: js/lib/signing/ (the KMS client is loaded only for --kms-key-id).
+  async sign(args, out) {
+    const file = args.positional[0];
+    if (!file) throw new UsageError('missing <bundle>: the bundle file to sign');
+    const signing = require('../lib/signing/index.cjs');
+    const signer = signerOf(args, signing);
+    const revision = args.revision === undefined ? Date.now() : Number(args.revision);
+    if (!Number.isSafeInteger(revision) || revision < 0)
+      throw new UsageError(`--revision ${args.revision}: a whole number from 0 to 2^53 - 1`);
+    const text = readFile(file, 'bundle');
+    // The bundle must load as it is: a signature is never put on a bundle that would be refused anyway.
+    const authorizer = api.Authorizer.loadSync(text, { fetchKeys: false, onWarning: () => {} });
+    const signedAt = Math.floor(Date.now() / 1000);
+    const signature = await signing.signatureFor(signer, { hash: authorizer.hash, revision, signedAt });
+    const output = args.output && args.output !== '-' ? args.output : file;
+    fs.writeFileSync(output, signing.withSignature(text, signature));
+    const jwk = await signer.publicJwk();
+    const summary = { ok: true, output, hash: authorizer.hash, revision, signedAt, kid: jwk.kid, alg: jwk.alg };
+    if (args.json) out(JSON.stringify(summary, null, 2));
+    else out(`signed ${output}: revision ${revision}, ${authorizer.hash}, key ${jwk.kid} (${jwk.alg})`);
+    return 0;
+  },
+
+  async 'public-key'(args, out) {
+    const signing = require('../lib/signing/index.cjs');
+    const jwk = await signerOf(args, signing).publicJwk();
+    const { d: _private, ...publicOnly } = jwk;
+    out(JSON.stringify({ keys: [publicOnly] }, null, 2));
+    return 0;
+  },
+
+  verify(args, out, err) {
+    const file = args.positional[0];
+    if (!file) throw new UsageError('missing <bundle>: the bundle file to check');
+    if (!args.trustedKeys) throw new UsageError('missing --trusted-keys <jwks>: the keys that sign bundles');
+    const trustedKeys = readFile(args.trustedKeys, 'JWKS');
+    let authorizer;
+    try {
+      authorizer = api.Authorizer.loadSync(file, { fetchKeys: false, trustedKeys, requireSignature: true, onWarning: () => {} });
+    } catch (e) {
+      if (e instanceof api.AuthorizerLoadError) {
+        if (args.json) out(JSON.stringify({ ok: false, code: e.code, message: e.message }, null, 2));
+        else err(`${file}: refused (${e.code}): ${e.message}`);
+        return 1;
+      }
+      throw e;
+    }
+    const status = authorizer.status();
+    if (args.json) out(JSON.stringify({ ok: true, hash: status.hash, revision: status.revision, signedAt: status.signedAt }, null, 2));
+    else out(`${file}: signed, revision ${status.revision}, signed at ${status.signedAt}, ${status.hash}`);
+    return 0;
+  },
+
   test(args, out, err) {
     const dir = args.positional[0];
     const files = readStore(dir);
@@ -300,7 +386,7 @@ function main(argv, out = (s) => process.stdout.write(s + '\n'), err = (s) => pr
       return 0;
     }
     const code = run(args, out, err);
-    // `import` is asynchronous (it calls AWS): its failures are reported the same way.
+    // `import`, `sign` and `public-key` are asynchronous (they may call AWS): their failures are reported the same way.
     return typeof code?.then === 'function' ? code.catch((e) => failed(e, err)) : code;
   } catch (e) {
     return failed(e, err);

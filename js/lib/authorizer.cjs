@@ -66,6 +66,7 @@ const decoded = (outcome) => (typeof outcome === 'string' ? JSON.parse(outcome) 
  * (nested too deeply for `JSON.stringify`, circular), `internal.error` otherwise.
  */
 function denyOnFailure(error, how = { trap: false }) {
+  if (how.code) return { decision: 'DENY', determiningPolicies: [], errors: [{ code: how.code, errorDescription: error.message }] };
   const code = how.trap ? 'internal.trap' : how.malformed ? 'request.malformed' : 'internal.error';
   const description = how.trap
     ? describeTrap(error)
@@ -93,8 +94,11 @@ function written(input) {
  * I/O the platform allows; `platform.fetch` fetches key sets.
  */
 function createAuthorizerClass(engine, platform) {
-  /** The wasm authorizer of a source: `{ bundle, kind }` or `{ files, kind: 'full' }`. */
-  function instantiate(source) {
+  /**
+   * The wasm authorizer of a source: `{ bundle, kind }` or `{ files, kind: 'full' }`. With `trust`
+   * (trusted keys, the floor), a bundle's signature is checked before anything of it is built.
+   */
+  function instantiate(source, trust) {
     let bundle;
     if (source.files === undefined) {
       try {
@@ -104,7 +108,7 @@ function createAuthorizerClass(engine, platform) {
       }
     }
     const outcome = engine.guard(() =>
-      source.files !== undefined ? engine.full().loadFiles(source.files) : engine.module(source.kind).WasmAuthorizer.load(bundle),
+      source.files !== undefined ? engine.full().loadFiles(source.files) : engine.module(source.kind).WasmAuthorizer.load(bundle, trust),
     );
     if (outcome.type === 'success') return outcome;
     const render = (errors) => success(engine.full().renderDiagnostics(errors, source.files ?? filesOfBundle(source.bundle))).text;
@@ -112,11 +116,60 @@ function createAuthorizerClass(engine, platform) {
   }
 
   function fromResolved(resolved, options = {}) {
+    if (resolved.live !== undefined) {
+      if (options.fallback === undefined) {
+        throw new AuthorizerLoadError(
+          'config.invalid',
+          `${resolved.live.label} is read when the authorizer loads: use \`await Authorizer.load\`, or give \`fallback\` (the bundle shipped with the function) to start from`,
+        );
+      }
+      return fromFallback(resolved.live, platform.resolveSync(options.fallback), options);
+    }
     if (resolved.bundle !== undefined) {
       return new Authorizer({ bundle: resolved.bundle, file: resolved.file, kind: engine.moduleFor(resolved.bundle) }, options);
     }
     if (resolved.files !== undefined) return new Authorizer({ files: resolved.files, kind: 'full' }, options);
     throw new AuthorizerLoadError('store.invalid', 'nothing to load: pass a store folder, a bundle file, a bundle object or { files }');
+  }
+
+  /** An authorizer on the fallback (the floor), its live source due for a check on the first call. */
+  function fromFallback(reader, fallback, options) {
+    if (fallback.bundle === undefined && fallback.files === undefined) {
+      throw new AuthorizerLoadError('config.invalid', 'options.fallback is a bundle file, a store folder or a bundle object');
+    }
+    const source =
+      fallback.bundle !== undefined
+        ? { bundle: fallback.bundle, file: fallback.file, kind: engine.moduleFor(fallback.bundle), origin: 'fallback' }
+        : { files: fallback.files, kind: 'full', origin: 'fallback' };
+    return new Authorizer(source, { ...options, live: { reader } });
+  }
+
+  /**
+   * An authorizer on a live source's bundle, read now. When that fails, the fallback is loaded instead and
+   * the failure shows in `status()`; without a fallback it throws AuthorizerLoadError with the source's code.
+   */
+  async function fromLive(reader, options) {
+    if (options.fallback !== undefined) {
+      const authorizer = fromFallback(reader, await platform.resolve(options.fallback), options);
+      await authorizer.refresh();
+      return authorizer;
+    }
+    const sources = platform.live;
+    const limits = sources.limits(options, reader);
+    let answer;
+    try {
+      answer = await reader.read({ timeoutMs: limits.timeoutMs, maxBytes: limits.maxBytes });
+    } catch (e) {
+      throw new AuthorizerLoadError(e.code ?? 'source.unavailable', `the bundle cannot be read from ${reader.label}: ${e.message}`);
+    }
+    let text;
+    try {
+      text = new TextDecoder('utf-8', { fatal: true }).decode(answer.body);
+    } catch {
+      throw new AuthorizerLoadError('bundle.invalid', `${reader.label} sent a body that is not UTF-8 text: not a bundle`);
+    }
+    const first = { bodyDigest: sources.bodyDigest(answer.body), etag: answer.etag };
+    return new Authorizer({ bundle: text, kind: engine.moduleFor(text), origin: 'source' }, { ...options, live: { reader, first } });
   }
 
   class Authorizer {
@@ -132,10 +185,31 @@ function createAuthorizerClass(engine, platform) {
     #keyListeners = [];
     /** Answers of `isAuthorizedWithToken` by the whole input (tokens included), for verified tokens only. */
     #answers;
+    /** A live source's refresh schedule and state (see sources/refresh.cjs), or null. */
+    #refresher = null;
+    /** Trusted bundle keys (a JWKS), or undefined: then bundles are not required to be signed. */
+    #trustedKeys;
+    #bundleListeners = [];
+    /** Checks a bundle must pass before it replaces this one (a handler's: it has routes, ...). */
+    #bundleChecks = [];
+    #log;
 
     /** @private use Authorizer.load */
     constructor(source, options) {
-      const loaded = instantiate(source);
+      this.#trustedKeys = trustedKeysOf(options);
+      if (options.live && options.live.reader.kind === 'https' && this.#trustedKeys === undefined && options.allowUnsigned !== true) {
+        throw new AuthorizerLoadError(
+          'config.invalid',
+          `${options.live.reader.label}: a bundle read over HTTPS must be signed: give \`trustedKeys\` (the JWKS of the keys that sign bundles; see \`cedar-authorizer sign\`), or \`allowUnsigned: true\` for a server you trust to choose the policies`,
+        );
+      }
+      // The first bundle from the source must be signed; the one shipped with the function (the fallback,
+      // or a plain bundle) is trusted as deployed, and checked when it carries a signature.
+      const trust = this.#trustedKeys && {
+        keys: this.#trustedKeys,
+        required: source.origin === 'source' || options.requireSignature === true,
+      };
+      const loaded = instantiate(source, trust);
       this.#inner = loaded.authorizer;
       this.#source = source;
       this.#generation = engine.generation;
@@ -174,6 +248,140 @@ function createAuthorizerClass(engine, platform) {
         if (result.type !== 'success') throw loadError(result, `the key set for \`${issuer}\``);
         this.#imported.set(issuer, 1);
       }
+      const logger = options.logger;
+      this.#log = logger === false ? () => {} : typeof logger === 'function' ? logger : (line) => console.log(line);
+      if (options.live) this.#attach(options.live, source, options);
+    }
+
+    /** Starts refreshing from a live source, from the bundle loaded now. */
+    #attach(live, source, options) {
+      const sources = platform.live;
+      if (!sources) throw new AuthorizerLoadError('source.invalid', 'live bundle sources are read in Node.js only');
+      const limits = sources.limits(options, live.reader);
+      const create = (settings) => {
+        try {
+          return sources.createRefresher(settings);
+        } catch (e) {
+          throw new AuthorizerLoadError(e.code ?? 'config.invalid', e.message);
+        }
+      };
+      this.#refresher = create({
+        reader: live.reader,
+        clock: this.#clock,
+        random: options.random,
+        intervalSeconds: limits.intervalSeconds,
+        minIntervalSeconds: limits.minIntervalSeconds,
+        timeoutMs: limits.timeoutMs,
+        maxBytes: limits.maxBytes,
+        maxStaleSeconds: options.maxStaleSeconds,
+        install: (text) => this.#installBundle(text),
+        log: (record) => this.#log(JSON.stringify(record)),
+      });
+      const signature = this.#description.signature;
+      this.#refresher.loaded({
+        hash: this.#description.hash,
+        revision: signature && signature.revision,
+        origin: source.origin,
+        bodyDigest: live.first ? live.first.bodyDigest : typeof source.bundle === 'string' ? sources.bodyDigest(source.bundle) : undefined,
+        etag: live.first && live.first.etag,
+      });
+      if (live.first) this.#refresher.checked('changed');
+    }
+
+    /**
+     * Verifies and builds a refreshed bundle's text and swaps it in, whole: the next call decides on it and
+     * no cached answer of the bundle it replaces is served again. Throws AuthorizerLoadError (its code the
+     * module's: `bundle.bad_signature`, `bundle.rollback`, `policy.validation`, ...) and keeps this one.
+     */
+    #installBundle(text) {
+      const running = this.#description.signature;
+      const trust = this.#trustedKeys && {
+        keys: this.#trustedKeys,
+        floor: { revision: running ? running.revision : 0, hash: this.#description.hash },
+        required: true,
+      };
+      const source = { bundle: text, kind: engine.moduleFor(text), origin: 'source' };
+      const loaded = instantiate(source, trust);
+      const inner = loaded.authorizer;
+      let description;
+      try {
+        description = success(inner.describe());
+        for (const check of this.#bundleChecks) check(description);
+        // The key sets already fetched go to the new instance, so no request waits for them again.
+        for (const { issuer, jwksUri, discoveryUri } of description.issuers) {
+          if (!this.#jwks.hints.has(issuer)) this.#jwks.hints.set(issuer, { jwksUri, discoveryUri });
+          const entry = this.#jwks.entries.get(issuer);
+          if (entry && entry.jwks) inner.setJwks(issuer, entry.jwks);
+        }
+      } catch (e) {
+        inner.free();
+        throw e;
+      }
+      const issuers = new Set(description.issuers.map((i) => i.issuer));
+      for (const issuer of [...this.#imported.keys()]) if (!issuers.has(issuer)) this.#imported.delete(issuer);
+      const old = this.#inner;
+      this.#inner = inner;
+      this.#source = source;
+      this.#description = description;
+      this.#generation = engine.generation;
+      if (this.#answers) this.#answers.clear();
+      for (const listener of this.#bundleListeners) listener(description);
+      if (old && old !== inner) old.free();
+      return { hash: description.hash, revision: description.signature && description.signature.revision };
+    }
+
+    /** Awaited before every asynchronous decision: a refresh's check, when one is due (see refresh.cjs). */
+    #refreshIfDue() {
+      return this.#refresher ? this.#refresher.beforeCall() : undefined;
+    }
+
+    /** The DENY of every decision once the bundle is older than `maxStaleSeconds` allows. */
+    #stale() {
+      if (!this.#refresher || !this.#refresher.stale()) return undefined;
+      const status = this.#refresher.status();
+      return new Error(
+        `no refresh of the bundle from ${status.source} has succeeded within maxStaleSeconds (${status.maxStaleSeconds} s; last error: ${status.lastError ? status.lastError.code : 'none'}): every request is denied until one does`,
+      );
+    }
+
+    /** Checks the live source now (or waits for the check in flight): `{ outcome, code? }`; a no-op without one. */
+    async refresh() {
+      if (!this.#refresher) return { outcome: 'unchanged' };
+      return this.#refresher.refresh();
+    }
+
+    /**
+     * Where the bundle came from and how its refreshes go: `{ source, kind, origin, hash, revision, loadedAt,
+     * lastCheck, lastSuccessAt, lastError, consecutiveFailures, nextCheckAt, stale, ... }`.
+     */
+    status() {
+      const signature = this.#description.signature;
+      const base = {
+        source: this.#source.file ?? (this.#source.files ? 'files' : 'bundle'),
+        kind: 'static',
+        hash: this.#description.hash,
+        revision: signature ? signature.revision : null,
+        signedAt: signature ? new Date(signature.signedAt * 1000).toISOString() : null,
+        module: this.#source.kind,
+      };
+      if (!this.#refresher) return base;
+      return { ...base, ...this.#refresher.status(), signedAt: base.signedAt, module: base.module };
+    }
+
+    /** Calls `listener(description)` after every bundle swap (the handlers' caches clear themselves). */
+    onBundleChanged(listener) {
+      this.#bundleListeners.push(listener);
+    }
+
+    /** Adds a check a refreshed bundle must pass (it throws AuthorizerLoadError) before it replaces this one. */
+    addBundleCheck(check) {
+      this.#bundleChecks.push(check);
+    }
+
+    /** The bundle deciding now: `{ hash, revision }`. */
+    get bundle() {
+      const signature = this.#description.signature;
+      return { hash: this.#description.hash, revision: signature ? signature.revision : null };
     }
 
     /**
@@ -183,14 +391,16 @@ function createAuthorizerClass(engine, platform) {
      * `fetchKeys` (false: never fetch), `clock` (ms), `jwksTimeoutMs`, `jwksCooldownMs`, `jwksMaxAgeMs`,
      * `jwksMaxStaleMs`, `decisionCache`, `onWarning` (each configuration warning; default `console.warn`).
      */
-    static async load(source, options) {
-      return fromResolved(await platform.resolve(source), options);
+    static async load(source, options = {}) {
+      const resolved = await platform.resolve(source, options);
+      if (resolved.live !== undefined) return fromLive(resolved.live, options);
+      return fromResolved(resolved, options);
     }
 
     /** `load` without a promise, for sources that need no asynchronous I/O. */
     static loadSync(source, options) {
       if (!platform.resolveSync) throw new AuthorizerLoadError('store.invalid', 'loadSync is not available here: use load');
-      return fromResolved(platform.resolveSync(source), options);
+      return fromResolved(platform.resolveSync(source, options), options);
     }
 
     /**
@@ -217,6 +427,8 @@ function createAuthorizerClass(engine, platform) {
      */
     #guard(request, call, onFailure) {
       if (request.failure) return onFailure(request.failure.error, request.failure.how);
+      const stale = this.#stale();
+      if (stale) return onFailure(stale, { code: 'bundle.stale' });
       let inner;
       try {
         inner = this.#live();
@@ -257,12 +469,14 @@ function createAuthorizerClass(engine, platform) {
 
     /** Verified Permissions' IsAuthorized: never throws; every failure is a DENY with an error code. */
     isAuthorized(input) {
+      this.#refreshIfDue();
       const done = this.#guard(written(input), (inner, argument) => inner.isAuthorized(argument), denyOnFailure);
       return done.outcome ? answerOf(done.outcome) : done;
     }
 
     /** Verified Permissions' BatchIsAuthorized, without its 30-request limit. */
     batchIsAuthorized(input) {
+      this.#refreshIfDue();
       const requests = (input && Array.isArray(input.requests) && input.requests) || [];
       const deny = (e, how) => ({ results: requests.map((request) => ({ request, ...denyOnFailure(e, how) })) });
       const done = this.#guard(written(input), (inner, argument) => inner.batchIsAuthorized(argument), deny);
@@ -279,8 +493,9 @@ function createAuthorizerClass(engine, platform) {
      * none or the token names an unknown `kid` (at most once per cooldown). Never throws.
      */
     async isAuthorizedWithToken(input) {
+      await this.#refreshIfDue();
       const key = this.#answers ? answerKey(input) : undefined;
-      if (key !== undefined && this.#jwks.allFresh(this.#imported.keys())) {
+      if (key !== undefined && this.#jwks.allFresh(this.#imported.keys()) && !this.#stale()) {
         const hit = this.#answers.get(key.token, key.rest);
         if (hit !== undefined) return hit;
       }
@@ -300,6 +515,7 @@ function createAuthorizerClass(engine, platform) {
 
     /** Verified Permissions' BatchIsAuthorizedWithToken: one token, many requests. */
     async batchIsAuthorizedWithToken(input) {
+      await this.#refreshIfDue();
       const requests = (input && Array.isArray(input.requests) && input.requests) || [];
       const request = written(input);
       const deny = (e, how) => ({ results: requests.map((r) => ({ request: r, ...denyOnFailure(e, how) })) });
@@ -368,12 +584,16 @@ function createAuthorizerClass(engine, platform) {
      * `allRoutes`, `cachePolicy`. Never throws.
      */
     async authorizeHttp(input) {
+      await this.#refreshIfDue();
       const request = written(input);
       const deny = (e, how) => ({ ...denyOnFailure(e, how), authenticated: false });
       return this.#withKeys(
         (now) => {
           const done = this.#guard(request, (inner, argument) => inner.authorizeHttp(argument, now), deny);
-          return done.outcome ? answerOf(done.outcome) : done;
+          const answer = done.outcome ? answerOf(done.outcome) : done;
+          // Which bundle decided: a cache keeps an answer only while that bundle is the one in place.
+          answer.bundle = this.bundle;
+          return answer;
         },
         (answer) => answer.errors,
       );
@@ -381,6 +601,7 @@ function createAuthorizerClass(engine, platform) {
 
     /** Verifies the token and routes the request without deciding: `{ authenticated, tokenDigest, validUntil, principal, method, path, route, error }`. */
     async prepareHttp(input) {
+      await this.#refreshIfDue();
       const request = written(input);
       const refuse = (e, how) => ({ authenticated: false, error: denyOnFailure(e, how).errors[0] });
       return this.#withKeys(
@@ -468,6 +689,26 @@ function createAuthorizerClass(engine, platform) {
   }
 
   return Authorizer;
+}
+
+/** `options.trustedKeys` as a JWKS (an object, or its JSON text), or undefined. */
+function trustedKeysOf(options) {
+  let keys = options.trustedKeys;
+  if (keys === undefined || keys === null) return undefined;
+  if (typeof keys === 'string') {
+    try {
+      keys = JSON.parse(keys);
+    } catch (e) {
+      throw new AuthorizerLoadError('config.invalid', `options.trustedKeys is not JSON: ${e.message}`);
+    }
+  }
+  if (!keys || typeof keys !== 'object' || !Array.isArray(keys.keys) || keys.keys.length === 0) {
+    throw new AuthorizerLoadError(
+      'config.invalid',
+      'options.trustedKeys is a JWKS, `{ keys: [...] }`, with the public keys that sign bundles',
+    );
+  }
+  return keys;
 }
 
 /** The files a bundle was built from, for rendering diagnostics against them. */

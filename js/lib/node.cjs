@@ -104,10 +104,20 @@ function digest(text) {
   return createHash('sha256').update(text).digest('base64');
 }
 
-/** Node: a path is a store folder or a bundle file; objects and JSON text are taken as they are. */
-function resolveSync(source) {
+/**
+ * Node: a live source (an S3 object, an HTTPS URL: see sources/) is read while the authorizer runs; a path
+ * is a store folder or a bundle file; objects and JSON text are taken as they are.
+ */
+function resolveSync(source, options = {}) {
   const inMemory = resolveObject(source);
   if (inMemory) return inMemory;
+  let reader;
+  try {
+    reader = sources().readerOf(source, { api: () => api, deployed: (given) => deployedOf(given, options) });
+  } catch (e) {
+    throw new AuthorizerLoadError(e.code ?? 'source.invalid', e.message);
+  }
+  if (reader) return { live: reader };
   if (typeof source !== 'string') {
     throw new AuthorizerLoadError('store.invalid', 'pass a store folder, a bundle file, a bundle object or { files }');
   }
@@ -124,6 +134,59 @@ function resolveSync(source) {
 }
 
 /**
+ * What a Verified Permissions source takes from the deployment rather than from Verified Permissions:
+ * `authorizer.json` (routes, token validation: everything but the identity sources) and the static
+ * entities, given in the source (`authorizer`, `entities`: objects or JSON files) or read from the fallback
+ * bundle or store folder.
+ */
+function deployedOf(given, options) {
+  const json = (value, what) => {
+    if (typeof value !== 'string') return value;
+    try {
+      return JSON.parse(fs.readFileSync(value, 'utf8'));
+    } catch (e) {
+      throw new AuthorizerLoadError('config.invalid', `verifiedPermissions.${what} \`${value}\` cannot be read: ${e.message}`);
+    }
+  };
+  if (given.authorizer !== undefined)
+    return { authorizer: json(given.authorizer, 'authorizer'), entities: json(given.entities, 'entities') };
+  if (options.fallback === undefined) {
+    throw new AuthorizerLoadError(
+      'config.invalid',
+      'a Verified Permissions source needs the routes it cannot hold: give `fallback` (the deployed bundle or store folder) or `verifiedPermissions.authorizer` (an authorizer.json)',
+    );
+  }
+  const fallback = resolveSync(options.fallback);
+  if (fallback.files) {
+    const read = (name) => (fallback.files[name] === undefined ? undefined : JSON.parse(fallback.files[name]));
+    return { authorizer: read('authorizer.json'), entities: read('entities.json') };
+  }
+  const document = typeof fallback.bundle === 'string' ? JSON.parse(fallback.bundle) : fallback.bundle;
+  return { authorizer: document.authorizer, entities: document.entities && document.entities.length > 0 ? document.entities : undefined };
+}
+
+/** The live sources' room, loaded when a source needs it. */
+const sources = () => require('./sources/index.cjs');
+
+/** What the Authorizer asks of live sources: readers, the refresh schedule, limits and digests. */
+const live = {
+  createRefresher: (options) => sources().createRefresher(options),
+  /** The refresh settings of `Authorizer.load`'s options, defaults filled in. */
+  limits(options, reader) {
+    const { DEFAULTS } = sources();
+    const minIntervalSeconds = (reader && reader.minIntervalSeconds) || 1;
+    return {
+      intervalSeconds: options.refreshSeconds ?? Math.max(DEFAULTS.intervalSeconds, minIntervalSeconds),
+      minIntervalSeconds,
+      timeoutMs: options.refreshTimeoutMs ?? DEFAULTS.timeoutMs,
+      maxBytes: options.maxBundleBytes ?? DEFAULTS.maxBytes,
+    };
+  },
+  /** A body's SHA-256 (hex): a refreshed body equal to the one running is not rebuilt. */
+  bodyDigest: (body) => createHash('sha256').update(body).digest('hex'),
+};
+
+/**
  * Node's platform: modules from the package's folders, sources from paths, objects and text. `hostCrypto:
  * false` keeps signatures in the module (RustCrypto in the full module), for tests that compare the two.
  */
@@ -133,8 +196,9 @@ function nodePlatform({ hostCrypto = true } = {}) {
     load,
     reload: load,
     digest,
-    resolve: async (source) => resolveSync(source),
+    resolve: async (source, options) => resolveSync(source, options),
     resolveSync,
+    live,
     // Read when an authorizer is loaded, not when the package is: a fetch installed after the import
     // (a proxy agent, a test's stand-in) is the one used.
     get fetch() {

@@ -31,9 +31,7 @@
 //   - The access token's `scope` is "aws.cognito.signin.user.admin", as Cognito's for these flows.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import {
@@ -49,59 +47,14 @@ import {
 } from '@aws-sdk/client-cognito-identity-provider';
 import { Authorizer } from 'cedar-authorizer';
 import { createRestApiAuthorizer, createHttpApiAuthorizer, createEdgeViewerRequestHandler } from 'cedar-authorizer/aws';
+import { startMoto, REGION, credentials } from './moto.mjs';
 
-const MOTO_SERVER = process.env.MOTO_SERVER ?? path.join(os.homedir(), '.cache/cedar-authorizer/moto-5.2.5/bin/moto_server');
-if (!fs.existsSync(MOTO_SERVER)) throw new Error(`moto_server is not at ${MOTO_SERVER}: run \`make moto\` (or set MOTO_SERVER)`);
-
-const REGION = 'us-east-1';
 const PASSWORD = 'Correct-Horse-9';
-const credentials = { accessKeyId: 'testing', secretAccessKey: 'testing' };
 
 let moto;
 let endpoint;
 let cognito;
 const world = {}; // pool, client, tokens: filled once in `before`
-
-/** A free loopback port: bind to 0, read it, let it go. */
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-async function startMoto() {
-  const port = await freePort();
-  const child = spawn(MOTO_SERVER, ['-H', '127.0.0.1', '-p', String(port)], {
-    env: {
-      PATH: process.env.PATH,
-      HOME: os.tmpdir(),
-      AWS_ACCESS_KEY_ID: 'testing',
-      AWS_SECRET_ACCESS_KEY: 'testing',
-      AWS_DEFAULT_REGION: REGION,
-    },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr.on('data', (c) => (stderr += c));
-  const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 300; i += 1) {
-    if (child.exitCode !== null) throw new Error(`moto_server exited (${child.exitCode}): ${stderr}`);
-    try {
-      const r = await fetch(`${url}/moto-api/data.json`);
-      if (r.ok) return { child, url };
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  child.kill();
-  throw new Error(`moto_server did not answer on ${url} within 30 s: ${stderr}`);
-}
 
 const claimsOf = (token) => JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString());
 const headerOf = (token) => JSON.parse(Buffer.from(token.split('.')[0], 'base64url').toString());

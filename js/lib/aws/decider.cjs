@@ -17,6 +17,12 @@ function createCore(options, api) {
     throw new AuthorizerLoadError('config.invalid', 'pass options: { bundle } (a bundle object or file, a store folder, or { files })');
   }
   const { bundle, authorizer: given } = options;
+  if (given && typeof given.then === 'function') {
+    throw new AuthorizerLoadError(
+      'config.invalid',
+      'options.authorizer is a promise: pass the authorizer `await Authorizer.load(...)` gives',
+    );
+  }
   if (!given && bundle === undefined) {
     throw new AuthorizerLoadError('config.invalid', 'options.bundle is required: a bundle file path, a bundle object, or a store folder');
   }
@@ -30,24 +36,33 @@ function createCore(options, api) {
   if (!tokenKinds.includes(tokenKind)) {
     throw new AuthorizerLoadError('config.invalid', `options.tokenKind is \`${tokenKind}\`: use one of ${tokenKinds.join(', ')}`);
   }
-  if (authorizer.routes.length === 0) {
-    throw new AuthorizerLoadError('config.invalid', "the bundle has no routes: add `routes` to the store's authorizer.json");
-  }
-  if (options.policyScope === 'all-routes') {
-    // A policy API Gateway caches for the token alone cannot tell apart two requests that differ only in a
-    // header, the query or the source IP: such a route could never be answered right from the cache.
-    const unkeyable = authorizer.routes.filter((r) => r.dependsOn === 'request').map((r) => `\`${r.routeKey}\``);
-    if (unkeyable.length > 0) {
-      throw new AuthorizerLoadError(
-        'config.invalid',
-        `policyScope 'all-routes' makes a policy API Gateway caches by token alone, but ${unkeyable.join(', ')} take${unkeyable.length === 1 ? 's' : ''} values from the headers, query or source IP, which the token does not key: use policyScope 'route' with those values among the authorizer's identity sources (or caching off)`,
-      );
+  // What a handler needs of a bundle, checked now and again before a refreshed bundle replaces this one.
+  const checkBundle = (described) => {
+    if (described.routes.length === 0) {
+      throw new AuthorizerLoadError('config.invalid', "the bundle has no routes: add `routes` to the store's authorizer.json");
     }
-  }
+    if (options.policyScope === 'all-routes') {
+      // A policy API Gateway caches for the token alone cannot tell apart two requests that differ only in a
+      // header, the query or the source IP: such a route could never be answered right from the cache.
+      const unkeyable = described.routes.filter((r) => r.dependsOn === 'request').map((r) => `\`${r.routeKey}\``);
+      if (unkeyable.length > 0) {
+        throw new AuthorizerLoadError(
+          'config.invalid',
+          `policyScope 'all-routes' makes a policy API Gateway caches by token alone, but ${unkeyable.join(', ')} take${unkeyable.length === 1 ? 's' : ''} values from the headers, query or source IP, which the token does not key: use policyScope 'route' with those values among the authorizer's identity sources (or caching off)`,
+        );
+      }
+    }
+  };
+  checkBundle(authorizer);
+  if (typeof authorizer.addBundleCheck === 'function') authorizer.addBundleCheck(checkBundle);
   const clock = options.clock ?? Date.now;
   const cache =
     options.decisionCache === false ? null : new DecisionCache({ ...(options.decisionCache ?? {}), clock, digest: tokenDigest });
   if (cache) authorizer.onKeysChanged(() => cache.clear());
+  // A new bundle: no answer of the old one is served again (and none decided on it is stored: see `current`).
+  if (cache && typeof authorizer.onBundleChanged === 'function') authorizer.onBundleChanged(() => cache.clear());
+  /** Whether an answer was decided by the bundle in place now (a swap may have come while it was decided). */
+  const current = (answer) => !answer.bundle || !authorizer.bundle || answer.bundle.hash === authorizer.bundle.hash;
   // Route mismatches already logged (API Gateway's route against the store's): each pair once, and at most
   // a bounded number of pairs (a store's routes make few).
   const mismatchesLogged = new Set();
@@ -97,7 +112,8 @@ function createCore(options, api) {
           answer.errors.length === 0 &&
           answer.route &&
           answer.validUntil !== undefined &&
-          !answer.routeMismatch
+          !answer.routeMismatch &&
+          current(answer)
         ) {
           const sub = DecisionCache.httpSub({ ...answer, method: input.http && input.http.method }, input.allRoutes);
           cache.set(bucket, kept(answer), answer.validUntil * 1000, sub);
@@ -124,7 +140,7 @@ function createCore(options, api) {
             delete answer.decidedBy;
           } else {
             answer = await authorizer.authorizeHttp(input);
-            if (answer.authenticated && answer.errors.length === 0)
+            if (answer.authenticated && answer.errors.length === 0 && current(answer))
               cache.set(bucket, kept(answer, prepared), prepared.validUntil * 1000, sub);
           }
           // The path forwarded is this request's own, whatever request filled the cache entry.
@@ -142,6 +158,7 @@ function createCore(options, api) {
       };
     }
     const micros = Number(process.hrtime.bigint() - started) / 1000;
+    if (!answer.bundle) answer.bundle = authorizer.bundle;
     if (answer.routeMismatch) noteMismatch(answer);
     if (logging) log(logLine(facts.kind, answer, cacheHit, micros));
     return answer;
@@ -153,6 +170,7 @@ function createCore(options, api) {
    */
   function refuse(kind, code, description) {
     const answer = { decision: 'DENY', determiningPolicies: [], errors: [{ code, errorDescription: description }], authenticated: false };
+    answer.bundle = authorizer.bundle;
     if (logging) log(logLine(kind, answer, false, 0));
     return answer;
   }
@@ -200,6 +218,8 @@ function logLine(kind, answer, cacheHit, micros) {
     errors: (answer.errors || []).map((e) => e.code),
     cacheHit,
     micros: Math.round(micros),
+    bundleHash: answer.bundle ? answer.bundle.hash : null,
+    bundleRevision: answer.bundle ? answer.bundle.revision : null,
   });
 }
 

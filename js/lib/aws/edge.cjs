@@ -22,56 +22,60 @@ function createEdgeViewerRequestHandler(options, api) {
   }
   const stripAuthorization = Boolean(options.stripAuthorization);
 
-  return async function edgeViewerRequest(event) {
-    const request = event && event.Records && event.Records[0] && event.Records[0].cf && event.Records[0].cf.request;
-    if (!request || typeof request !== 'object' || typeof request.uri !== 'string') {
-      core.refuse('edge-viewer-request', 'request.malformed', 'not a CloudFront viewer-request event');
-      return respond('403', 'Forbidden', { message: 'Forbidden' });
-    }
-    const headers = request.headers && typeof request.headers === 'object' ? request.headers : {};
-    // The viewer's own copy of the principal header, in every spelling an origin may fold into the same
-    // name (case, `_` for `-`: CGI-style origins read both as HTTP_X_CEDAR_PRINCIPAL).
-    if (principalHeader) removeHeader(headers, principalHeader);
-    const fromHeader = bearer(only(headerList(headers, 'authorization')));
-    const fromCookie = fromHeader === undefined && cookieName ? bearer(cookie(headerValuesOf(headers, 'cookie'), cookieName)) : undefined;
-    const token = fromHeader ?? fromCookie;
-    if (!token) {
-      core.refuse('edge-viewer-request', 'token.missing', 'no bearer token in the Authorization header or the token cookie');
-      return respond('401', 'Unauthorized', { message: 'Unauthorized' }, 'Bearer');
-    }
-    const answer = await core.decide({
-      kind: 'edge-viewer-request',
-      token,
-      // The core routes the path in normal form, and the request goes on with exactly that path.
-      forwardsNormalizedPath: true,
-      http: {
-        method: typeof request.method === 'string' ? request.method : 'GET',
-        path: request.uri,
-        // As received: the core reads it, so a parameter given twice (in any spelling) is known.
-        rawQuery: typeof request.querystring === 'string' ? request.querystring : '',
-        headers: Object.fromEntries(
-          Object.entries(headers)
-            .map(([k, v]) => [k, values(v)])
-            .filter(([, v]) => v.length > 0),
-        ),
-        sourceIp: typeof request.clientIp === 'string' ? request.clientIp : undefined,
-      },
-    });
-    if (!answer.authenticated) return respond('401', 'Unauthorized', { message: 'Unauthorized' }, 'Bearer error="invalid_token"');
-    if ((answer.errors || []).some((e) => e.code === 'request.path_invalid'))
-      return respond('400', 'Bad Request', { message: 'Bad Request' });
-    if (answer.decision !== 'ALLOW' || typeof answer.path !== 'string') return respond('403', 'Forbidden', { message: 'Forbidden' });
-    request.uri = answer.path;
-    // Only the credential that was verified goes on: Authorization headers beside a deciding cookie, or a
-    // token cookie beside a deciding header, were never checked.
-    if (stripAuthorization || fromHeader === undefined) removeHeader(headers, 'authorization');
-    if (fromHeader !== undefined && cookieName) removeCookie(headers, cookieName);
-    if (principalHeader && answer.principal) {
-      headers[principalHeader] = [{ key: principalHeader, value: entityText(answer.principal) }];
-    }
-    request.headers = headers;
-    return request;
-  };
+  // The authorizer behind the handler, for `status()` and `refresh()` (a health check, a test).
+  return Object.assign(
+    async function edgeViewerRequest(event) {
+      const request = event && event.Records && event.Records[0] && event.Records[0].cf && event.Records[0].cf.request;
+      if (!request || typeof request !== 'object' || typeof request.uri !== 'string') {
+        core.refuse('edge-viewer-request', 'request.malformed', 'not a CloudFront viewer-request event');
+        return respond('403', 'Forbidden', { message: 'Forbidden' });
+      }
+      const headers = request.headers && typeof request.headers === 'object' ? request.headers : {};
+      // The viewer's own copy of the principal header, in every spelling an origin may fold into the same
+      // name (case, `_` for `-`: CGI-style origins read both as HTTP_X_CEDAR_PRINCIPAL).
+      if (principalHeader) removeHeader(headers, principalHeader);
+      const fromHeader = bearer(only(headerList(headers, 'authorization')));
+      const fromCookie = fromHeader === undefined && cookieName ? bearer(cookie(headerValuesOf(headers, 'cookie'), cookieName)) : undefined;
+      const token = fromHeader ?? fromCookie;
+      if (!token) {
+        core.refuse('edge-viewer-request', 'token.missing', 'no bearer token in the Authorization header or the token cookie');
+        return respond('401', 'Unauthorized', { message: 'Unauthorized' }, 'Bearer');
+      }
+      const answer = await core.decide({
+        kind: 'edge-viewer-request',
+        token,
+        // The core routes the path in normal form, and the request goes on with exactly that path.
+        forwardsNormalizedPath: true,
+        http: {
+          method: typeof request.method === 'string' ? request.method : 'GET',
+          path: request.uri,
+          // As received: the core reads it, so a parameter given twice (in any spelling) is known.
+          rawQuery: typeof request.querystring === 'string' ? request.querystring : '',
+          headers: Object.fromEntries(
+            Object.entries(headers)
+              .map(([k, v]) => [k, values(v)])
+              .filter(([, v]) => v.length > 0),
+          ),
+          sourceIp: typeof request.clientIp === 'string' ? request.clientIp : undefined,
+        },
+      });
+      if (!answer.authenticated) return respond('401', 'Unauthorized', { message: 'Unauthorized' }, 'Bearer error="invalid_token"');
+      if ((answer.errors || []).some((e) => e.code === 'request.path_invalid'))
+        return respond('400', 'Bad Request', { message: 'Bad Request' });
+      if (answer.decision !== 'ALLOW' || typeof answer.path !== 'string') return respond('403', 'Forbidden', { message: 'Forbidden' });
+      request.uri = answer.path;
+      // Only the credential that was verified goes on: Authorization headers beside a deciding cookie, or a
+      // token cookie beside a deciding header, were never checked.
+      if (stripAuthorization || fromHeader === undefined) removeHeader(headers, 'authorization');
+      if (fromHeader !== undefined && cookieName) removeCookie(headers, cookieName);
+      if (principalHeader && answer.principal) {
+        headers[principalHeader] = [{ key: principalHeader, value: entityText(answer.principal) }];
+      }
+      request.headers = headers;
+      return request;
+    },
+    { authorizer: core.authorizer },
+  );
 }
 
 /** A header name as origins may fold it: any case, `_` read as `-`. */

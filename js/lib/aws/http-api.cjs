@@ -64,31 +64,35 @@ function createHttpApiAuthorizer(options, api) {
     };
   }
 
-  return async function httpApiAuthorizer(event) {
-    const f =
-      !event || typeof event !== 'object'
-        ? undefined
-        : event.version === '2.0'
-          ? facts2(event)
-          : event.version === '1.0'
-            ? facts1(event)
-            : undefined;
-    if (!f) {
-      core.refuse('http-api', 'request.malformed', 'not an API Gateway HTTP API authorizer event (payload 1.0 or 2.0)');
-      throw unauthorized();
-    }
-    if (!f.token) {
-      core.refuse(f.kind, 'token.missing', 'no bearer token in the request');
-      throw unauthorized();
-    }
-    const iam = f.kind === 'http-api-1.0' || responseType === 'iam';
-    const answer = await core.decide({ ...f, http: f.http.method ? f.http : undefined, allRoutes: iam && scope === 'all-routes' });
-    if (!answer.authenticated) throw unauthorized();
-    if (!iam) return { isAuthorized: answer.decision === 'ALLOW', context: authorizerContext(answer) };
-    const arn = parseMethodArn(f.arn) ? f.arn : '*';
-    const decided = arn === '*' ? { ...answer, decision: 'DENY' } : answer;
-    return { principalId: principalId(answer), policyDocument: policyDocument(decided, arn, scope), context: authorizerContext(decided) };
-  };
+  // The authorizer behind the handler, for `status()` and `refresh()` (a health check, a test).
+  return Object.assign(
+    async function httpApiAuthorizer(event) {
+      const f =
+        !event || typeof event !== 'object'
+          ? undefined
+          : event.version === '2.0'
+            ? facts2(event)
+            : event.version === '1.0'
+              ? facts1(event)
+              : undefined;
+      if (!f) {
+        core.refuse('http-api', 'request.malformed', 'not an API Gateway HTTP API authorizer event (payload 1.0 or 2.0)');
+        throw unauthorized();
+      }
+      if (!f.token) {
+        core.refuse(f.kind, 'token.missing', 'no bearer token in the request');
+        throw unauthorized();
+      }
+      const iam = f.kind === 'http-api-1.0' || responseType === 'iam';
+      const answer = await core.decide({ ...f, http: f.http.method ? f.http : undefined, allRoutes: iam && scope === 'all-routes' });
+      if (!answer.authenticated) throw unauthorized();
+      if (!iam) return { isAuthorized: answer.decision === 'ALLOW', context: authorizerContext(answer) };
+      const arn = parseMethodArn(f.arn) ? f.arn : '*';
+      const decided = arn === '*' ? { ...answer, decision: 'DENY' } : answer;
+      return { principalId: principalId(answer), policyDocument: policyDocument(decided, arn, scope), context: authorizerContext(decided) };
+    },
+    { authorizer: core.authorizer },
+  );
 }
 
 module.exports = { createHttpApiAuthorizer };

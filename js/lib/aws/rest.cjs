@@ -37,28 +37,32 @@ function createRestApiAuthorizer(options, api) {
     return undefined;
   }
 
-  return async function restApiAuthorizer(event) {
-    const arn = event && typeof event === 'object' ? parseMethodArn(event.methodArn) : undefined;
-    const f = event && typeof event === 'object' ? facts(event, arn) : undefined;
-    if (!f) {
-      core.refuse('rest', 'request.malformed', 'not an API Gateway REST authorizer event (TOKEN or REQUEST)');
-      throw unauthorized();
-    }
-    if (!f.token) {
-      core.refuse(f.kind, 'token.missing', 'no bearer token in the request');
-      throw unauthorized();
-    }
-    const answer = await core.decide({ ...f, http: f.http && f.http.method ? f.http : undefined, allRoutes: scope === 'all-routes' });
-    if (!answer.authenticated) throw unauthorized();
-    // Without a method ARN there is nothing precise to allow: deny everything.
-    const resource = arn ? event.methodArn : '*';
-    const decided = arn ? answer : { ...answer, decision: 'DENY' };
-    return {
-      principalId: principalId(answer),
-      policyDocument: policyDocument(decided, resource, scope),
-      context: authorizerContext(decided),
-    };
-  };
+  // The authorizer behind the handler, for `status()` and `refresh()` (a health check, a test).
+  return Object.assign(
+    async function restApiAuthorizer(event) {
+      const arn = event && typeof event === 'object' ? parseMethodArn(event.methodArn) : undefined;
+      const f = event && typeof event === 'object' ? facts(event, arn) : undefined;
+      if (!f) {
+        core.refuse('rest', 'request.malformed', 'not an API Gateway REST authorizer event (TOKEN or REQUEST)');
+        throw unauthorized();
+      }
+      if (!f.token) {
+        core.refuse(f.kind, 'token.missing', 'no bearer token in the request');
+        throw unauthorized();
+      }
+      const answer = await core.decide({ ...f, http: f.http && f.http.method ? f.http : undefined, allRoutes: scope === 'all-routes' });
+      if (!answer.authenticated) throw unauthorized();
+      // Without a method ARN there is nothing precise to allow: deny everything.
+      const resource = arn ? event.methodArn : '*';
+      const decided = arn ? answer : { ...answer, decision: 'DENY' };
+      return {
+        principalId: principalId(answer),
+        policyDocument: policyDocument(decided, resource, scope),
+        context: authorizerContext(decided),
+      };
+    },
+    { authorizer: core.authorizer },
+  );
 }
 
 module.exports = { createRestApiAuthorizer };
