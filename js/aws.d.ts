@@ -2,7 +2,11 @@
 import type { Authorizer, LoadOptions, StoreSource } from './index';
 
 export interface HandlerOptions extends LoadOptions {
-  /** The policy store: a bundle file path (read as text, so 64-bit longs stay exact), a bundle object, a store folder, or `{ files }`. */
+  /**
+   * The policy store: a bundle file path (read as text, so 64-bit longs stay exact), a bundle object, a store
+   * folder, or `{ files }`; or a live source (S3, HTTPS, Verified Permissions) with `fallback`, the bundle
+   * in the zip, to start from.
+   */
   bundle?: StoreSource;
   /** An Authorizer already loaded, instead of `bundle`. */
   authorizer?: Authorizer;
@@ -19,6 +23,9 @@ export interface HandlerOptions extends LoadOptions {
   /** Receives one JSON line per decision (default console.log); `false` for none. Never contains the token. */
   logger?: false | ((line: string) => void);
 }
+
+/** A handler, with the authorizer behind it (`handler.authorizer.status()` for a health check). */
+export type Handler<E, R> = ((event: E) => Promise<R>) & { readonly authorizer: Authorizer };
 
 export interface RestApiAuthorizerOptions extends HandlerOptions {
   /**
@@ -83,15 +90,15 @@ export interface CloudFrontRequestEvent {
 }
 
 /** REST API TOKEN and REQUEST events. Throws `Error('Unauthorized')` for a missing or bad token. */
-export function createRestApiAuthorizer(options: RestApiAuthorizerOptions): (event: Record<string, unknown>) => Promise<IamPolicyResponse>;
+export function createRestApiAuthorizer(options: RestApiAuthorizerOptions): Handler<Record<string, unknown>, IamPolicyResponse>;
 /** HTTP API payload 2.0 (and 1.0) events. Throws `Error('Unauthorized')` for a missing or bad token. */
 export function createHttpApiAuthorizer(
   options: HttpApiAuthorizerOptions,
-): (event: Record<string, unknown>) => Promise<SimpleResponse | IamPolicyResponse>;
+): Handler<Record<string, unknown>, SimpleResponse | IamPolicyResponse>;
 /** CloudFront viewer-request events: the request to forward, or a 401/403 response. */
 export function createEdgeViewerRequestHandler(
   options: EdgeViewerRequestOptions,
-): (event: CloudFrontRequestEvent) => Promise<CloudFrontRequest | CloudFrontResultResponse>;
+): Handler<CloudFrontRequestEvent, CloudFrontRequest | CloudFrontResultResponse>;
 
 export class DecisionCache {
   constructor(options?: { maxEntries?: number; ttlMs?: number; clock?: () => number });

@@ -50,8 +50,54 @@ export type HttpAuthorizationInput = wasm.HttpInput;
 /** Store files: path relative to the store's root, and text. */
 export type StoreFiles = Record<string, string>;
 
-/** A store folder or bundle file path (Node), a bundle or compiled bundle or its JSON text, store files, or a URL (browser). */
-export type StoreSource = string | wasm.Bundle | wasm.CompiledBundle | { files: StoreFiles } | URL;
+/**
+ * Node: a live source, read again while the authorizer runs: an S3 object (`s3://bucket/key`), an HTTPS URL
+ * (a signed bundle), or a Verified Permissions policy store.
+ */
+export type LiveSource =
+  | { s3: { bucket: string; key: string; region?: string; endpoint?: string; forcePathStyle?: boolean; client?: unknown } }
+  | { url: string | URL; ca?: string | Buffer | Array<string | Buffer>; headers?: Record<string, string> }
+  | {
+      verifiedPermissions: {
+        policyStoreId: string;
+        region?: string;
+        endpoint?: string;
+        client?: unknown;
+        /** authorizer.json (an object or its file) for the routes; default: the fallback's. */
+        authorizer?: string | Record<string, unknown>;
+        /** Static entities (a list or its file); default: the fallback's. */
+        entities?: string | unknown[];
+      };
+    };
+
+/** A store folder or bundle file path (Node), a bundle or compiled bundle or its JSON text, store files, a live source (Node), or a URL (browser). */
+export type StoreSource = string | wasm.Bundle | wasm.CompiledBundle | { files: StoreFiles } | URL | LiveSource;
+
+/** Where the bundle came from and how its refreshes go (`authorizer.status()`). */
+export interface BundleStatus {
+  /** The file, `bundle`, `files`, or the live source's label (`s3://...`, the URL, `verifiedpermissions:<id>`). */
+  source: string;
+  kind: 'static' | 's3' | 'https' | 'verified-permissions';
+  hash: string;
+  /** The signed revision, or null for an unsigned bundle. */
+  revision: number | null;
+  signedAt: string | null;
+  module: 'full' | 'runtime';
+  /** Live sources only: */
+  origin?: 'source' | 'fallback' | null;
+  loadedAt?: string | null;
+  lastCheck?: { at: string | null; outcome: 'changed' | 'unchanged' | 'failed'; how: string } | null;
+  lastSuccessAt?: string | null;
+  lastError?: { code: ErrorCode; message: string; at: string | null } | null;
+  consecutiveFailures?: number;
+  checks?: number;
+  swaps?: number;
+  nextCheckAt?: string | null;
+  etag?: string | null;
+  intervalSeconds?: number;
+  maxStaleSeconds?: number | null;
+  stale?: boolean;
+}
 
 /** A JSON Web Key Set. */
 export interface Jwks {
@@ -89,6 +135,26 @@ export interface LoadOptions {
   decisionCache?: false | { maxEntries?: number; maxBytes?: number; ttlMs?: number };
   /** Called with each warning about the configuration (it loaded all the same). Default: `console.warn`. */
   onWarning?: (warning: string) => void;
+  /** Live sources: seconds between checks (default 60; at least 15 for Verified Permissions), jittered by 10%. */
+  refreshSeconds?: number;
+  /** Live sources: the longest a check may take, in ms. Default 5000. */
+  refreshTimeoutMs?: number;
+  /** Live sources: the largest bundle read, refused while reading. Default 10485760. */
+  maxBundleBytes?: number;
+  /** Live sources: past this many seconds without a successful check, every decision is DENY `bundle.stale`. Off by default. */
+  maxStaleSeconds?: number;
+  /** The public keys that sign bundles (a JWKS, or its JSON text): a refreshed bundle must be signed by one, at a revision not older than the running one. */
+  trustedKeys?: Jwks | string;
+  /** A bundle read over HTTPS without `trustedKeys`: only with this. */
+  allowUnsigned?: boolean;
+  /** With `trustedKeys`: the bundle loaded now must be signed too. */
+  requireSignature?: boolean;
+  /** Live sources: the bundle shipped with the function, loaded first (the floor of revisions) and kept when the source fails. */
+  fallback?: StoreSource;
+  /** Where refresh lines go (one JSON line each); false for none. Default `console.log`. */
+  logger?: ((line: string) => void) | false;
+  /** The jitter's random numbers in [0, 1) (default Math.random). */
+  random?: () => number;
 }
 
 /** A policy test report, with `text` as `cedar-authorizer test` prints it. */
@@ -146,6 +212,16 @@ export class Authorizer {
   prepareHttp(input: wasm.HttpInput): Promise<wasm.Prepared>;
   /** Calls `listener(issuer)` when an issuer's keys change. */
   onKeysChanged(listener: (issuer: string) => void): void;
+  /** Where the bundle came from, its revision, and how refreshes of a live source go. */
+  status(): BundleStatus;
+  /** Checks a live source now (or waits for the check in flight). */
+  refresh(): Promise<{ outcome: 'changed' | 'unchanged' | 'failed'; code?: ErrorCode; hash?: string; revision?: number }>;
+  /** The bundle deciding now. */
+  readonly bundle: { hash: string; revision: number | null };
+  /** Calls `listener` after every bundle swap. */
+  onBundleChanged(listener: (description: unknown) => void): void;
+  /** A check a refreshed bundle must pass (it throws) before it replaces the one in place. */
+  addBundleCheck(check: (description: { routes: wasm.RouteInfo[] }) => void): void;
   runTests(files?: StoreFiles): PolicyTestReport;
 }
 

@@ -14,7 +14,8 @@ commands:
   test <store>                 run the store's tests/*.json and report pass or fail per request
   routes <store>               print the store's routes: method, path, action, resource and context
   package <store> --jwks <f>   write dist/lambda-authorizer.zip (API Gateway) and dist/edge-viewer-request.zip
-                               (Lambda@Edge, with the compiled bundle and the JWKS in <f>), and print sizes
+                               (Lambda@Edge, with the compiled bundle and the JWKS in <f>), and print sizes;
+                               with --source, both refresh the bundle from it
   import --policy-store-id <id> --region <r> -o <dir>
                                read a Verified Permissions policy store (AWS SDK, standard credentials) into a
                                new store folder: schema, policies, templates, links, identity source, mode
@@ -43,7 +44,11 @@ options:
   --kms-key-id <id>            \`sign\`, \`public-key\`: an AWS KMS signing key (RSA or ECC_NIST_P256); \`--region\`, \`--endpoint\` apply
   --revision <n>               \`sign\`: the bundle's revision, a whole number above the one running (default: now, in ms)
   --kid <id>                   \`sign\`, \`public-key\`: the key id (default: the key's RFC 7638 thumbprint)
-  --trusted-keys <jwks>        \`verify\`: the JWKS of the keys that sign bundles
+  --trusted-keys <jwks>        \`verify\`, \`package\`: the JWKS of the keys that sign bundles
+  --source <s3://b/k|https://> \`package\`: the functions read the bundle again from here (the zip's bundle is the
+                               fallback); the edge function takes only an https:// URL and signed bundles
+  --refresh-seconds <n>        \`package\`: seconds between checks of --source (default 60)
+  --max-stale-seconds <n>      \`package\`: deny every request after this long without a successful check
   --json                       print machine-readable JSON instead of text
   -h, --help                   show this help
 
@@ -68,6 +73,9 @@ function parseArgs(argv) {
     else if (a === '--revision') args.revision = valueOf(argv, ++i, a, 'a whole number');
     else if (a === '--kid') args.kid = valueOf(argv, ++i, a, 'a key id');
     else if (a === '--trusted-keys') args.trustedKeys = valueOf(argv, ++i, a, 'a JWKS file');
+    else if (a === '--source') args.source = valueOf(argv, ++i, a, 'an s3:// or https:// bundle location');
+    else if (a === '--refresh-seconds') args.refreshSeconds = valueOf(argv, ++i, a, 'a number of seconds');
+    else if (a === '--max-stale-seconds') args.maxStaleSeconds = valueOf(argv, ++i, a, 'a number of seconds');
     else if (a === '--layout') args.layout = valueOf(argv, ++i, a, 'a template written by `export --cloudformation`');
     else if (a === '-h' || a === '--help') args.help = true;
     else if (a.startsWith('-')) throw new UsageError(`unknown option \`${a}\``);
@@ -236,8 +244,25 @@ const commands = {
     const edgeOptions = {};
     if (args.principalHeader) edgeOptions.principalHeader = args.principalHeader;
     if (args.tokenCookie) edgeOptions.tokenCookie = args.tokenCookie;
+    let live;
+    if (args.source) {
+      const number = (value, option) => {
+        if (value === undefined) return undefined;
+        const n = Number(value);
+        if (!Number.isFinite(n) || n <= 0) throw new UsageError(`${option} ${value}: a number of seconds`);
+        return n;
+      };
+      live = {
+        source: args.source,
+        trustedKeys: args.trustedKeys === undefined ? undefined : JSON.parse(readFile(args.trustedKeys, 'JWKS')),
+        refreshSeconds: number(args.refreshSeconds, '--refresh-seconds'),
+        maxStaleSeconds: number(args.maxStaleSeconds, '--max-stale-seconds'),
+      };
+    } else if (args.trustedKeys || args.refreshSeconds || args.maxStaleSeconds) {
+      throw new UsageError('--trusted-keys, --refresh-seconds and --max-stale-seconds go with --source');
+    }
     const { writePackages } = require('../lib/package/lambda-zips.cjs');
-    const result = writePackages(api, { files, outDir: args.output ?? 'dist', jwks, edgeOptions });
+    const result = writePackages(api, { files, outDir: args.output ?? 'dist', jwks, edgeOptions, live });
     if (args.json) {
       out(JSON.stringify(result, null, 2));
     } else {

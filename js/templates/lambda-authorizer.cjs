@@ -6,6 +6,9 @@
 // `iam`, HTTP APIs), TOKEN_KIND (`auto`, `identity` or `access`), JWKS_URIS (`{"<issuer>": "<url>"}`,
 // where to fetch keys instead of the issuer's own location), LOG_DECISIONS (`false` for no decision log
 // lines). The bundle ships in the zip; the identity source's keys are fetched on first use and cached.
+// Packaged with `--source`, the bundle is read again from it (live.json: the source, refresh settings and
+// trusted keys; BUNDLE_SOURCE, REFRESH_SECONDS and MAX_STALE_SECONDS override them), the zip's bundle the
+// fallback and the floor of revisions.
 const { Authorizer } = require('cedar-authorizer');
 const { createRestApiAuthorizer, createHttpApiAuthorizer } = require('cedar-authorizer/aws');
 
@@ -18,8 +21,31 @@ function jwksUris() {
   }
 }
 
+function live() {
+  let packaged = {};
+  try {
+    packaged = require('./live.json');
+  } catch (e) {
+    if (e.code !== 'MODULE_NOT_FOUND') throw e;
+  }
+  const number = (name) => (process.env[name] === undefined ? undefined : Number(process.env[name]));
+  const source = process.env.BUNDLE_SOURCE || packaged.source;
+  if (!source) return undefined;
+  const { source: _source, ...settings } = packaged;
+  return {
+    ...settings,
+    ...(number('REFRESH_SECONDS') !== undefined ? { refreshSeconds: number('REFRESH_SECONDS') } : {}),
+    ...(number('MAX_STALE_SECONDS') !== undefined ? { maxStaleSeconds: number('MAX_STALE_SECONDS') } : {}),
+    source,
+  };
+}
+
 // The bundle by path: its text goes to the module as it is, so 64-bit longs stay exact.
-const authorizer = Authorizer.loadSync(`${__dirname}/bundle.json`, { jwksUris: jwksUris() });
+const bundle = `${__dirname}/bundle.json`;
+const refreshed = live();
+const authorizer = refreshed
+  ? Authorizer.loadSync(refreshed.source, { ...refreshed, fallback: bundle, jwksUris: jwksUris() })
+  : Authorizer.loadSync(bundle, { jwksUris: jwksUris() });
 const shared = {
   authorizer,
   policyScope: process.env.POLICY_SCOPE || 'route',

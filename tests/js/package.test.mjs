@@ -123,3 +123,70 @@ test('the demo server: real HTTP requests through the packaged handler, REST and
     }
   }
 });
+
+test('package --source: the edge zip refreshes its signed bundle over HTTPS, the zip bundle its fallback; bad sources are refused', async () => {
+  const https = await import('node:https');
+  const { spawn } = await import('node:child_process');
+  const tls = path.join(root, 'tests/fixtures/tls');
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'ca-live-'));
+  const key = path.join(shared, 'corpora/jose/keats-jsonwebtoken-test-keys/ecdsa/private_ecdsa_key.pem');
+  const trusted = path.join(work, 'trusted.json');
+  const keys = spawnSync(bin, ['public-key', '--key', key], { encoding: 'utf8' });
+  assert.equal(keys.status, 0, keys.stderr);
+  fs.writeFileSync(trusted, keys.stdout);
+  // The bundle the source serves: the rides store without the riders' policy, signed at revision 2.
+  const revoked = path.join(work, 'revoked');
+  fs.cpSync(store('rides'), revoked, { recursive: true });
+  const cedar = path.join(revoked, 'rides.cedar');
+  fs.writeFileSync(cedar, fs.readFileSync(cedar, 'utf8').replace(/@id\("riders-rider-routes"\)[\s\S]*?\);\n/, ''));
+  const served = path.join(work, 'served.json');
+  assert.equal(spawnSync(bin, ['bundle', revoked, '--compiled', '-o', served]).status, 0);
+  assert.equal(spawnSync(bin, ['sign', served, '--key', key, '--revision', '2']).status, 0);
+  const server = https.createServer(
+    { key: fs.readFileSync(path.join(tls, 'key.pem')), cert: fs.readFileSync(path.join(tls, 'cert.pem')) },
+    (req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(fs.readFileSync(served)),
+  );
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  const url = `https://127.0.0.1:${server.address().port}/rides.json`;
+  try {
+    const pkg = (...extra) =>
+      spawnSync(bin, ['package', store('rides'), '--jwks', path.join(demoDir, 'jwks.json'), '-o', work, ...extra], { encoding: 'utf8' });
+    assert.equal(pkg('--source', url).status, 1, 'an edge source without trusted keys');
+    assert.match(pkg('--source', url).stderr, /--trusted-keys/);
+    assert.equal(pkg('--source', 'http://127.0.0.1/x.json', '--trusted-keys', trusted).status, 1);
+    assert.equal(pkg('--trusted-keys', trusted).status, 2, '--trusted-keys without --source');
+    const made = pkg('--source', url, '--trusted-keys', trusted, '--refresh-seconds', '30');
+    assert.equal(made.status, 0, made.stderr);
+    const dir = path.join(work, 'edge');
+    unzip(path.join(work, 'edge-viewer-request.zip'), dir);
+    assert.deepEqual(JSON.parse(fs.readFileSync(path.join(dir, 'edge-options.json'))).live, { source: url, refreshSeconds: 30 });
+    const lambdaDir = path.join(work, 'lambda');
+    unzip(path.join(work, 'lambda-authorizer.zip'), lambdaDir);
+    assert.equal(JSON.parse(fs.readFileSync(path.join(lambdaDir, 'live.json'))).source, url);
+    assert.ok(fs.existsSync(path.join(lambdaDir, 'node_modules/cedar-authorizer/lib/sources/https.cjs')));
+    // The packaged edge function in its own process, trusting the test certificate as Lambda would its CA.
+    const script = `
+      const { handler } = require(${JSON.stringify(path.join(dir, 'index.js'))});
+      const event = (token) => ({ Records: [{ cf: { config: {}, request: { method: 'GET', uri: '/riders', querystring: '',
+        headers: { authorization: [{ key: 'Authorization', value: 'Bearer ' + token }] } } } }] });
+      (async () => {
+        const first = await handler(event(${JSON.stringify(tokens.rider)}));
+        await handler.authorizer.refresh();
+        const second = await handler(event(${JSON.stringify(tokens.rider)}));
+        console.log(JSON.stringify({ first: first.status ?? 'forwarded', second: second.status ?? 'forwarded', status: handler.authorizer.status() }));
+      })();`;
+    const child = spawn(process.execPath, ['-e', script], { env: { ...process.env, NODE_EXTRA_CA_CERTS: path.join(tls, 'cert.pem') } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c) => (stdout += c));
+    child.stderr.on('data', (c) => (stderr += c));
+    await new Promise((r) => child.on('close', r));
+    const answer = JSON.parse(stdout.trim().split('\n').at(-1) || '{}');
+    assert.equal(answer.first, 'forwarded', stderr);
+    assert.equal(answer.second, '403', stdout + stderr);
+    assert.equal(answer.status.revision, 2);
+    assert.equal(answer.status.origin, 'source');
+  } finally {
+    server.close();
+  }
+});

@@ -10,6 +10,7 @@ import {
   type BatchIsAuthorizedOutput,
 } from 'cedar-authorizer';
 
+import { createRestApiAuthorizer } from 'cedar-authorizer/aws';
 const authorizer: Authorizer = await Authorizer.load('policies/rides');
 const input: IsAuthorizedInput = {
   principal: { entityType: 'Rides::CognitoUser', entityId: 'us-east-1_DemoPool1|abc' },
@@ -60,3 +61,20 @@ const badEntities: IsAuthorizedInput = { ...input, entities: { entityList: [{ id
 const noAction: IsAuthorizedInput = { principal: 'A::"b"', resource: 'A::"c"' };
 
 void [decision, ids, codes, echoed, hash, maybeHash, wrong, badValue, badEntities, noAction];
+
+// Live sources: an S3 object with the zip's bundle as fallback; status() and refresh().
+async function live(): Promise<void> {
+  const authorizer = await Authorizer.load(
+    { s3: { bucket: 'b', key: 'k' } },
+    { fallback: './bundle.json', trustedKeys: { keys: [] }, refreshSeconds: 30, maxStaleSeconds: 600 },
+  );
+  const status = authorizer.status();
+  const revision: number | null = status.revision;
+  const outcome: 'changed' | 'unchanged' | 'failed' = (await authorizer.refresh()).outcome;
+  const handler = createRestApiAuthorizer({ bundle: 'https://example.com/bundle.json', fallback: './bundle.json' });
+  const failures: number | undefined = handler.authorizer.status().consecutiveFailures;
+  // @ts-expect-error an S3 source needs a key
+  await Authorizer.load({ s3: { bucket: 'b' } });
+  void [revision, outcome, failures];
+}
+void live;

@@ -14,7 +14,7 @@ const packageRoot = path.resolve(__dirname, '../..');
 /** The package's own runtime files (no CLI, browser build or types), under `node_modules/cedar-authorizer/`. */
 function runtimeFiles(wasmFolder) {
   const list = ['package.json', 'index.cjs', 'aws.cjs'];
-  for (const dir of ['lib', 'lib/aws']) {
+  for (const dir of ['lib', 'lib/aws', 'lib/sources']) {
     for (const name of fs.readdirSync(path.join(packageRoot, dir))) {
       if (name.endsWith('.cjs')) list.push(`${dir}/${name}`);
     }
@@ -58,7 +58,8 @@ function jwksByIssuer(jwks, issuers) {
  * JWKS, its options) to `outDir`. Returns what it wrote, with sizes. Fails when the edge zip is over
  * Lambda@Edge's 1 MB limit.
  */
-function writePackages(api, { files, outDir, jwks, edgeOptions = {} }) {
+function writePackages(api, { files, outDir, jwks, edgeOptions = {}, live }) {
+  const liveFiles = liveConfiguration(live);
   const { bundle, diagnostics } = api.buildBundle(files);
   if (!bundle) {
     throw new AuthorizerLoadError('store.invalid', `the store has errors:\n${api.renderDiagnostics(diagnostics, files)}`, diagnostics);
@@ -72,13 +73,15 @@ function writePackages(api, { files, outDir, jwks, edgeOptions = {} }) {
   const lambda = zip([
     { name: 'index.js', data: template('lambda-authorizer.cjs') },
     { name: 'bundle.json', data: api.bundleText(compiled) },
+    ...liveFiles.lambda,
     ...runtimeFiles('runtime'),
   ]);
   const edgeFiles = [
     { name: 'index.js', data: template('edge-viewer-request.cjs') },
     { name: 'bundle.json', data: api.bundleText(compiled) },
     { name: 'jwks.json', data: JSON.stringify(jwksByIssuer(jwks, issuers)) },
-    { name: 'edge-options.json', data: JSON.stringify(edgeOptions) },
+    { name: 'edge-options.json', data: JSON.stringify({ ...edgeOptions, ...liveFiles.edgeOptions }) },
+    ...liveFiles.edge,
     ...runtimeFiles('edge'),
   ];
   const edge = zip(edgeFiles);
@@ -89,6 +92,46 @@ function writePackages(api, { files, outDir, jwks, edgeOptions = {} }) {
   for (const w of written) fs.writeFileSync(w.file, w.data);
   const edgeParts = edgeFiles.map((f) => ({ name: f.name, bytes: Buffer.byteLength(f.data) }));
   return { bundleHash: bundle.hash, compiledHash: compiled.hash, written: written.map(({ data: _data, ...rest }) => rest), edgeParts };
+}
+
+/**
+ * The live source a package refreshes from (`package --source`): the Lambda zip's `live.json` (the source,
+ * its settings, the trusted keys), read by its handler, and for the edge zip, which has no environment
+ * variables and must not trust an unsigned bundle, the source in its options and the keys in
+ * `trusted-keys.json`. The zip's own bundle is the fallback and the floor of revisions in both.
+ */
+function liveConfiguration(live) {
+  if (!live) return { lambda: [], edge: [], edgeOptions: {} };
+  const { source, trustedKeys, refreshSeconds, maxStaleSeconds } = live;
+  const { readerOf } = require('../sources/index.cjs');
+  let reader;
+  try {
+    reader = readerOf(source);
+  } catch (e) {
+    throw new AuthorizerLoadError('config.invalid', `--source ${source}: ${e.message}`);
+  }
+  if (!reader || reader.kind === 'verified-permissions') {
+    throw new AuthorizerLoadError(
+      'config.invalid',
+      `--source ${source}: a packaged function refreshes from s3://<bucket>/<key> or an https:// URL`,
+    );
+  }
+  if (reader.close) reader.close();
+  const settings = {
+    source,
+    ...(refreshSeconds !== undefined ? { refreshSeconds } : {}),
+    ...(maxStaleSeconds !== undefined ? { maxStaleSeconds } : {}),
+  };
+  const lambda = [{ name: 'live.json', data: JSON.stringify({ ...settings, ...(trustedKeys ? { trustedKeys } : {}) }) }];
+  // The edge function reads its bundle over HTTPS, signed: Lambda@Edge should not carry the AWS SDK.
+  if (reader.kind !== 'https') return { lambda, edge: [], edgeOptions: {} };
+  if (!trustedKeys) {
+    throw new AuthorizerLoadError(
+      'config.invalid',
+      `--source ${source}: the edge function refreshes only signed bundles: give --trusted-keys <jwks>`,
+    );
+  }
+  return { lambda, edge: [{ name: 'trusted-keys.json', data: JSON.stringify(trustedKeys) }], edgeOptions: { live: settings } };
 }
 
 module.exports = { writePackages, EDGE_LIMIT_BYTES };
