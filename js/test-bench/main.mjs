@@ -152,13 +152,18 @@ async function start() {
     }
   });
 
-  // Edits are kept in this browser: saved (debounced) after every change, restored on the next visit. A
-  // share link in the address bar wins, unless the saved state is that link's, edited since.
+  // Edits are kept in this browser: saved (debounced) after every change, at once when the page is left, and
+  // restored on the next visit. A share link in the address bar wins, unless the saved state is that link's,
+  // edited since. A start that keeps nothing of its own (an example, a reset, a link that cannot be read) is
+  // not written until it is edited, so it never replaces edits kept earlier.
   const savedStatus = byTestId('saved-status');
   let started = false;
   let lastSaved = '';
   const stateToSave = () => ({ ...pageState({ includeToken: true }), link: stateInFragment() ?? null, exampleName });
-  const saveSoon = debounce(() => {
+  const settled = () => {
+    lastSaved = JSON.stringify(stateToSave());
+  };
+  const saveNow = () => {
     if (!started) return;
     const state = stateToSave();
     const text = JSON.stringify(state);
@@ -167,9 +172,15 @@ async function start() {
     const kept = saveState(state);
     savedStatus.dataset.state = kept ? 'saved' : 'unavailable';
     savedStatus.textContent = kept ? 'Kept in this browser' : 'Not kept (no storage)';
-  }, 400);
+  };
+  const saveSoon = debounce(saveNow, 400);
   for (const type of ['input', 'change', 'click']) document.addEventListener(type, () => saveSoon(), true);
   workspace.addEventListener('validated', () => saveSoon());
+  // A reload, a closed tab or a navigation within the debounce would otherwise lose the last edit.
+  window.addEventListener('pagehide', () => saveSoon.flush());
+  document.addEventListener('visibilitychange', () => {
+    if (document.visibilityState === 'hidden') saveSoon.flush();
+  });
 
   byTestId('reset-example').addEventListener('click', () => {
     const name = exampleName in examples ? exampleName : DEFAULT_EXAMPLE;
@@ -179,26 +190,46 @@ async function start() {
     workspace.keys.clear();
     tokenPanel.setState({});
     toolbar.loadExample(name);
+    settled();
     savedStatus.dataset.state = 'reset';
     savedStatus.textContent = 'Example reset';
   });
 
+  // A link pasted into the address bar of this open page changes only the fragment: it is loaded too.
+  window.addEventListener('hashchange', async () => {
+    const link = stateInFragment();
+    if (!link || !started) return;
+    try {
+      await restore(link);
+    } catch (e) {
+      banner.show(`${e.message}. The page is left as it was.`);
+      return;
+    }
+    saveNow();
+  });
+
   const encoded = stateInFragment();
   const saved = loadSavedState();
+  let from = 'example';
   try {
     if (saved && (!encoded || saved.link === encoded)) {
       await restoreState(saved);
+      from = 'saved';
       savedStatus.dataset.state = 'restored';
       savedStatus.textContent = 'Edits restored';
-    } else if (encoded) await restore(encoded);
-    else toolbar.loadExample(DEFAULT_EXAMPLE);
+    } else if (encoded) {
+      await restore(encoded);
+      from = 'link';
+    } else toolbar.loadExample(DEFAULT_EXAMPLE);
   } catch (e) {
     toolbar.loadExample(DEFAULT_EXAMPLE);
     banner.show(`${e.message}. The ${DEFAULT_EXAMPLE} example is loaded instead.`);
   }
-  // A restored state is saved already; any other start (an example, a link) is saved once it settles.
-  if (savedStatus.dataset.state === 'restored') lastSaved = JSON.stringify(stateToSave());
   started = true;
+  // A link's state replaces what was kept (it is what the author opened); anything else is kept already or
+  // has nothing to keep yet.
+  if (from === 'link') saveNow();
+  else settled();
   workspace.addEventListener('validated', () => showEngine(workspace));
   showEngine(workspace);
   registerServiceWorker();

@@ -40,6 +40,8 @@ export async function launch({ allowedOrigin }) {
   const watch = (page) => {
     page.on('console', (message) => {
       if (message.type() === 'error') problems.push(`console error: ${message.text()}`);
+      // BROWSER_CONSOLE=1 prints what the page logs, to follow a failing run.
+      if (process.env.BROWSER_CONSOLE) console.log(`[page ${message.type()}] ${message.text()}`);
     });
     page.on('pageerror', (error) => problems.push(`page error: ${error.stack ?? error.message}`));
   };
@@ -50,6 +52,10 @@ export async function launch({ allowedOrigin }) {
   });
   const page = context.pages()[0] ?? (await context.newPage());
   watch(page);
+  // BROWSER_CPU_THROTTLE=4 runs the page four times slower, as a busy CI machine may: timing-dependent
+  // waits show up here first.
+  const throttle = Number(process.env.BROWSER_CPU_THROTTLE ?? 1);
+  if (throttle > 1) await (await context.newCDPSession(page)).send('Emulation.setCPUThrottlingRate', { rate: throttle });
   return {
     context,
     page,

@@ -390,8 +390,16 @@ test('a share link reproduces the case in a new page', async () => {
   await waitForAttribute(page, 'body', 'data-ready', 'true', 30_000);
   assert.match(await page.textContent(sel('banner')), /could not be read .*The rides example is loaded instead/);
   assert.equal(await page.textContent(sel('store-name')), 'policies/rides');
+  // The example loaded instead is not written over the edits kept from the link.
+  assert.match(await page.evaluate(() => localStorage.getItem('cedar-test-bench/state')), /\/\/ the shared case/);
+
+  // A link pasted into the address bar of the open page (the fragment alone changes, no reload) loads too.
+  await page.evaluate((s) => document.querySelector(s)?.remove(), sel('decision'));
   await page.goto(link);
-  await waitForAttribute(page, 'body', 'data-ready', 'true', 30_000);
+  await waitForAttribute(page, sel('saved-status'), 'data-state', 'saved');
+  assert.equal(await page.textContent(`${sel('editor')}[data-file="rides.cedar"] .cm-line`), '// the shared case');
+  assert.equal(await decision(), 'ALLOW');
+  assert.deepEqual(await snapshot(), before);
 });
 
 test('works offline once loaded', async () => {
@@ -518,6 +526,15 @@ test('edits are kept across a reload, and "Reset to example" brings the example 
   assert.equal(await page.textContent(`${sel('editor')}[data-file="rides.cedar"] .cm-line`), '// kept across a reload');
   assert.equal(await page.textContent(sel('saved-status')), 'Edits restored');
   await shotOf('.topbar', 'edits-restored');
+
+  // An edit made just before the page is left is written then, not lost with the debounce.
+  await page.click(`${sel('editor')}[data-file="rides.cedar"] .cm-content`);
+  await page.keyboard.press('Control+Home');
+  await page.keyboard.insertText('// left at once');
+  await page.keyboard.press('Enter');
+  await page.reload();
+  await waitForAttribute(page, 'body', 'data-ready', 'true', 30_000);
+  assert.equal(await page.textContent(`${sel('editor')}[data-file="rides.cedar"] .cm-line`), '// left at once');
 
   // Reset (confirmed) loads the example as it ships, and the next visit starts from it too.
   page.once('dialog', (dialog) => dialog.accept());
