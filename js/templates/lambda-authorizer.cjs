@@ -6,9 +6,10 @@
 // `iam`, HTTP APIs), TOKEN_KIND (`auto`, `identity` or `access`), JWKS_URIS (`{"<issuer>": "<url>"}`,
 // where to fetch keys instead of the issuer's own location), LOG_DECISIONS (`false` for no decision log
 // lines). The bundle ships in the zip; the identity source's keys are fetched on first use and cached.
-// Packaged with `--source`, the bundle is read again from it (live.json: the source, refresh settings and
-// trusted keys; BUNDLE_SOURCE, REFRESH_SECONDS and MAX_STALE_SECONDS override them), the zip's bundle the
-// fallback and the floor of revisions.
+// Packaged with `--source` or given BUNDLE_SOURCE (`s3://bucket/key` or an `https://` URL), the bundle is
+// read again from there (live.json: the source, refresh settings and trusted keys; BUNDLE_SOURCE,
+// REFRESH_SECONDS, MAX_STALE_SECONDS and TRUSTED_KEYS, the JWKS text of the keys that sign bundles, override
+// them), the zip's bundle the fallback and the floor of revisions.
 const { Authorizer } = require('cedar-authorizer');
 const { createRestApiAuthorizer, createHttpApiAuthorizer } = require('cedar-authorizer/aws');
 
@@ -18,6 +19,19 @@ function jwksUris() {
     return JSON.parse(process.env.JWKS_URIS);
   } catch (e) {
     throw new Error(`JWKS_URIS must be a JSON object of issuer to URL: ${e.message}`, { cause: e });
+  }
+}
+
+function trustedKeys(text) {
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new Error(
+      `TRUSTED_KEYS must be the JWKS of the keys that sign bundles (\`cedar-authorizer public-key\` prints it): ${e.message}`,
+      {
+        cause: e,
+      },
+    );
   }
 }
 
@@ -32,8 +46,11 @@ function live() {
   const source = process.env.BUNDLE_SOURCE || packaged.source;
   if (!source) return undefined;
   const { source: _source, ...settings } = packaged;
+  // TRUSTED_KEYS set but empty: no trusted keys (unsigned bundles), whatever live.json says.
+  const trusted = process.env.TRUSTED_KEYS;
   return {
     ...settings,
+    ...(trusted !== undefined ? { trustedKeys: trusted.trim() === '' ? undefined : trustedKeys(trusted) } : {}),
     ...(number('REFRESH_SECONDS') !== undefined ? { refreshSeconds: number('REFRESH_SECONDS') } : {}),
     ...(number('MAX_STALE_SECONDS') !== undefined ? { maxStaleSeconds: number('MAX_STALE_SECONDS') } : {}),
     source,

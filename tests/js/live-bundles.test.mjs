@@ -52,12 +52,21 @@ async function bundleOf({ revoked = false, revision, by = signer } = {}) {
  * 304 for a matching If-None-Match, or a fault (`state.fault`).
  */
 async function bundleServer(body) {
-  const state = { body, etag: undefined, fault: undefined, requests: [], delayMs: 0 };
+  const state = { body, etag: undefined, fault: undefined, requests: [], delayMs: 0, dropped: 0 };
   const etagOf = (text) =>
     `"${Buffer.from(text).length}-${require('node:crypto').createHash('sha256').update(text).digest('hex').slice(0, 16)}"`;
   const server = https.createServer({ key: fs.readFileSync(path.join(tls, 'key.pem')), cert: ca }, (req, res) => {
     state.requests.push({ ifNoneMatch: req.headers['if-none-match'] });
     const fault = state.fault;
+    // A kept-alive connection the server has forgotten (as after a client was frozen for long): the request
+    // that reuses it meets a reset, once.
+    const reused = req.socket.servedBefore === true;
+    req.socket.servedBefore = true;
+    if (fault === 'drop-reused' && reused) {
+      state.fault = undefined;
+      state.dropped += 1;
+      return req.socket.destroy();
+    }
     if (fault === 'hang') return; // never answers
     if (fault === 'reset') return req.socket.destroy();
     if (typeof fault === 'number') return res.writeHead(fault).end('no');
@@ -209,6 +218,62 @@ test('a revoked permission stops allowing within one interval, and the decision 
     assert.equal(refreshed.bundleRevision, 2);
     assert.equal(refreshed.previousRevision, 1);
   } finally {
+    await server.close();
+  }
+});
+
+/** Timers made with the global setTimeout from now on that have neither fired nor been cleared. */
+function watchTimers() {
+  const pending = new Set();
+  const [realSet, realClear] = [globalThis.setTimeout, globalThis.clearTimeout];
+  globalThis.setTimeout = (fn, ms, ...args) => {
+    const timer = realSet(() => {
+      pending.delete(timer);
+      fn(...args);
+    }, ms);
+    pending.add(timer);
+    return timer;
+  };
+  globalThis.clearTimeout = (timer) => {
+    pending.delete(timer);
+    realClear(timer);
+  };
+  return {
+    pending,
+    restore: () => Object.assign(globalThis, { setTimeout: realSet, clearTimeout: realClear }),
+  };
+}
+
+test("Lambda's freeze: no timer is left after a call, time frozen away is seen by the next call, and a kept-alive connection dropped meanwhile is retried", async () => {
+  const server = await bundleServer((await bundleOf({ revision: 1 })).text);
+  const timers = watchTimers();
+  try {
+    const { authorizer, clock } = await liveAuthorizer(server, { decisionCache: undefined });
+    await authorizer.isAuthorizedWithToken(riderRequest());
+    // A call that finds the interval passed makes the check; once it has returned and the event loop has
+    // turned once, nothing of the check is left to run while the process is frozen.
+    clock.advance(61);
+    await authorizer.isAuthorizedWithToken(riderRequest());
+    await new Promise((r) => setImmediate(r));
+    assert.equal(authorizer.status().checks, 2);
+    assert.equal(timers.pending.size, 0, 'a timer was left to fire while frozen');
+    // Frozen for an hour: the source gained a revision and its server dropped the kept-alive connection,
+    // which a frozen process cannot see. Nothing ran meanwhile; the first call after the thaw checks.
+    const revoked = await bundleOf({ revoked: true, revision: 2 });
+    server.state.body = revoked.text;
+    server.state.fault = 'drop-reused';
+    clock.advance(3600);
+    assert.equal(authorizer.status().checks, 2);
+    await authorizer.isAuthorizedWithToken(riderRequest());
+    await new Promise((r) => setImmediate(r));
+    assert.equal(server.state.dropped, 1, 'the request met the dropped connection');
+    const status = authorizer.status();
+    assert.equal(status.revision, 2, JSON.stringify(status));
+    assert.equal(status.consecutiveFailures, 0, 'sent again on a new connection, not counted as a failure');
+    assert.equal((await authorizer.isAuthorizedWithToken(riderRequest())).decision, 'DENY');
+    assert.equal(timers.pending.size, 0);
+  } finally {
+    timers.restore();
     await server.close();
   }
 });

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
-import { root, store, shared } from './helpers.mjs';
+import { root, store, shared, jwksServer } from './helpers.mjs';
 import { unzip } from '../../scripts/demo/unzip.mjs';
 import { demoKey, sign } from '../../scripts/demo/keys.mjs';
 import { startDemoServer, demoTokens } from '../../scripts/demo/server.mjs';
@@ -186,6 +186,62 @@ test('package --source: the edge zip refreshes its signed bundle over HTTPS, the
     assert.equal(answer.second, '403', stdout + stderr);
     assert.equal(answer.status.revision, 2);
     assert.equal(answer.status.origin, 'source');
+
+    // The Lambda zip of the same package, in its own process: live.json's source and keys, then the
+    // environment's (BUNDLE_SOURCE, TRUSTED_KEYS), as a SAM or CDK stack sets them.
+    const keysServer = await jwksServer(jwks);
+    try {
+      const lambda = async (env) => {
+        const lambdaScript = `
+          (async () => {
+            const lambda = require(${JSON.stringify(path.join(lambdaDir, 'index.js'))});
+            const event = { type: 'TOKEN', authorizationToken: ${JSON.stringify(tokens.rider)},
+              methodArn: 'arn:aws:execute-api:us-east-1:1:a/prod/GET/riders' };
+            const effect = () => lambda.restHandler(event).then((r) => r.policyDocument.Statement[0].Effect, (e) => e.message);
+            const first = await effect();
+            await lambda.restHandler.authorizer.refresh();
+            const second = await effect();
+            console.log(JSON.stringify({ first, second, status: lambda.restHandler.authorizer.status() }));
+          })().catch((e) => console.log(JSON.stringify({ thrown: e.message })));`;
+        // Not spawnSync: the source and the key server answer from this process.
+        const child = spawn(process.execPath, ['-e', lambdaScript], {
+          env: {
+            ...process.env,
+            NODE_EXTRA_CA_CERTS: path.join(tls, 'cert.pem'),
+            JWKS_URIS: JSON.stringify({ 'https://cognito-idp.us-east-1.amazonaws.com/us-east-1_DemoPool1': keysServer.url }),
+            ...env,
+          },
+        });
+        const r = { stdout: '', stderr: '' };
+        child.stdout.on('data', (c) => (r.stdout += c));
+        child.stderr.on('data', (c) => (r.stderr += c));
+        await new Promise((resolve) => child.on('close', resolve));
+        return JSON.parse(r.stdout.trim().split('\n').at(-1) || JSON.stringify({ thrown: r.stderr }));
+      };
+      const packaged = await lambda({});
+      // The revision the source serves is running by the second call at the latest (the first call's check
+      // may finish before it is decided), the riders' permission revoked.
+      assert.equal(packaged.second, 'Deny', JSON.stringify(packaged));
+      assert.equal(packaged.status.source, url);
+      assert.equal(packaged.status.revision, 2);
+      const moved = await lambda({ BUNDLE_SOURCE: `${url}?moved` });
+      assert.equal(moved.status.source, `${url}?moved`);
+      assert.equal(moved.second, 'Deny');
+      const other = spawnSync(
+        bin,
+        ['public-key', '--key', path.join(shared, 'corpora/jose/keats-jsonwebtoken-test-keys/ecdsa/private_jwtio_pkcs8.pem')],
+        {
+          encoding: 'utf8',
+        },
+      );
+      const foreign = await lambda({ TRUSTED_KEYS: other.stdout });
+      assert.deepEqual([foreign.first, foreign.second], ['Allow', 'Allow'], 'a bundle signed by a key not trusted is refused');
+      assert.equal(foreign.status.lastError.code, 'bundle.bad_signature');
+      assert.match((await lambda({ TRUSTED_KEYS: '' })).thrown, /must be signed/);
+      assert.match((await lambda({ TRUSTED_KEYS: '{"keys": [' })).thrown, /TRUSTED_KEYS must be the JWKS/);
+    } finally {
+      await keysServer.close();
+    }
   } finally {
     server.close();
   }

@@ -4,10 +4,13 @@
 // from the registry); `make` lines checked against the Makefile's targets; the sample `validate` output
 // reproduced; JSON blocks parsed and schema blocks read by the engine.
 //
+// `aws s3 cp <file> s3://<bucket>/<key>` lines are carried out with the SDK's PutObject against moto's S3,
+// which the live-policy sample then reads from (the SDK pointed there by AWS_ENDPOINT_URL_S3).
+//
 // Not run here, and where they are: the demo's `curl` lines (tests/js/package.test.mjs drives the demo over
 // HTTP), `cedar-authorizer import` lines (tests/js/avp-import.test.mjs, against a stand-in for Verified
 // Permissions), and the browser samples (`cedar-authorizer/web`; tests/browser/bundlers.test.mjs).
-import { test } from 'node:test';
+import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -15,7 +18,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { convertSchema } from 'cedar-authorizer';
+import crypto from 'node:crypto';
+import { S3Client, CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { root, signingKey, mint } from './helpers.mjs';
+import { startMoto, REGION, credentials } from './moto.mjs';
 
 const docs = [
   'README.md',
@@ -53,6 +59,34 @@ const ISSUER = 'https://cognito-idp.us-east-1.amazonaws.com/us-east-1_DemoPool1'
 const key = signingKey('readme-key');
 const jwks = { keys: [key.jwk] };
 fs.writeFileSync(path.join(scratch, 'my-pool-jwks.json'), JSON.stringify(jwks));
+// The key the samples sign bundles with.
+const bundleKey = crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey;
+fs.writeFileSync(path.join(scratch, 'bundle-signing.pem'), bundleKey.export({ type: 'pkcs8', format: 'pem' }));
+
+// moto's S3 for the `aws s3 cp` lines and the samples that read a bucket, with the SDK's own settings.
+let moto;
+let s3;
+before(async () => {
+  moto = await startMoto();
+  Object.assign(process.env, {
+    AWS_ENDPOINT_URL_S3: moto.url,
+    AWS_ACCESS_KEY_ID: credentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
+    AWS_REGION: REGION,
+  });
+  s3 = new S3Client({ region: REGION, endpoint: moto.url, credentials, forcePathStyle: true });
+});
+after(() => moto?.child.kill());
+const buckets = new Set();
+
+/** `aws s3 cp <file> s3://<bucket>/<key>`, as PutObject into moto (the bucket made on first use). */
+async function s3Copy(line) {
+  const [, file, bucket, key] = line.match(/^aws s3 cp (\S+) s3:\/\/([^/\s]+)\/(\S+)$/) ?? [];
+  assert.ok(file, `an \`aws s3 cp\` line this test does not read: ${line}`);
+  if (!buckets.has(bucket)) await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+  buckets.add(bucket);
+  await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: fs.readFileSync(path.join(scratch, file)) }));
+}
 
 /** An ID token of the rides pool for `sub` in `groups`, valid now (the samples use the real clock). */
 function riderToken(sub = 'alice', groups = ['Riders']) {
@@ -98,7 +132,7 @@ test('the samples are found: README has shell, JavaScript and output blocks', ()
   for (const lang of ['sh', 'js', '']) assert.ok(langs.includes(lang), `README has no ${lang || 'plain'} block`);
 });
 
-test('every `make` target a sample names exists, and every `npx cedar-authorizer` line runs offline', () => {
+test('every `make` target a sample names exists, and every `npx cedar-authorizer` line runs offline', async () => {
   const npmCache = fs.mkdtempSync(path.join(os.tmpdir(), 'ca-npm-cache-'));
   let ran = 0;
   for (const b of all.filter((b) => b.lang === 'sh')) {
@@ -111,6 +145,10 @@ test('every `make` target a sample names exists, and every `npx cedar-authorizer
         continue;
       }
       if (/^(export|curl)\b/.test(line)) continue;
+      if (/^aws s3 cp\b/.test(line)) {
+        await s3Copy(line);
+        continue;
+      }
       // `import` reads a store from Verified Permissions: tests/js/avp-import.test.mjs runs these very lines
       // against a stand-in for its API.
       if (/^npx cedar-authorizer import\b/.test(line)) continue;
@@ -194,6 +232,8 @@ async function runCommonJs(dir, b) {
   ]);
   assert.equal(bundle.status, 0, bundle.out);
   fs.writeFileSync(path.join(dir, 'jwks.json'), JSON.stringify(jwks));
+  // The trusted keys the shell sample above printed (`public-key`), for a sample that reads a live source.
+  if (b.text.includes('./trusted-keys.json')) fs.copyFileSync(path.join(scratch, 'trusted-keys.json'), path.join(dir, 'trusted-keys.json'));
   fs.writeFileSync(path.join(dir, 'index.cjs'), b.text);
   // As in the ES module samples, the pool's keys come from a stand-in for Cognito's JWKS endpoint.
   const realFetch = globalThis.fetch;
@@ -219,6 +259,14 @@ async function callHandlers(dir, b) {
     const verdicts = [];
     for (const pathName of ['/riders', '/trainers']) verdicts.push(await call(name, handler, token, pathName));
     assert.deepEqual(verdicts, ['allow', 'deny'], `${where(b)}: ${name}`);
+    // A sample with a live source took the bundle the shell sample signed and copied there: the first call
+    // waited for S3's answer, and the bundle is swapped in on the next turn of the event loop.
+    if (/s3:\/\//.test(b.text)) {
+      await new Promise((r) => setImmediate(r));
+      const status = handler.authorizer.status();
+      assert.equal(status.origin, 'source', `${where(b)}: ${name}: ${JSON.stringify(status)}`);
+      assert.equal(status.revision, 2, where(b));
+    }
   }
 }
 
