@@ -199,6 +199,7 @@ test-sam: cfn-lint package
 
 bench: pack package corpus
 	node scripts/bench/run.mjs
+	node scripts/bench/live.mjs
 	node scripts/bench/load.mjs
 
 # The load run alone (not part of `make test`): LOAD_SECONDS (default 60) after LOAD_WARMUP (default 20),

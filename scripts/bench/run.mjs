@@ -695,6 +695,8 @@ processes (cold figures). The machine is shared and noisy: read the ratios, and 
 - tokens: RS256 Cognito ID tokens signed at start-up by a generated 2048-bit key; "fresh" uses a new token
   for every call (${TOKEN_CALLS * ROUNDS} distinct tokens), "repeated" cycles through 18
 - both contenders give the same decisions on every workload (checked before timing)
+- live bundles (what a refresh costs the request that makes it): [benchmarks-live.md](benchmarks-live.md),
+  written by \`scripts/bench/live.mjs\` in the same \`make bench\`
 
 ## Targets
 

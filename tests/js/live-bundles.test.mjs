@@ -278,6 +278,28 @@ test("Lambda's freeze: no timer is left after a call, time frozen away is seen b
   }
 });
 
+test('a caller deciding in a loop that never lets the event loop turn gets the new bundle on the call after the check', async () => {
+  const server = await bundleServer((await bundleOf({ revision: 1 })).text);
+  const realSetImmediate = globalThis.setImmediate;
+  try {
+    const { authorizer, clock } = await liveAuthorizer(server, { refreshSeconds: 15, decisionCache: undefined });
+    const request = riderRequest();
+    assert.equal((await authorizer.isAuthorizedWithToken(request)).decision, 'ALLOW');
+    server.state.body = (await bundleOf({ revoked: true, revision: 2 })).text;
+    clock.advance(16);
+    // A loop of decisions answered from the answer cache is promises only: the event loop's next turn, where
+    // the new bundle would be built, never comes while it runs. Here it never comes at all.
+    globalThis.setImmediate = () => undefined;
+    const decisions = [];
+    for (let i = 0; i < 3; i += 1) decisions.push((await authorizer.isAuthorizedWithToken(request)).decision);
+    assert.deepEqual(decisions, ['ALLOW', 'DENY', 'DENY'], 'the call that checks decides on the old bundle, the next on the new');
+    assert.equal(authorizer.status().revision, 2);
+  } finally {
+    globalThis.setImmediate = realSetImmediate;
+    await server.close();
+  }
+});
+
 /** Every failure keeps the last good bundle deciding, with its code in status() and one log line. */
 const faults = [
   ['source down', 'source.unavailable', (s) => (s.state.fault = 'reset')],

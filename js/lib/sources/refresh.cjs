@@ -155,17 +155,34 @@ function createRefresher(options) {
     return { outcome: 'changed', hash: installed.hash, revision: installed.revision };
   }
 
-  /** Starts a check: `{ answered, done }`, the source's answer and the whole check. */
+  /**
+   * Starts a check: `{ answered, done, settleNow }`, the source's answer, the whole check, and a way to apply
+   * an answer that has come in now. The answer is applied on the next turn of the event loop, or by the next
+   * call if it comes first (a caller deciding in a loop that never yields to the event loop would otherwise
+   * never see the new bundle).
+   */
   function start() {
     const at = clock();
-    const answered = fetched();
-    const done = answered
-      .then((answer) => new Promise((resolve) => setImmediate(() => resolve(settle(answer, at)))))
-      .finally(() => {
+    let received = null;
+    let resolveDone;
+    const done = new Promise((resolve) => (resolveDone = resolve));
+    const check = {
+      answered: null,
+      done,
+      settleNow() {
+        if (received === null || state.inFlight !== check) return;
+        const answer = received;
+        received = null;
         state.inFlight = null;
-      });
-    state.inFlight = { answered, done };
-    return state.inFlight;
+        resolveDone(settle(answer, at));
+      },
+    };
+    check.answered = fetched().then((answer) => {
+      received = answer;
+      setImmediate(() => check.settleNow());
+    });
+    state.inFlight = check;
+    return check;
   }
 
   return {
@@ -178,7 +195,8 @@ function createRefresher(options) {
      * timeout passed); resolves at once otherwise. Never rejects.
      */
     beforeCall() {
-      if (state.inFlight === null && clock() >= state.nextCheckAt) return start().answered.then(() => undefined);
+      if (state.inFlight !== null) state.inFlight.settleNow();
+      if (state.inFlight === null && clock() >= state.nextCheckAt) return start().answered;
       return undefined;
     },
     /** A check now (or the one in flight), to its end: `{ outcome: 'changed' | 'unchanged' | 'failed', code? }`. */
