@@ -190,9 +190,14 @@ function createAuthorizerClass(engine, platform) {
     /** Trusted bundle keys (a JWKS), or undefined: then bundles are not required to be signed. */
     #trustedKeys;
     #bundleListeners = [];
+    /** Listeners of what operations count: key fetches and bundle checks (see `onEvent`). */
+    #eventListeners = [];
     /** Checks a bundle must pass before it replaces this one (a handler's: it has routes, ...). */
     #bundleChecks = [];
     #log;
+
+    /** When the bundle in place was loaded (ms since the epoch, on this authorizer's clock). */
+    #loadedAt;
 
     /** @private use Authorizer.load */
     constructor(source, options) {
@@ -214,6 +219,7 @@ function createAuthorizerClass(engine, platform) {
       this.#source = source;
       this.#generation = engine.generation;
       this.#clock = options.clock ?? Date.now;
+      this.#loadedAt = this.#clock();
       this.#answers =
         options.decisionCache === false
           ? null
@@ -242,14 +248,14 @@ function createAuthorizerClass(engine, platform) {
         maxAgeMs: options.jwksMaxAgeMs,
         maxStaleMs: options.jwksMaxStaleMs,
         hints,
+        onFetch: (issuer, error) => this.#emit({ type: 'keys', issuer, ok: !error, code: error ? error.code : undefined }),
       });
       for (const [issuer, jwks] of Object.entries(upFront)) {
         const result = this.setJwks(issuer, jwks);
         if (result.type !== 'success') throw loadError(result, `the key set for \`${issuer}\``);
         this.#imported.set(issuer, 1);
       }
-      const logger = options.logger;
-      this.#log = logger === false ? () => {} : typeof logger === 'function' ? logger : (line) => console.log(line);
+      this.#log = lineWriter(options.logger);
       if (options.live) this.#attach(options.live, source, options);
     }
 
@@ -276,6 +282,7 @@ function createAuthorizerClass(engine, platform) {
         maxStaleSeconds: options.maxStaleSeconds,
         install: (text) => this.#installBundle(text),
         log: (record) => this.#log(JSON.stringify(record)),
+        onCheck: (result) => this.#emit({ type: 'bundle', outcome: result.outcome, code: result.code }),
       });
       const signature = this.#description.signature;
       this.#refresher.loaded({
@@ -323,6 +330,7 @@ function createAuthorizerClass(engine, platform) {
       this.#inner = inner;
       this.#source = source;
       this.#description = description;
+      this.#loadedAt = this.#clock();
       this.#generation = engine.generation;
       if (this.#answers) this.#answers.clear();
       for (const listener of this.#bundleListeners) listener(description);
@@ -363,9 +371,44 @@ function createAuthorizerClass(engine, platform) {
         revision: signature ? signature.revision : null,
         signedAt: signature ? new Date(signature.signedAt * 1000).toISOString() : null,
         module: this.#source.kind,
+        loadedAt: new Date(this.#loadedAt).toISOString(),
       };
-      if (!this.#refresher) return base;
-      return { ...base, ...this.#refresher.status(), signedAt: base.signedAt, module: base.module };
+      const status = this.#refresher ? { ...base, ...this.#refresher.status(), signedAt: base.signedAt, module: base.module } : base;
+      const loadedAt = Date.parse(status.loadedAt);
+      const stats = this.stats;
+      const rate = (c) => (c && c.hits + c.misses > 0 ? c.hits / (c.hits + c.misses) : null);
+      return {
+        ...status,
+        bundleAgeSeconds: Number.isFinite(loadedAt) ? Math.max(0, (this.#clock() - loadedAt) / 1000) : null,
+        keys: this.#jwks.describe(),
+        caches: {
+          verifiedTokens: { ...stats.tokenCache, hitRate: rate(stats.tokenCache) },
+          mergedEntities: { ...stats.entityCache, hitRate: rate(stats.entityCache) },
+          answers: stats.answerCache && { ...stats.answerCache, hitRate: rate(stats.answerCache) },
+        },
+        jwksFetches: stats.jwksFetches,
+        instancesReplaced: stats.instancesReplaced,
+        memory: platform.memory ? platform.memory() : null,
+      };
+    }
+
+    /**
+     * Calls `listener(event)` for what an operator counts: `{ type: 'keys', issuer, ok, code }` after each
+     * JWKS fetch, `{ type: 'bundle', outcome: 'changed' | 'unchanged' | 'failed', code }` after each check of
+     * a live source. A listener that throws is ignored.
+     */
+    onEvent(listener) {
+      this.#eventListeners.push(listener);
+    }
+
+    #emit(event) {
+      for (const listener of this.#eventListeners) {
+        try {
+          listener(event);
+        } catch {
+          // An observer never breaks a decision.
+        }
+      }
     }
 
     /** Calls `listener(description)` after every bundle swap (the handlers' caches clear themselves). */
@@ -444,6 +487,11 @@ function createAuthorizerClass(engine, platform) {
         return onFailure(e, { trap });
       }
       return { outcome: decoded(outcome) };
+    }
+
+    /** When the bundle in place was loaded or swapped in: milliseconds since the epoch. */
+    get loadedAt() {
+      return this.#loadedAt;
     }
 
     /** The bundle's content hash, `sha256:<hex>`. */
@@ -689,6 +737,22 @@ function createAuthorizerClass(engine, platform) {
   }
 
   return Authorizer;
+}
+
+/**
+ * How the authorizer writes its own lines (bundle refreshes): `logger` a function of a JSON line, an object
+ * with `info`/`warn`/`error` (a Powertools Logger: given the message and the record), false, or console.log.
+ */
+function lineWriter(logger) {
+  if (logger === false) return () => {};
+  if (typeof logger === 'function') return logger;
+  if (logger && typeof logger === 'object' && typeof logger.info === 'function') {
+    return (line) => {
+      const { level = 'info', message = 'cedar-authorizer', ...rest } = JSON.parse(line);
+      (typeof logger[level] === 'function' ? logger[level] : logger.info).call(logger, message, rest);
+    };
+  }
+  return (line) => console.log(line);
 }
 
 /** `options.trustedKeys` as a JWKS (an object, or its JSON text), or undefined. */

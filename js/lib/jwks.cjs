@@ -119,6 +119,7 @@ class JwksCache {
     this.jwksUris = { ...(options.jwksUris ?? {}) };
     this.entries = new Map();
     this.fetches = 0;
+    this.onFetch = options.onFetch ?? (() => {});
     for (const [issuer, jwks] of Object.entries(options.static ?? {})) {
       this.entries.set(issuer, { jwks, version: 1, static: true, fetchedAt: this.clock(), expiresAt: Infinity, lastAttempt: -Infinity });
     }
@@ -169,9 +170,13 @@ class JwksCache {
           entry.fetchedAt = at;
           entry.expiresAt = at + (maxAgeMs ?? this.maxAgeMs);
           entry.error = undefined;
+          entry.errorAt = undefined;
+          this.onFetch(issuer, undefined);
         })
         .catch((error) => {
           entry.error = error;
+          entry.errorAt = this.clock();
+          this.onFetch(issuer, error);
         })
         .finally(() => {
           entry.inFlight = null;
@@ -179,6 +184,33 @@ class JwksCache {
     }
     await entry.inFlight;
     return this.current(issuer, entry);
+  }
+
+  /**
+   * Every issuer's key set for `status()`: `{ issuer, state, static, fetchedAt, ageSeconds, expiresAt,
+   * lastError }` (`state` as `status(issuer)` gives it; times ISO 8601 or null).
+   */
+  describe() {
+    const now = this.clock();
+    const iso = (ms) => (Number.isFinite(ms) ? new Date(ms).toISOString() : null);
+    const issuers = new Set([...this.hints.keys(), ...this.entries.keys()]);
+    return [...issuers].map((issuer) => {
+      const entry = this.entries.get(issuer);
+      const fetched = entry && entry.jwks && Number.isFinite(entry.fetchedAt);
+      return {
+        issuer,
+        state: this.status(issuer),
+        static: Boolean(entry && entry.static),
+        keys: entry && entry.jwks && Array.isArray(entry.jwks.keys) ? entry.jwks.keys.length : 0,
+        fetchedAt: fetched ? iso(entry.fetchedAt) : null,
+        ageSeconds: fetched ? Math.max(0, (now - entry.fetchedAt) / 1000) : null,
+        expiresAt: entry && !entry.static ? iso(entry.expiresAt) : null,
+        lastError:
+          entry && entry.error
+            ? { code: entry.error.code ?? 'jwks.unavailable', message: entry.error.message, at: iso(entry.errorAt) }
+            : null,
+      };
+    });
   }
 
   /** Whether every one of `issuers` has a fresh key set: answers are reused only then. */

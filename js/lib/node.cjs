@@ -199,6 +199,11 @@ function nodePlatform({ hostCrypto = true } = {}) {
     resolve: async (source, options) => resolveSync(source, options),
     resolveSync,
     live,
+    /** The process's memory, in bytes, for `status()`. */
+    memory: () => {
+      const { rss, heapUsed, heapTotal, external } = process.memoryUsage();
+      return { rss, heapUsed, heapTotal, external };
+    },
     // Read when an authorizer is loaded, not when the package is: a fetch installed after the import
     // (a proxy agent, a test's stand-in) is the one used.
     get fetch() {

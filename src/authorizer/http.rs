@@ -76,6 +76,28 @@ pub struct HttpAnswer {
     /// cache keeps the answer no longer.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub valid_until: Option<u64>,
+    /// What a decision log may say of the verified token (never the token itself).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub token: Option<TokenFacts>,
+}
+
+/// A verified token as a decision log names it: its `jti` and `sub` when it has them, and whether the
+/// verified-token cache answered (no signature was checked for this request).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(hashmap_as_object))]
+#[serde(rename_all = "camelCase")]
+pub struct TokenFacts {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subject: Option<String>,
+    pub cached: bool,
+}
+
+impl TokenFacts {
+    fn of(identity: &Identity, cached: bool) -> TokenFacts {
+        TokenFacts { id: identity.token_id.clone(), subject: identity.subject.clone(), cached }
+    }
 }
 
 impl HttpAnswer {
@@ -90,6 +112,7 @@ impl HttpAnswer {
             routes: None,
             cache_policy: None,
             valid_until: None,
+            token: None,
         }
     }
 }
@@ -135,6 +158,8 @@ pub struct Prepared {
     /// Why the request is refused before any policy is evaluated.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<Error>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub token: Option<TokenFacts>,
 }
 
 impl Prepared {
@@ -150,6 +175,7 @@ impl Prepared {
             route: None,
             other_routes: Vec::new(),
             error: Some(error),
+            token: None,
         }
     }
 }
@@ -176,7 +202,7 @@ fn routable(input: &Value) -> Result<HttpRequest, Error> {
 impl Authorizer {
     /// Verifies the token (through the verified-token cache) and routes the request, without deciding.
     pub fn prepare_http(&self, input: &Value, now: u64) -> Prepared {
-        let (identity, digest) = match self.http_identity(input, now) {
+        let (identity, digest, cached) = match self.http_identity(input, now) {
             Ok(found) => found,
             Err(e) => return Prepared::refused(e),
         };
@@ -190,6 +216,7 @@ impl Authorizer {
             route: None,
             other_routes: Vec::new(),
             error: None,
+            token: Some(TokenFacts::of(&identity, cached)),
         };
         match routable(input) {
             Ok(request) => {
@@ -208,8 +235,9 @@ impl Authorizer {
         prepared
     }
 
-    /// The identity of an HTTP request's bearer token, and the verified-token cache's key for it.
-    fn http_identity(&self, input: &Value, now: u64) -> Result<(std::sync::Arc<Identity>, [u8; 32]), Error> {
+    /// The identity of an HTTP request's bearer token, the verified-token cache's key for it, and whether
+    /// that cache answered.
+    fn http_identity(&self, input: &Value, now: u64) -> Result<(std::sync::Arc<Identity>, [u8; 32], bool), Error> {
         let token = match input.get("token") {
             Some(Value::String(t)) if !t.trim().is_empty() => t.trim(),
             Some(Value::String(_)) | None | Some(Value::Null) => {
@@ -224,17 +252,24 @@ impl Authorizer {
             "auto" => None,
             other => return Err(Error::new(Code::TokenMalformed, format!("unknown token kind `{other}`"))),
         };
-        let (identity, key) = self.identity_keyed(&[(kind, token)], now)?;
-        Ok((identity, key))
+        self.identity_keyed(&[(kind, token)], now)
     }
 
     /// Decides one HTTP request. `now` is seconds since the epoch. Never fails: every problem is a DENY,
     /// with `authenticated` telling a missing or bad token (401) from a refusal (403).
     pub fn authorize_http(&self, input: &Value, now: u64) -> HttpAnswer {
-        let identity = match self.http_identity(input, now) {
-            Ok((identity, _)) => identity,
+        let (identity, cached) = match self.http_identity(input, now) {
+            Ok((identity, _, cached)) => (identity, cached),
             Err(e) => return HttpAnswer::unauthenticated(e),
         };
+        let mut answer = self.authorize_http_as(&identity, input);
+        answer.token = Some(TokenFacts::of(&identity, cached));
+        answer
+    }
+
+    /// [`Authorizer::authorize_http`] for the verified identity.
+    fn authorize_http_as(&self, identity: &std::sync::Arc<Identity>, input: &Value) -> HttpAnswer {
+        let identity = identity.clone();
         let all_routes = input.get("allRoutes").and_then(Value::as_bool).unwrap_or(false);
         // With `allRoutes`, even a refusal carries the policy for every other route: API Gateway caches
         // whatever the authorizer answers for the token.
@@ -297,6 +332,7 @@ impl Authorizer {
             routes,
             cache_policy,
             valid_until: Some(identity.valid_until),
+            token: None,
         }
     }
 
@@ -312,6 +348,7 @@ impl Authorizer {
             routes: None,
             cache_policy: None,
             valid_until: Some(identity.valid_until),
+            token: None,
         }
     }
 

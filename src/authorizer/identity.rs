@@ -33,6 +33,9 @@ pub struct Identity {
     /// The earliest time any of its tokens stops being accepted.
     pub valid_until: u64,
     pub issuer: String,
+    /// The (first) token's `jti` and `sub`, for decision logs.
+    pub token_id: Option<String>,
+    pub subject: Option<String>,
 }
 
 impl Identity {
@@ -187,6 +190,8 @@ mod tests {
             merged,
             valid_until,
             issuer: issuer.into(),
+            token_id: None,
+            subject: None,
         })
     }
 

@@ -120,20 +120,20 @@ impl Authorizer {
     /// Verifies and maps tokens, through the verified-token cache.
     pub fn identity(&self, tokens: &[(TokenKind, &str)], now: u64) -> Result<Arc<Identity>, Error> {
         let tokens: Vec<(Option<TokenKind>, &str)> = tokens.iter().map(|(kind, token)| (Some(*kind), *token)).collect();
-        self.identity_keyed(&tokens, now).map(|(identity, _)| identity)
+        self.identity_keyed(&tokens, now).map(|(identity, _, _)| identity)
     }
 
     /// [`Authorizer::identity`] for tokens that may pick their own kind (`None`), with the verified-token
-    /// cache's key (the digest an answer cache outside may key by).
+    /// cache's key (the digest an answer cache outside may key by) and whether that cache answered.
     pub(crate) fn identity_keyed(
         &self,
         tokens: &[(Option<TokenKind>, &str)],
         now: u64,
-    ) -> Result<(Arc<Identity>, [u8; 32]), Error> {
+    ) -> Result<(Arc<Identity>, [u8; 32], bool), Error> {
         let key = cache_key(tokens);
         if let Ok(mut cache) = self.token_cache.lock() {
             if let Some(identity) = cache.get(&key, now) {
-                return Ok((identity, key));
+                return Ok((identity, key, true));
             }
         }
         let verified: Vec<VerifiedToken> =
@@ -142,7 +142,7 @@ impl Authorizer {
         if let Ok(mut cache) = self.token_cache.lock() {
             cache.insert(key, identity.clone(), now);
         }
-        Ok((identity, key))
+        Ok((identity, key, false))
     }
 
     /// Maps verified tokens (all from one issuer) and parses the resulting entities against the schema.
@@ -168,11 +168,14 @@ impl Authorizer {
                 format!("the token's entities do not fit the store's: {}", e.error_description),
             )
         })?;
+        let claim = |name: &str| first.claims.get(name).and_then(Value::as_str).map(str::to_string);
         Ok(Identity {
             entities,
             merged,
             valid_until: verified.iter().map(|v| v.valid_until).min().unwrap_or(0),
             issuer: source.issuer.clone(),
+            token_id: claim("jti"),
+            subject: claim("sub"),
             mapped,
         })
     }

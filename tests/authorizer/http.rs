@@ -145,3 +145,24 @@ fn an_event_route_that_disagrees_with_the_store_route_takes_the_stricter_answer(
     assert_eq!(answer.answer.decision, Decision::Deny);
     assert_eq!(answer.route.expect("route").route_key, "GET /admin/{proxy+}");
 }
+
+#[test]
+fn an_answer_names_the_tokens_jti_and_sub_and_whether_the_verified_token_cache_answered() {
+    let (authorizer, minter) = rides();
+    let mut claims = id_claims("rider-7", &["Riders"]);
+    claims["jti"] = json!("token-id-7");
+    let token = minter.sign(Algorithm::RS256, "rsa-1", &claims);
+    let first = authorizer.authorize_http(&get(&token, "/riders"), NOW).token.expect("token facts");
+    assert_eq!(first.id.as_deref(), Some("token-id-7"));
+    assert_eq!(first.subject.as_deref(), Some("rider-7"));
+    assert!(!first.cached, "the first request verifies the signature");
+    let second = authorizer.authorize_http(&get(&token, "/trainers"), NOW).token.expect("token facts");
+    assert!(second.cached, "the second is answered by the verified-token cache");
+    let prepared = authorizer.prepare_http(&get(&token, "/riders"), NOW).token.expect("token facts");
+    assert!(prepared.cached);
+    // Without a jti the id is absent, and an unverified token has no facts at all.
+    let plain = minter.sign(Algorithm::RS256, "rsa-1", &id_claims("rider-8", &["Riders"]));
+    let facts = authorizer.authorize_http(&get(&plain, "/riders"), NOW).token.expect("token facts");
+    assert_eq!((facts.id, facts.subject.as_deref()), (None, Some("rider-8")));
+    assert!(authorizer.authorize_http(&get(&format!("{plain}x"), "/riders"), NOW).token.is_none());
+}

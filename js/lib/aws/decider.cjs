@@ -4,6 +4,9 @@ const { AuthorizerLoadError } = require('../errors.cjs');
 const { createHash } = require('node:crypto');
 const { DecisionCache } = require('../decision-cache.cjs');
 const { entityText } = require('../entity.cjs');
+const { createDecisionLog } = require('../ops/decision-log.cjs');
+const { createMetrics } = require('../ops/metrics.cjs');
+const { healthOf } = require('../ops/health.cjs');
 
 const SCOPES = ['route', 'all-routes'];
 
@@ -26,10 +29,25 @@ function createCore(options, api) {
   if (!given && bundle === undefined) {
     throw new AuthorizerLoadError('config.invalid', 'options.bundle is required: a bundle file path, a bundle object, or a store folder');
   }
-  const logging = options.logger !== false;
-  const log = logging ? (options.logger ?? ((line) => console.log(line))) : () => {};
-  const onWarning = (warning) => log(JSON.stringify({ level: 'warn', message: 'configuration warning', warning }));
+  // Decision records (ops/decision-log.cjs) and metrics (ops/metrics.cjs): bad options fail here.
+  const decisions = createDecisionLog({ ...options, clock: options.clock });
+  const logging = decisions.enabled;
+  const metrics = createMetrics({
+    metrics: options.metrics,
+    namespace: options.metricsNamespace,
+    service: options.service,
+    clock: options.clock,
+  });
+  const onWarning = (warning) => decisions.note({ level: 'warn', message: 'configuration warning', warning });
   const authorizer = given ?? api.Authorizer.loadSync(bundle, { onWarning, ...options });
+  if (typeof authorizer.onEvent === 'function') {
+    authorizer.onEvent((event) => {
+      if (event.type === 'keys') metrics.keyFetch(event.ok);
+      else if (event.type === 'bundle') metrics.bundleRefresh(event.outcome);
+    });
+  }
+  const clockOf = options.clock ?? Date.now;
+  metrics.bundleAgeFrom(() => (typeof authorizer.loadedAt === 'number' ? (clockOf() - authorizer.loadedAt) / 1000 : undefined));
   const tokenKind = options.tokenKind ?? 'auto';
   // `auto` picks by the token; the other kinds are the module's.
   const tokenKinds = ['auto', ...api.constants().tokenKinds];
@@ -72,15 +90,13 @@ function createCore(options, api) {
     const pair = `${m.eventRoute}\n${m.pathRoute}`;
     if (mismatchesLogged.has(pair) || mismatchesLogged.size >= 256) return;
     mismatchesLogged.add(pair);
-    log(
-      JSON.stringify({
-        level: 'warn',
-        message: 'route mismatch',
-        eventRoute: m.eventRoute,
-        pathRoute: m.pathRoute,
-        detail: `API Gateway matched the store's \`${m.eventRoute}\` while the path takes \`${m.pathRoute}\`: both are decided and a request is allowed only when both allow; give API Gateway the store's routes as resources (or drop \`${m.eventRoute}\` from authorizer.json) so they agree (logged once)`,
-      }),
-    );
+    decisions.note({
+      level: 'warn',
+      message: 'route mismatch',
+      eventRoute: m.eventRoute,
+      pathRoute: m.pathRoute,
+      detail: `API Gateway matched the store's \`${m.eventRoute}\` while the path takes \`${m.pathRoute}\`: both are decided and a request is allowed only when both allow; give API Gateway the store's routes as resources (or drop \`${m.eventRoute}\` from authorizer.json) so they agree (logged once)`,
+    });
   }
 
   /**
@@ -160,22 +176,44 @@ function createCore(options, api) {
     const micros = Number(process.hrtime.bigint() - started) / 1000;
     if (!answer.bundle) answer.bundle = authorizer.bundle;
     if (answer.routeMismatch) noteMismatch(answer);
-    if (logging) log(logLine(facts.kind, answer, cacheHit, micros));
+    const layer = cacheHit ? 'decision' : answer.token && answer.token.cached ? 'token' : 'none';
+    recorded({ kind: facts.kind, answer, cache: layer, micros, requestId: facts.requestId });
     return answer;
+  }
+
+  /** One invocation's end: its decision record and its metrics, flushed (never throws). */
+  function recorded(facts) {
+    try {
+      decisions.decision(facts);
+      metrics.decision(facts);
+      metrics.flush();
+    } catch (e) {
+      // A logger or metrics sink that fails never changes the answer; say so once per failure.
+      try {
+        console.error(JSON.stringify({ level: 'error', message: 'decision log or metrics failed', detail: String(e && e.message) }));
+      } catch {
+        // nothing more to do
+      }
+    }
   }
 
   /**
    * A request refused before any decision (no token, or an event this handler cannot read): logged like a
    * decision, as a DENY with its code. Returns the answer.
    */
-  function refuse(kind, code, description) {
+  function refuse(kind, code, description, requestId) {
     const answer = { decision: 'DENY', determiningPolicies: [], errors: [{ code, errorDescription: description }], authenticated: false };
     answer.bundle = authorizer.bundle;
-    if (logging) log(logLine(kind, answer, false, 0));
+    recorded({ kind, answer, cache: 'none', micros: 0, requestId });
     return answer;
   }
 
-  return { authorizer, decide, refuse, cache, tokenKind };
+  /** The handler's health: the authorizer's status, judged (ops/health.cjs), with the decision totals. */
+  function health() {
+    return healthOf(authorizer, { decisions: metrics.totals, cache });
+  }
+
+  return { authorizer, decide, refuse, cache, tokenKind, metrics, health, logging };
 }
 
 /**
@@ -202,27 +240,6 @@ function tokenDigest(token) {
   return createHash('sha256').update(String(token)).digest('base64');
 }
 
-function logLine(kind, answer, cacheHit, micros) {
-  const route = answer.route;
-  return JSON.stringify({
-    level: answer.decision === 'ALLOW' ? 'info' : 'warn',
-    message: 'authorization decision',
-    handler: kind,
-    decision: answer.decision,
-    authenticated: Boolean(answer.authenticated),
-    principal: entityText(answer.principal) || null,
-    route: route ? route.routeKey : null,
-    action: route ? entityText(route.action) : null,
-    resource: route ? entityText(route.resource) : null,
-    determiningPolicies: (answer.determiningPolicies || []).map((p) => p.policyId),
-    errors: (answer.errors || []).map((e) => e.code),
-    cacheHit,
-    micros: Math.round(micros),
-    bundleHash: answer.bundle ? answer.bundle.hash : null,
-    bundleRevision: answer.bundle ? answer.bundle.revision : null,
-  });
-}
-
 /** The context API Gateway passes to the backend: strings, numbers and booleans only. */
 function authorizerContext(answer) {
   return {
@@ -245,9 +262,14 @@ function checkScope(scope) {
   return scope;
 }
 
+/** A direct invocation asking for the handler's health (`{ "action": "cedar-authorizer.health" }`), never an API Gateway or CloudFront event. */
+function isHealthEvent(event) {
+  return Boolean(event && typeof event === 'object' && event.action === 'cedar-authorizer.health');
+}
+
 /** The error API Gateway turns into a 401. */
 function unauthorized() {
   return new Error('Unauthorized');
 }
 
-module.exports = { createCore, authorizerContext, principalId, checkScope, unauthorized, logLine };
+module.exports = { createCore, authorizerContext, principalId, checkScope, unauthorized, isHealthEvent };

@@ -1,6 +1,6 @@
 'use strict';
 
-const { createCore } = require('./decider.cjs');
+const { createCore, isHealthEvent } = require('./decider.cjs');
 const { bearer, cookie, mentionsCookie } = require('./events.cjs');
 const { entityText } = require('../entity.cjs');
 const { AuthorizerLoadError } = require('../errors.cjs');
@@ -25,9 +25,13 @@ function createEdgeViewerRequestHandler(options, api) {
   // The authorizer behind the handler, for `status()` and `refresh()` (a health check, a test).
   return Object.assign(
     async function edgeViewerRequest(event) {
-      const request = event && event.Records && event.Records[0] && event.Records[0].cf && event.Records[0].cf.request;
+      if (isHealthEvent(event)) return core.health();
+      const cf = event && event.Records && event.Records[0] && event.Records[0].cf;
+      const request = cf && cf.request;
+      // CloudFront's id of the request (also in its logs, and in the x-amz-cf-id header the origin gets).
+      const requestId = cf && cf.config && typeof cf.config.requestId === 'string' ? cf.config.requestId : undefined;
       if (!request || typeof request !== 'object' || typeof request.uri !== 'string') {
-        core.refuse('edge-viewer-request', 'request.malformed', 'not a CloudFront viewer-request event');
+        core.refuse('edge-viewer-request', 'request.malformed', 'not a CloudFront viewer-request event', requestId);
         return respond('403', 'Forbidden', { message: 'Forbidden' });
       }
       const headers = request.headers && typeof request.headers === 'object' ? request.headers : {};
@@ -38,11 +42,12 @@ function createEdgeViewerRequestHandler(options, api) {
       const fromCookie = fromHeader === undefined && cookieName ? bearer(cookie(headerValuesOf(headers, 'cookie'), cookieName)) : undefined;
       const token = fromHeader ?? fromCookie;
       if (!token) {
-        core.refuse('edge-viewer-request', 'token.missing', 'no bearer token in the Authorization header or the token cookie');
+        core.refuse('edge-viewer-request', 'token.missing', 'no bearer token in the Authorization header or the token cookie', requestId);
         return respond('401', 'Unauthorized', { message: 'Unauthorized' }, 'Bearer');
       }
       const answer = await core.decide({
         kind: 'edge-viewer-request',
+        requestId,
         token,
         // The core routes the path in normal form, and the request goes on with exactly that path.
         forwardsNormalizedPath: true,
@@ -74,7 +79,7 @@ function createEdgeViewerRequestHandler(options, api) {
       request.headers = headers;
       return request;
     },
-    { authorizer: core.authorizer },
+    { authorizer: core.authorizer, health: core.health, metrics: core.metrics },
   );
 }
 

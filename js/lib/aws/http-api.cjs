@@ -1,6 +1,6 @@
 'use strict';
 
-const { createCore, authorizerContext, principalId, checkScope, unauthorized } = require('./decider.cjs');
+const { createCore, authorizerContext, principalId, checkScope, unauthorized, isHealthEvent } = require('./decider.cjs');
 const { header, bearer, allHeaders, plainStrings, parseMethodArn, requestEventHttp } = require('./events.cjs');
 const { policyDocument } = require('./iam-policy.cjs');
 const { AuthorizerLoadError } = require('../errors.cjs');
@@ -66,7 +66,9 @@ function createHttpApiAuthorizer(options, api) {
 
   // The authorizer behind the handler, for `status()` and `refresh()` (a health check, a test).
   return Object.assign(
-    async function httpApiAuthorizer(event) {
+    async function httpApiAuthorizer(event, context) {
+      if (isHealthEvent(event)) return core.health();
+      const requestId = context && typeof context.awsRequestId === 'string' ? context.awsRequestId : undefined;
       const f =
         !event || typeof event !== 'object'
           ? undefined
@@ -76,22 +78,27 @@ function createHttpApiAuthorizer(options, api) {
               ? facts1(event)
               : undefined;
       if (!f) {
-        core.refuse('http-api', 'request.malformed', 'not an API Gateway HTTP API authorizer event (payload 1.0 or 2.0)');
+        core.refuse('http-api', 'request.malformed', 'not an API Gateway HTTP API authorizer event (payload 1.0 or 2.0)', requestId);
         throw unauthorized();
       }
       if (!f.token) {
-        core.refuse(f.kind, 'token.missing', 'no bearer token in the request');
+        core.refuse(f.kind, 'token.missing', 'no bearer token in the request', requestId);
         throw unauthorized();
       }
       const iam = f.kind === 'http-api-1.0' || responseType === 'iam';
-      const answer = await core.decide({ ...f, http: f.http.method ? f.http : undefined, allRoutes: iam && scope === 'all-routes' });
+      const answer = await core.decide({
+        ...f,
+        requestId,
+        http: f.http.method ? f.http : undefined,
+        allRoutes: iam && scope === 'all-routes',
+      });
       if (!answer.authenticated) throw unauthorized();
       if (!iam) return { isAuthorized: answer.decision === 'ALLOW', context: authorizerContext(answer) };
       const arn = parseMethodArn(f.arn) ? f.arn : '*';
       const decided = arn === '*' ? { ...answer, decision: 'DENY' } : answer;
       return { principalId: principalId(answer), policyDocument: policyDocument(decided, arn, scope), context: authorizerContext(decided) };
     },
-    { authorizer: core.authorizer },
+    { authorizer: core.authorizer, health: core.health, metrics: core.metrics },
   );
 }
 

@@ -1,6 +1,6 @@
 'use strict';
 
-const { createCore, authorizerContext, principalId, checkScope, unauthorized } = require('./decider.cjs');
+const { createCore, authorizerContext, principalId, checkScope, unauthorized, isHealthEvent } = require('./decider.cjs');
 const { header, headerValues, bearer, parseMethodArn, requestEventHttp } = require('./events.cjs');
 const { policyDocument } = require('./iam-policy.cjs');
 
@@ -39,18 +39,25 @@ function createRestApiAuthorizer(options, api) {
 
   // The authorizer behind the handler, for `status()` and `refresh()` (a health check, a test).
   return Object.assign(
-    async function restApiAuthorizer(event) {
+    async function restApiAuthorizer(event, context) {
+      if (isHealthEvent(event)) return core.health();
+      const requestId = context && typeof context.awsRequestId === 'string' ? context.awsRequestId : undefined;
       const arn = event && typeof event === 'object' ? parseMethodArn(event.methodArn) : undefined;
       const f = event && typeof event === 'object' ? facts(event, arn) : undefined;
       if (!f) {
-        core.refuse('rest', 'request.malformed', 'not an API Gateway REST authorizer event (TOKEN or REQUEST)');
+        core.refuse('rest', 'request.malformed', 'not an API Gateway REST authorizer event (TOKEN or REQUEST)', requestId);
         throw unauthorized();
       }
       if (!f.token) {
-        core.refuse(f.kind, 'token.missing', 'no bearer token in the request');
+        core.refuse(f.kind, 'token.missing', 'no bearer token in the request', requestId);
         throw unauthorized();
       }
-      const answer = await core.decide({ ...f, http: f.http && f.http.method ? f.http : undefined, allRoutes: scope === 'all-routes' });
+      const answer = await core.decide({
+        ...f,
+        requestId,
+        http: f.http && f.http.method ? f.http : undefined,
+        allRoutes: scope === 'all-routes',
+      });
       if (!answer.authenticated) throw unauthorized();
       // Without a method ARN there is nothing precise to allow: deny everything.
       const resource = arn ? event.methodArn : '*';
@@ -61,7 +68,7 @@ function createRestApiAuthorizer(options, api) {
         context: authorizerContext(decided),
       };
     },
-    { authorizer: core.authorizer },
+    { authorizer: core.authorizer, health: core.health, metrics: core.metrics },
   );
 }
 

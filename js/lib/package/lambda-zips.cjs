@@ -14,7 +14,7 @@ const packageRoot = path.resolve(__dirname, '../..');
 /** The package's own runtime files (no CLI, browser build or types), under `node_modules/cedar-authorizer/`. */
 function runtimeFiles(wasmFolder) {
   const list = ['package.json', 'index.cjs', 'aws.cjs'];
-  for (const dir of ['lib', 'lib/aws', 'lib/sources']) {
+  for (const dir of ['lib', 'lib/aws', 'lib/sources', 'lib/ops']) {
     for (const name of fs.readdirSync(path.join(packageRoot, dir))) {
       if (name.endsWith('.cjs')) list.push(`${dir}/${name}`);
     }

@@ -37,6 +37,7 @@ function createRefresher(options) {
     maxBytes = DEFAULTS.maxBytes,
     jitter = DEFAULTS.jitter,
     maxStaleSeconds,
+    onCheck = () => {},
   } = options;
   if (!(intervalSeconds >= minIntervalSeconds)) {
     throw new SourceError(
@@ -174,7 +175,9 @@ function createRefresher(options) {
         const answer = received;
         received = null;
         state.inFlight = null;
-        resolveDone(settle(answer, at));
+        const result = settle(answer, at);
+        onCheck(result);
+        resolveDone(result);
       },
     };
     check.answered = fetched().then((answer) => {

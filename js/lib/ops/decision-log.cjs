@@ -1,0 +1,159 @@
+'use strict';
+
+const { createHash } = require('node:crypto');
+const { AuthorizerLoadError } = require('../errors.cjs');
+const { entityText } = require('../entity.cjs');
+
+/** The fields of a decision record, in the order they are written (docs/operations.md says what each is). */
+const FIELDS = [
+  'timestamp',
+  'level',
+  'message',
+  'requestId',
+  'handler',
+  'decision',
+  'authenticated',
+  'principal',
+  'route',
+  'action',
+  'resource',
+  'determiningPolicies',
+  'errors',
+  'cache',
+  'cacheHit',
+  'micros',
+  'bundleHash',
+  'bundleRevision',
+  'tokenId',
+  'subject',
+  'context',
+  'entities',
+];
+/** Fields a record always keeps: without them it says nothing an auditor can use. */
+const KEPT = new Set(['timestamp', 'level', 'message', 'decision']);
+const HOW = ['drop', 'mask', 'hash'];
+
+/**
+ * `redact` as `[{ field, how }]`: a field name alone drops it; `{ field, as: 'mask' }` writes `"***"`, and
+ * `{ field, as: 'hash' }` a SHA-256 prefix (the same value always gives the same text, so an auditor can
+ * follow one principal without reading who it is). Refused at start-up when it names no field of a record.
+ */
+function redactionsOf(redact) {
+  if (redact === undefined) return [];
+  if (!Array.isArray(redact))
+    throw new AuthorizerLoadError('config.invalid', 'options.redact is a list of field names or { field, as } objects');
+  return redact.map((entry) => {
+    const { field, as = 'drop' } = typeof entry === 'string' ? { field: entry } : entry || {};
+    if (!FIELDS.includes(field) || KEPT.has(field)) {
+      throw new AuthorizerLoadError(
+        'config.invalid',
+        `options.redact names \`${field}\`: a decision record's fields are ${FIELDS.filter((f) => !KEPT.has(f)).join(', ')}`,
+      );
+    }
+    if (!HOW.includes(as))
+      throw new AuthorizerLoadError('config.invalid', `options.redact \`${field}\` as \`${as}\`: use ${HOW.join(', ')}`);
+    return { field, as };
+  });
+}
+
+const hashed = (value) => `sha256:${createHash('sha256').update(JSON.stringify(value)).digest('hex').slice(0, 16)}`;
+
+/**
+ * Where decision records go, and which: `logger` (a function given each record as a JSON line, an object
+ * with `info`/`warn`/`error` such as a Powertools Logger, given the message and the record as an object, or
+ * `false`), `redact`, `sampleAllows` (the share of ALLOW records written, 0 to 1; DENYs and errors always
+ * are), `logContext` and `logEntities` (the request's context and entities, off by default), `format`
+ * (`json`, or `ocsf` for OCSF events), `random` and `clock`.
+ */
+function createDecisionLog(options = {}) {
+  const logger = options.logger;
+  const off = logger === false;
+  const structured = logger && typeof logger === 'object';
+  if (logger !== undefined && !off && typeof logger !== 'function' && !(structured && typeof logger.info === 'function')) {
+    throw new AuthorizerLoadError(
+      'config.invalid',
+      'options.logger is a function of a line, an object with info/warn/error (a Powertools Logger), or false',
+    );
+  }
+  const write = off ? null : typeof logger === 'function' ? logger : structured ? null : (line) => console.log(line);
+  const redactions = redactionsOf(options.redact);
+  const sampleAllows = options.sampleAllows ?? 1;
+  if (!(sampleAllows >= 0 && sampleAllows <= 1))
+    throw new AuthorizerLoadError('config.invalid', `options.sampleAllows is ${sampleAllows}: a share from 0 to 1`);
+  const format = options.logFormat ?? 'json';
+  if (!['json', 'ocsf'].includes(format))
+    throw new AuthorizerLoadError('config.invalid', `options.logFormat is \`${format}\`: use \`json\` or \`ocsf\``);
+  const random = options.random ?? Math.random;
+  const clock = options.clock ?? Date.now;
+  const ocsf = format === 'ocsf' ? require('./ocsf.cjs') : null;
+
+  /** Writes a line that is not a decision (a warning, a mismatch) the same way. */
+  function note(record) {
+    if (off) return;
+    if (structured) (logger[record.level] || logger.info).call(logger, record.message, withoutMessage(record));
+    else write(JSON.stringify(record));
+  }
+
+  return {
+    enabled: !off,
+    note,
+    /**
+     * One decision: `{ kind, answer, cache ('decision' | 'answer' | 'token' | 'none'), micros, requestId,
+     * context, entities }`. Returns the record written, or null when none was (off, or an ALLOW left out of
+     * the sample).
+     */
+    decision(facts) {
+      if (off) return null;
+      const { answer } = facts;
+      const errors = (answer.errors || []).map((e) => e.code);
+      if (answer.decision === 'ALLOW' && errors.length === 0 && sampleAllows < 1 && !(random() < sampleAllows)) return null;
+      const record = recordOf(facts, clock(), options);
+      for (const { field, as } of redactions) {
+        if (!(field in record)) continue;
+        if (as === 'drop') delete record[field];
+        else record[field] = record[field] === null ? null : as === 'mask' ? '***' : hashed(record[field]);
+      }
+      const out = ocsf ? ocsf.eventOf(record, facts) : record;
+      if (structured) (logger[record.level] || logger.info).call(logger, record.message, withoutMessage(out));
+      else write(JSON.stringify(out));
+      return out;
+    },
+  };
+}
+
+function withoutMessage(record) {
+  const { message: _message, level: _level, ...rest } = record;
+  return rest;
+}
+
+function recordOf({ kind, answer, cache = 'none', micros = 0, requestId, context, entities }, now, options) {
+  const route = answer.route;
+  const token = answer.token;
+  const record = {
+    timestamp: new Date(now).toISOString(),
+    level: answer.decision === 'ALLOW' ? 'info' : 'warn',
+    message: 'authorization decision',
+    requestId: requestId ?? null,
+    handler: kind,
+    decision: answer.decision,
+    authenticated: Boolean(answer.authenticated),
+    principal: entityText(answer.principal) || null,
+    route: route ? route.routeKey : null,
+    action: route ? entityText(route.action) : null,
+    resource: route ? entityText(route.resource) : null,
+    determiningPolicies: (answer.determiningPolicies || []).map((p) => p.policyId),
+    errors: (answer.errors || []).map((e) => e.code),
+    cache,
+    cacheHit: cache !== 'none',
+    micros: Math.round(micros),
+    bundleHash: answer.bundle ? answer.bundle.hash : null,
+    bundleRevision: answer.bundle ? (answer.bundle.revision ?? null) : null,
+    tokenId: token && token.id !== undefined ? token.id : null,
+    subject: token && token.subject !== undefined ? token.subject : null,
+  };
+  if (options.logContext) record.context = route && route.context !== undefined ? route.context : (context ?? null);
+  if (options.logEntities) record.entities = entities ?? null;
+  return record;
+}
+
+module.exports = { createDecisionLog, FIELDS };
