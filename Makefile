@@ -17,7 +17,7 @@ TARBALL = build/cedar-authorizer-$(PACKAGE_VERSION).tgz
 CORPUS := build/corpus/corpus-tests
 SHARED := ../shared
 
-.PHONY: lint check fuzz load help tools node-deps chromium cfn-lint moto build wasm pack package build-test-bench corpus test test-rust test-js test-types test-browser test-sam run bench clean
+.PHONY: lint check fuzz load help tools node-deps chromium cfn-lint moto ocsf build wasm pack package build-test-bench corpus test test-rust test-js test-types test-browser test-sam run bench clean
 
 help:
 	@echo "make run       set up, build, and start the local demo: API Gateway and the rides API behind the authorizer, and the test bench"
@@ -73,6 +73,19 @@ MOTO_VENV := $(HOME)/.cache/cedar-authorizer/moto-$(MOTO_VERSION)
 MOTO := $(MOTO_VENV)/bin/moto_server
 
 moto: $(MOTO)
+
+# OCSF's own class definitions, from the official schema exports that ocsf-json-schema bundles (no network),
+# pinned, in a virtualenv outside the clone: tests/js/operations.test.mjs validates the OCSF decision events.
+OCSF_VERSION := 1.2.0
+OCSF_VENV := $(HOME)/.cache/cedar-authorizer/ocsf-json-schema-$(OCSF_VERSION)
+OCSF_PYTHON := $(OCSF_VENV)/bin/python
+
+ocsf: $(OCSF_VENV)/.installed
+
+$(OCSF_VENV)/.installed:
+	python3 -m venv $(OCSF_VENV)
+	$(OCSF_VENV)/bin/pip install -q 'ocsf-json-schema==$(OCSF_VERSION)' 'jsonschema==4.26.0'
+	@touch $@
 
 $(MOTO):
 	python3 -m venv $(MOTO_VENV)
@@ -184,8 +197,8 @@ check: lint
 test-rust: corpus | tools
 	cargo test --all-targets -- --nocapture
 
-test-js: pack corpus package build/faults/.built moto cfn-lint
-	MOTO_SERVER=$(MOTO) CFN_LINT=$(CFN_LINT) node --test --test-reporter=spec tests/js/ tests/js/unit/
+test-js: pack corpus package build/faults/.built moto cfn-lint ocsf
+	MOTO_SERVER=$(MOTO) CFN_LINT=$(CFN_LINT) OCSF_PYTHON=$(OCSF_PYTHON) node --test --test-reporter=spec tests/js/ tests/js/unit/
 
 test-types: pack
 	npx tsc -p tests/js/tsconfig.json

@@ -4,6 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
@@ -111,6 +112,8 @@ test('every handler writes one record per decision with its fields, the request 
         bundleRevision: null,
         tokenId: 'jti-rider-1',
         subject: 'rider-1',
+        // The client's address where the event has it (a TOKEN event does not).
+        sourceIp: ['http-api-2.0', 'edge-viewer-request'].includes(kind) ? '203.0.113.9' : null,
       },
       kind,
     );
@@ -319,4 +322,56 @@ test('status() and the health answer show a key fetch failure, then recover', as
   } finally {
     await server.close();
   }
+});
+
+// ---- OCSF ------------------------------------------------------------------------------------------------
+
+const OCSF_PYTHON =
+  process.env.OCSF_PYTHON ?? path.join(process.env.HOME ?? '', '.cache/cedar-authorizer/ocsf-json-schema-1.2.0/bin/python');
+
+/** Each event validated against OCSF 1.3.0's API Activity class by tests/fixtures/ocsf/validate.py. */
+function ocsfVerdicts(events) {
+  assert.ok(fs.existsSync(OCSF_PYTHON), `${OCSF_PYTHON} is missing: run \`make ocsf\` (or set OCSF_PYTHON)`);
+  const r = spawnSync(OCSF_PYTHON, [path.join(root, 'tests/fixtures/ocsf/validate.py'), '1.3.0', 'api_activity'], {
+    input: events.map((e) => JSON.stringify(e)).join('\n'),
+    encoding: 'utf8',
+  });
+  assert.equal(r.status, 0, r.stderr);
+  return r.stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
+}
+
+test("logFormat 'ocsf' writes API Activity events valid against OCSF's own class definition, for every handler and outcome", async () => {
+  const written_ = [];
+  for (const kind of Object.keys(events)) {
+    const log = lines();
+    const handler = handlerOf(kind, { logger: log, logFormat: 'ocsf' });
+    await call(kind, handler, rider, '/riders', `req-${kind}`);
+    await call(kind, handler, rider, '/trainers', 'req-2');
+    await call(kind, handler, 'not-a-token', '/riders', 'req-3');
+    written_.push(...log.kept);
+  }
+  const verdicts = ocsfVerdicts(written_);
+  assert.equal(verdicts.length, 12);
+  verdicts.forEach((v, i) => assert.ok(v.valid, `${JSON.stringify(written_[i])}\n${v.errors.join('\n')}`));
+  const [allowed, denied, unauthenticated] = written_;
+  assert.deepEqual([allowed.class_uid, allowed.activity_id, allowed.type_uid, allowed.status_id], [6003, 2, 600302, 1]);
+  assert.equal(allowed.actor.user.uid, 'Rides::CognitoUser::"us-east-1_DemoPool1|rider-1"');
+  assert.deepEqual(allowed.actor.authorizations, [
+    { decision: 'Allow', policy: { uid: 'riders-rider-routes', name: 'riders-rider-routes', is_applied: true } },
+  ]);
+  assert.equal(allowed.api.operation, 'Rides::Action::"get /riders"');
+  assert.equal(allowed.api.request.uid, 'req-rest-token');
+  assert.deepEqual(allowed.resources, [{ uid: 'Rides::Application::"Rides"', type: 'Rides::Application' }]);
+  assert.deepEqual([denied.status_id, denied.status_detail], [2, 'denied by the policies']);
+  assert.equal(unauthenticated.status_detail, 'token.malformed');
+  // The validator is not a rubber stamp: an event without its actor, or with a wrong type_uid, is refused.
+  const { actor: _actor, ...withoutActor } = allowed;
+  const refused = ocsfVerdicts([withoutActor, { ...allowed, type_uid: 600301 }]);
+  assert.deepEqual(
+    refused.map((v) => v.valid),
+    [false, false],
+  );
 });

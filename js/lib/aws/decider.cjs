@@ -177,7 +177,7 @@ function createCore(options, api) {
     if (!answer.bundle) answer.bundle = authorizer.bundle;
     if (answer.routeMismatch) noteMismatch(answer);
     const layer = cacheHit ? 'decision' : answer.token && answer.token.cached ? 'token' : 'none';
-    recorded({ kind: facts.kind, answer, cache: layer, micros, requestId: facts.requestId });
+    recorded({ kind: facts.kind, answer, cache: layer, micros, requestId: facts.requestId, sourceIp: facts.http && facts.http.sourceIp });
     return answer;
   }
 

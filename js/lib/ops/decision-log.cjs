@@ -26,6 +26,7 @@ const FIELDS = [
   'bundleRevision',
   'tokenId',
   'subject',
+  'sourceIp',
   'context',
   'entities',
 ];
@@ -126,7 +127,7 @@ function withoutMessage(record) {
   return rest;
 }
 
-function recordOf({ kind, answer, cache = 'none', micros = 0, requestId, context, entities }, now, options) {
+function recordOf({ kind, answer, cache = 'none', micros = 0, requestId, sourceIp, context, entities }, now, options) {
   const route = answer.route;
   const token = answer.token;
   const record = {
@@ -150,6 +151,7 @@ function recordOf({ kind, answer, cache = 'none', micros = 0, requestId, context
     bundleRevision: answer.bundle ? (answer.bundle.revision ?? null) : null,
     tokenId: token && token.id !== undefined ? token.id : null,
     subject: token && token.subject !== undefined ? token.subject : null,
+    sourceIp: sourceIp ?? null,
   };
   if (options.logContext) record.context = route && route.context !== undefined ? route.context : (context ?? null);
   if (options.logEntities) record.entities = entities ?? null;
