@@ -1,5 +1,5 @@
 // Types for cedar-authorizer/aws: API Gateway and CloudFront handlers built on the Authorizer.
-import type { Authorizer, LoadOptions, StoreSource } from './index';
+import type { Authorizer, BundleStatus, ErrorCode, LoadOptions, StoreSource, StructuredLogger } from './index';
 
 export interface HandlerOptions extends LoadOptions {
   /**
@@ -20,12 +20,81 @@ export interface HandlerOptions extends LoadOptions {
    * context). Default `{ maxEntries: 10000, maxBytes: 8388608, ttlMs: 60000 }`.
    */
   decisionCache?: false | { maxEntries?: number; maxBytes?: number; ttlMs?: number };
-  /** Receives one JSON line per decision (default console.log); `false` for none. Never contains the token. */
-  logger?: false | ((line: string) => void);
+  /**
+   * Where decision records go: a function given one JSON line each (default console.log), a structured
+   * logger such as a Powertools `Logger` (given the message and the record), or `false`. Never the token.
+   */
+  logger?: false | ((line: string) => void) | StructuredLogger;
+  /** `json` (default) or `ocsf`: each decision as an OCSF 1.3.0 API Activity event (docs/operations.md). */
+  logFormat?: 'json' | 'ocsf';
+  /** Fields of the record to drop (a name), or to `mask` or `hash` (`{ field, as }`). */
+  redact?: Array<DecisionField | { field: DecisionField; as: 'drop' | 'mask' | 'hash' }>;
+  /** The share of ALLOW records written, 0 to 1 (default 1); DENYs and errors always are. */
+  sampleAllows?: number;
+  /** Add the context the policies saw to each record (off by default). */
+  logContext?: boolean;
+  /** `true`: CloudWatch EMF metrics once per invocation; or a Powertools `Metrics` instance to publish through. */
+  metrics?: boolean | PowertoolsMetrics;
+  /** The EMF namespace (default `CedarAuthorizer`) and the `Service` dimension (default `cedar-authorizer`). */
+  metricsNamespace?: string;
+  service?: string;
 }
 
-/** A handler, with the authorizer behind it (`handler.authorizer.status()` for a health check). */
-export type Handler<E, R> = ((event: E) => Promise<R>) & { readonly authorizer: Authorizer };
+/** The fields of a decision record (docs/operations.md). */
+export type DecisionField =
+  | 'requestId'
+  | 'handler'
+  | 'authenticated'
+  | 'principal'
+  | 'route'
+  | 'action'
+  | 'resource'
+  | 'determiningPolicies'
+  | 'errors'
+  | 'cache'
+  | 'cacheHit'
+  | 'micros'
+  | 'bundleHash'
+  | 'bundleRevision'
+  | 'tokenId'
+  | 'subject'
+  | 'sourceIp'
+  | 'context'
+  | 'entities';
+
+/** What of a Powertools `Metrics` instance the handlers use. */
+export interface PowertoolsMetrics {
+  addMetric(name: string, unit: string, value: number): void;
+  addDimension(name: string, value: string): void;
+  singleMetric(): PowertoolsMetrics;
+  publishStoredMetrics(): void;
+}
+
+/** A handler's health (`{ "action": "cedar-authorizer.health" }` invoked directly, or `handler.health()`). */
+export interface Health {
+  healthy: boolean;
+  /** Why not, each starting with its code (`bundle.stale: ...`, `jwks.unavailable: ...`). */
+  reasons: string[];
+  status: BundleStatus;
+  decisionCache: { entries: number; bytes: number; hits: number; misses: number } | null;
+  decisions: { byResult: Record<string, number>; denialsByCode: Record<string, number>; byCacheLayer: Record<string, number> } | null;
+}
+
+/** The counters behind the metrics, process-wide. */
+export interface HandlerMetrics {
+  /** The totals in Prometheus' text exposition format. */
+  prometheusText(): string;
+}
+
+/** A handler, with the authorizer behind it, its health and its metrics. */
+export type Handler<E, R> = ((event: E, context?: { awsRequestId?: string }) => Promise<R>) & {
+  readonly authorizer: Authorizer;
+  health(): Health;
+  readonly metrics: HandlerMetrics;
+};
+
+/** Why a request was refused, for alarms on `Denials` by `Reason`. */
+export type DenialReason = ErrorCode | 'policy';
 
 export interface RestApiAuthorizerOptions extends HandlerOptions {
   /**

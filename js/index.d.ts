@@ -97,6 +97,49 @@ export interface BundleStatus {
   intervalSeconds?: number;
   maxStaleSeconds?: number | null;
   stale?: boolean;
+  /** Seconds since the bundle in place was loaded or swapped in. */
+  bundleAgeSeconds: number | null;
+  /** Every issuer's key set: fresh, stale (past max-age, still used), dead (past the stale limit) or none. */
+  keys: KeySetStatus[];
+  caches: {
+    verifiedTokens: CacheStatus;
+    mergedEntities: CacheStatus;
+    answers: (CacheStatus & { bytes: number }) | null;
+  };
+  jwksFetches: number;
+  instancesReplaced: number;
+  /** The process's memory in bytes (Node), or null. */
+  memory: { rss: number; heapUsed: number; heapTotal: number; external: number } | null;
+}
+
+export interface KeySetStatus {
+  issuer: string;
+  state: 'fresh' | 'stale' | 'dead' | 'none';
+  static: boolean;
+  keys: number;
+  fetchedAt: string | null;
+  ageSeconds: number | null;
+  expiresAt: string | null;
+  lastError: { code: ErrorCode; message: string; at: string | null } | null;
+}
+
+export interface CacheStatus {
+  hits: number;
+  misses: number;
+  entries: number;
+  hitRate: number | null;
+}
+
+/** What `onEvent` listeners receive: each JWKS fetch, and each check of a live source. */
+export type OperationalEvent =
+  | { type: 'keys'; issuer: string; ok: boolean; code?: ErrorCode }
+  | { type: 'bundle'; outcome: 'changed' | 'unchanged' | 'failed'; code?: ErrorCode };
+
+/** A logger with levels, such as a Powertools for AWS Lambda `Logger`: given the message and an object. */
+export interface StructuredLogger {
+  info(message: string, attributes: Record<string, unknown>): void;
+  warn?(message: string, attributes: Record<string, unknown>): void;
+  error?(message: string, attributes: Record<string, unknown>): void;
 }
 
 /** A JSON Web Key Set. */
@@ -151,8 +194,8 @@ export interface LoadOptions {
   requireSignature?: boolean;
   /** Live sources: the bundle shipped with the function, loaded first (the floor of revisions) and kept when the source fails. */
   fallback?: StoreSource;
-  /** Where refresh lines go (one JSON line each); false for none. Default `console.log`. */
-  logger?: ((line: string) => void) | false;
+  /** Where refresh lines go: a function of one JSON line, a structured logger (Powertools), or false. Default `console.log`. */
+  logger?: ((line: string) => void) | StructuredLogger | false;
   /** The jitter's random numbers in [0, 1) (default Math.random). */
   random?: () => number;
 }
@@ -214,6 +257,10 @@ export class Authorizer {
   onKeysChanged(listener: (issuer: string) => void): void;
   /** Where the bundle came from, its revision, and how refreshes of a live source go. */
   status(): BundleStatus;
+  /** When the bundle in place was loaded or swapped in (ms since the epoch). */
+  readonly loadedAt: number;
+  /** Calls `listener` after each JWKS fetch and each check of a live source. */
+  onEvent(listener: (event: OperationalEvent) => void): void;
   /** Checks a live source now (or waits for the check in flight). */
   refresh(): Promise<{ outcome: 'changed' | 'unchanged' | 'failed'; code?: ErrorCode; hash?: string; revision?: number }>;
   /** The bundle deciding now. */

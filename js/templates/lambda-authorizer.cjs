@@ -5,7 +5,9 @@
 // Settings (environment variables): POLICY_SCOPE (`route` or `all-routes`), RESPONSE_TYPE (`simple` or
 // `iam`, HTTP APIs), TOKEN_KIND (`auto`, `identity` or `access`), JWKS_URIS (`{"<issuer>": "<url>"}`,
 // where to fetch keys instead of the issuer's own location), LOG_DECISIONS (`false` for no decision log
-// lines). The bundle ships in the zip; the identity source's keys are fetched on first use and cached.
+// lines), LOG_FORMAT (`json` or `ocsf`), SAMPLE_ALLOWS (the share of ALLOW records written, 0 to 1),
+// REDACT (fields to drop, comma-separated; `field:mask` or `field:hash` to mask or hash one), METRICS
+// (`true`: CloudWatch EMF metrics, once per invocation; METRICS_NAMESPACE, default CedarAuthorizer). The bundle ships in the zip; the identity source's keys are fetched on first use and cached.
 // Packaged with `--source` or given BUNDLE_SOURCE (`s3://bucket/key` or an `https://` URL), the bundle is
 // read again from there (live.json: the source, refresh settings and trusted keys; BUNDLE_SOURCE,
 // REFRESH_SECONDS, MAX_STALE_SECONDS and TRUSTED_KEYS, the JWKS text of the keys that sign bundles, override
@@ -63,11 +65,27 @@ const refreshed = live();
 const authorizer = refreshed
   ? Authorizer.loadSync(refreshed.source, { ...refreshed, fallback: bundle, jwksUris: jwksUris() })
   : Authorizer.loadSync(bundle, { jwksUris: jwksUris() });
+function redactions() {
+  if (!process.env.REDACT) return undefined;
+  return process.env.REDACT.split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map((entry) => {
+      const [field, as] = entry.split(':');
+      return as ? { field, as } : field;
+    });
+}
+
 const shared = {
   authorizer,
   policyScope: process.env.POLICY_SCOPE || 'route',
   tokenKind: process.env.TOKEN_KIND || 'auto',
   logger: process.env.LOG_DECISIONS === 'false' ? false : undefined,
+  logFormat: process.env.LOG_FORMAT || undefined,
+  sampleAllows: process.env.SAMPLE_ALLOWS === undefined ? undefined : Number(process.env.SAMPLE_ALLOWS),
+  redact: redactions(),
+  metrics: process.env.METRICS === 'true',
+  metricsNamespace: process.env.METRICS_NAMESPACE || undefined,
 };
 
 exports.restHandler = createRestApiAuthorizer(shared);

@@ -4,6 +4,7 @@
 // decision (the handler writes one JSON line per decision to stdout, as in Lambda). It also serves the demo issuer's JWKS, the test bench at /test-bench/, and prints demo tokens.
 import fs from 'node:fs';
 import http from 'node:http';
+import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
@@ -212,10 +213,34 @@ export async function startDemoServer({
   const handler = api === 'rest' ? lambda.restHandler : lambda.httpApiHandler;
   const testBench = path.join(root, 'build/test-bench');
 
+  // A line a second while requests come: how many, allowed and denied, and the decision's p50 and p99.
+  let second = { requests: 0, allowed: 0, denied: 0, micros: [] };
+  const summarize = () => {
+    const { requests, allowed, denied, micros } = second;
+    second = { requests: 0, allowed: 0, denied: 0, micros: [] };
+    if (requests === 0) return;
+    micros.sort((a, b) => a - b);
+    const at = (q) => micros[Math.min(micros.length - 1, Math.floor(q * micros.length))];
+    const ms = (us) => (us / 1000).toFixed(2);
+    log(`summary: ${requests} requests/s, ${allowed} allowed, ${denied} denied, p50 ${ms(at(0.5))} ms, p99 ${ms(at(0.99))} ms`);
+  };
+  const summary = setInterval(summarize, 1000);
+  summary.unref();
+
   server.on('request', async (req, res) => {
     const parsed = new URL(req.url, url);
     if (parsed.pathname === '/demo-issuer/.well-known/jwks.json' || parsed.pathname === '/.well-known/demo-jwks.json') {
       return send(res, 200, jwks, { 'cache-control': 'public, max-age=300', 'access-control-allow-origin': '*' });
+    }
+    // For people who run the package outside Lambda: the same counters as the EMF metrics, for Prometheus,
+    // and the health answer a canary or a load balancer reads (503 when it is not healthy).
+    if (parsed.pathname === '/metrics') {
+      res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8', 'cache-control': 'no-store' });
+      return res.end(handler.metrics.prometheusText());
+    }
+    if (parsed.pathname === '/health') {
+      const health = await handler({ action: 'cedar-authorizer.health' });
+      return send(res, health.healthy ? 200 : 503, health);
     }
     if (parsed.pathname === '/test-bench' || parsed.pathname.startsWith('/test-bench/')) {
       if (parsed.pathname === '/test-bench') return send(res, 301, '', { location: '/test-bench/' });
@@ -226,8 +251,9 @@ export async function startDemoServer({
     const event = api === 'rest' ? restEvent(req, parsed, sourceIp) : httpApiEvent(req, parsed, sourceIp);
     let status;
     let context = {};
+    const started = process.hrtime.bigint();
     try {
-      const answer = await handler(event);
+      const answer = await handler(event, { awsRequestId: randomUUID() });
       if ('isAuthorized' in answer) {
         status = answer.isAuthorized ? 200 : 403;
         context = answer.context;
@@ -238,6 +264,10 @@ export async function startDemoServer({
     } catch (e) {
       status = e.message === 'Unauthorized' ? 401 : 500;
     }
+    second.requests += 1;
+    second.micros.push(Number(process.hrtime.bigint() - started) / 1000);
+    if (status === 200) second.allowed += 1;
+    else second.denied += 1;
     log(`${req.method} ${parsed.pathname} -> ${status}`);
     if (status === 401) return send(res, 401, { message: 'Unauthorized' }, { 'www-authenticate': 'Bearer' });
     if (status === 403) return send(res, 403, { message: 'Forbidden' });
@@ -250,11 +280,12 @@ export async function startDemoServer({
   const tokens = demoTokens(privateKey);
   const close = () =>
     new Promise((resolve) => {
+      clearInterval(summary);
       server.close(resolve);
       server.closeAllConnections?.();
       fs.rmSync(lambdaDir, { recursive: true, force: true });
     });
-  return { url, tokens, close, api };
+  return { url, tokens, close, api, summarize };
 }
 
 function usage(url, tokens, api) {
@@ -263,6 +294,7 @@ function usage(url, tokens, api) {
     `cedar-authorizer demo: API Gateway (${api === 'rest' ? 'REST API, REQUEST authorizer' : 'HTTP API, payload 2.0'}) in front of the rides API`,
     `  ${url}/riders, /rider, /trainers, /trainer, /unicorns, /unicorn`,
     `  test bench: ${url}/test-bench/`,
+    `  metrics (Prometheus): ${url}/metrics    health: ${url}/health`,
     `  demo issuer's keys: ${url}/demo-issuer/.well-known/jwks.json`,
     '',
     'Demo ID tokens (valid 12 hours), one per Cognito group:',
@@ -277,7 +309,7 @@ function usage(url, tokens, api) {
     `  curl -i -H "Authorization: Bearer $TRAINER" ${url}/unicorns  # 200`,
     `  curl -i -H "Authorization: Bearer $ADMIN" ${url}/trainer     # 200: Admin may call every route`,
     '',
-    'Each decision is logged as one JSON line below. Ctrl+C stops the demo.',
+    'Each decision is logged as one JSON line below, with a summary line a second. Ctrl+C stops the demo.',
     '',
   );
   return lines.join('\n');

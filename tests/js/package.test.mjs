@@ -13,6 +13,7 @@ import { demoKey, sign } from '../../scripts/demo/keys.mjs';
 import { startDemoServer, demoTokens } from '../../scripts/demo/server.mjs';
 
 const EDGE_LIMIT = 1_048_576;
+const COGNITO = 'https://cognito-idp.us-east-1.amazonaws.com/us-east-1_DemoPool1';
 const bin = path.join(root, 'node_modules/.bin/cedar-authorizer');
 const demoDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ca-demo-'));
 const { privateKey, jwks } = demoKey(demoDir);
@@ -98,10 +99,43 @@ test('the Lambda zip, unpacked, serves REST and HTTP API events', async () => {
   );
 });
 
+test('the Lambda zip takes its operations settings from the environment: LOG_FORMAT, REDACT, METRICS', () => {
+  packageStore();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ca-lambda-ops-'));
+  unzip(path.join(out, 'lambda-authorizer.zip'), dir);
+  const script = `
+    const lambda = require(${JSON.stringify(path.join(dir, 'index.js'))});
+    lambda.restHandler({ type: 'TOKEN', authorizationToken: ${JSON.stringify(`Bearer ${tokens.rider}`)},
+      methodArn: 'arn:aws:execute-api:us-east-1:1:a/prod/GET/riders' }, { awsRequestId: 'req-env-1' }).catch(() => {});`;
+  const run = (env) =>
+    spawnSync(process.execPath, ['-e', script], {
+      encoding: 'utf8',
+      env: { ...process.env, JWKS_URIS: JSON.stringify({ [COGNITO]: 'http://127.0.0.1:9/unused' }), ...env },
+    });
+  const r = run({ LOG_FORMAT: 'ocsf', REDACT: 'subject:mask', METRICS: 'true', METRICS_NAMESPACE: 'Rides' });
+  assert.equal(r.status, 0, r.stderr);
+  const docs = r.stdout
+    .trim()
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l));
+  const event = docs.find((d) => d.class_uid === 6003);
+  assert.ok(event, r.stdout);
+  assert.deepEqual([event.status_detail, event.api.request.uid], ['jwks.unavailable', 'req-env-1']);
+  const emf = docs.filter((d) => d._aws);
+  assert.equal(emf[0]._aws.CloudWatchMetrics[0].Namespace, 'Rides');
+  assert.deepEqual([emf[0].Deny, emf[0].KeyFetchFailure], [1, 1]);
+  assert.equal(emf[1].Reason, 'jwks.unavailable');
+  const bad = run({ REDACT: 'decision' });
+  assert.notEqual(bad.status, 0);
+  assert.match(bad.stderr, /options.redact names `decision`/);
+});
+
 test('the demo server: real HTTP requests through the packaged handler, REST and HTTP API', async () => {
   packageStore();
   for (const api of ['rest', 'http']) {
-    const demo = await startDemoServer({ port: 0, api, zip: path.join(out, 'lambda-authorizer.zip'), demoDir, log: () => {} });
+    const logged = [];
+    const demo = await startDemoServer({ port: 0, api, zip: path.join(out, 'lambda-authorizer.zip'), demoDir, log: (l) => logged.push(l) });
     try {
       const get = async (p, token) => {
         const res = await fetch(`${demo.url}${p}`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
@@ -118,6 +152,19 @@ test('the demo server: real HTTP requests through the packaged handler, REST and
       assert.equal((await get('/stables', demo.tokens.admin)).status, 403, `${api}: an unknown route is denied`);
       const keys = await get('/demo-issuer/.well-known/jwks.json');
       assert.deepEqual(keys.body, jwks);
+      // The summary line (printed each second; here, now), Prometheus' text and the health answer.
+      demo.summarize();
+      assert.match(logged.at(-1), /^summary: 7 requests\/s, 3 allowed, 4 denied, p50 \d+\.\d\d ms, p99 \d+\.\d\d ms$/, logged.join('\n'));
+      const metrics = await fetch(`${demo.url}/metrics`);
+      assert.match(metrics.headers.get('content-type'), /^text\/plain; version=0\.0\.4/);
+      const text = await metrics.text();
+      const kind = api === 'rest' ? 'rest-request' : 'http-api-2.0';
+      assert.match(text, new RegExp(`^cedar_authorizer_decisions_total\\{handler="${kind}",decision="ALLOW"\\} 3$`, 'm'), text);
+      assert.match(text, /^cedar_authorizer_decision_duration_seconds_count 7$/m);
+      const health = await get('/health');
+      assert.equal(health.status, 200, JSON.stringify(health.body));
+      assert.equal(health.body.healthy, true);
+      assert.equal(health.body.status.module, 'runtime');
     } finally {
       await demo.close();
     }

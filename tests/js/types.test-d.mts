@@ -78,3 +78,25 @@ async function live(): Promise<void> {
   void [revision, outcome, failures];
 }
 void live;
+
+// Operations: a structured logger, redaction, EMF metrics, the health answer and the status it carries.
+function operations(): void {
+  const logger = { info: (message: string, attributes: Record<string, unknown>) => void [message, attributes] };
+  const handler = createRestApiAuthorizer({
+    bundle: './bundle.json',
+    logger,
+    logFormat: 'ocsf',
+    redact: ['sourceIp', { field: 'principal', as: 'hash' }],
+    sampleAllows: 0.1,
+    metrics: true,
+  });
+  const healthy: boolean = handler.health().healthy;
+  const age: number | null = handler.authorizer.status().bundleAgeSeconds;
+  const keyState: 'fresh' | 'stale' | 'dead' | 'none' | undefined = handler.authorizer.status().keys[0]?.state;
+  const text: string = handler.metrics.prometheusText();
+  handler.authorizer.onEvent((event) => void (event.type === 'keys' ? event.issuer : event.outcome));
+  // @ts-expect-error a record has no field `token`: the token is never logged
+  createRestApiAuthorizer({ bundle: './bundle.json', redact: ['token'] });
+  void [healthy, age, keyState, text];
+}
+void operations;
