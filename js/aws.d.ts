@@ -38,6 +38,8 @@ export interface HandlerOptions extends LoadOptions {
   /** The EMF namespace (default `CedarAuthorizer`) and the `Service` dimension (default `cedar-authorizer`). */
   metricsNamespace?: string;
   service?: string;
+  /** Where EMF lines go with `metrics: true` (default console.log: in Lambda, CloudWatch Logs). */
+  metricsWriter?: (line: string) => void;
 }
 
 /** The fields of a decision record (docs/operations.md). */

@@ -253,9 +253,26 @@ let restCursor = 0;
 // The same handler with its default decision cache, which keeps nothing yet for a fresh token.
 const ourCachedHandler = createRestApiAuthorizer({ bundle: ridesCompiled, jwks: { [issuer]: jwks }, fetchKeys: false, logger: false });
 let cachedCursor = 0;
+// The same handler with a decision record per call and EMF metrics flushed per call, both to sinks that
+// keep the last line (what they cost to build and write, without the terminal's I/O).
+let lastLine = '';
+const sink = (line) => {
+  lastLine = line;
+};
+const observedHandler = createRestApiAuthorizer({
+  bundle: ridesCompiled,
+  jwks: { [issuer]: jwks },
+  fetchKeys: false,
+  decisionCache: false,
+  logger: sink,
+  metrics: true,
+  metricsWriter: sink,
+});
+let observedCursor = 0;
 const restHandlers = await measure(
   [
     { name: 'ours', fn: () => ourHandler(restEvent(restFresh[restCursor++ % restFresh.length])) },
+    { name: 'observed', fn: () => observedHandler(restEvent(restFresh[observedCursor++ % restFresh.length])) },
     { name: 'cached', fn: () => ourCachedHandler(restEvent(restFresh[cachedCursor++ % restFresh.length])) },
     { name: 'peer', fn: (i) => peerHandler(restEvent(restFresh[(i + 11) % restFresh.length])) },
   ],
@@ -554,6 +571,21 @@ target({
     unit: 'µs',
   },
   why: 'Both handlers do the same work: the token from the header, verification, claims to entities, the route, the decision, the IAM policy.',
+});
+if (!lastLine.includes('"_aws"')) throw new Error('the observed REST handler wrote no EMF line');
+target({
+  id: 'rest-authorizer-observed',
+  measure: 'REST authorizer invocation with a decision record and EMF metrics per call, beside the same without (p50)',
+  peerText: `p50 ${fmt(us(restHandlers.ours.median))} µs (logger: false, no metrics)`,
+  oursText: `p50 ${fmt(us(restHandlers.observed.median))} µs, p99 ${fmt(us(restHandlers.observed.p99))} µs`,
+  ratio: restHandlers.observed.median / restHandlers.ours.median,
+  goal: 1.1,
+  figures: {
+    peer: { p50: µs(restHandlers.ours.median), p99: µs(restHandlers.ours.p99) },
+    ours: { p50: µs(restHandlers.observed.median), p99: µs(restHandlers.observed.p99) },
+    unit: 'µs',
+  },
+  why: 'Operations cost what they build: one record and one EMF line per invocation, written to a sink (no terminal I/O).',
 });
 reference(
   "  the same with the handler's default decision cache, which keeps nothing for a fresh token (p50)",

@@ -375,3 +375,40 @@ test("logFormat 'ocsf' writes API Activity events valid against OCSF's own class
     [false, false],
   );
 });
+
+test('the health answer reports a live source that keeps failing, and the bundle refresh metrics count each check', async () => {
+  let now = NOW * 1000;
+  const emf = [];
+  const handler = createRestApiAuthorizer({
+    // Nothing listens on port 9: every check fails at once, and the zip's bundle keeps deciding.
+    bundle: { url: 'https://127.0.0.1:9/rides.bundle.json' },
+    fallback: store('rides'),
+    allowUnsigned: true,
+    refreshSeconds: 15,
+    random: () => 0.5,
+    jwks,
+    clock: () => now,
+    logger: false,
+    metrics: true,
+    metricsWriter: (line) => emf.push(JSON.parse(line)),
+  });
+  const decisions = [];
+  for (const wait of [0, 16, 31, 61]) {
+    now += wait * 1000;
+    decisions.push(await call('rest-token', handler, rider, '/riders', `r-${wait}`));
+    if (decisions.length === 2) assert.equal(handler.health().healthy, true, 'two failures are not yet a failing source');
+  }
+  assert.ok(
+    decisions.every((d) => d.policyDocument.Statement[0].Effect === 'Allow'),
+    'the fallback bundle decides throughout',
+  );
+  const health = await handler({ action: 'cedar-authorizer.health' });
+  assert.equal(health.healthy, false, JSON.stringify(health.status));
+  assert.match(health.reasons[0], /^source\.unavailable: the last [34] checks of https:\/\/127\.0\.0\.1:9\/rides\.bundle\.json failed$/);
+  assert.equal(health.status.origin, 'fallback');
+  assert.equal(health.status.lastError.code, 'source.unavailable');
+  // Each check's outcome is counted in the invocation that made it (the check settles after its decision,
+  // so it is flushed with the next invocation's metrics).
+  const failed = emf.reduce((n, d) => n + (d.BundleRefreshFailed ?? 0), 0);
+  assert.ok(failed >= 3, JSON.stringify(emf));
+});

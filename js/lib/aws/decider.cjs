@@ -36,6 +36,7 @@ function createCore(options, api) {
     metrics: options.metrics,
     namespace: options.metricsNamespace,
     service: options.service,
+    write: options.metricsWriter,
     clock: options.clock,
   });
   const onWarning = (warning) => decisions.note({ level: 'warn', message: 'configuration warning', warning });

@@ -80,7 +80,8 @@ function createRefresher(options) {
     state.lastSuccessAt = at;
     state.consecutiveFailures = 0;
     state.lastError = undefined;
-    state.nextCheckAt = clock() + jittered(intervalMs);
+    // From when the check began: a check applied late (by the next call) does not push the schedule back.
+    state.nextCheckAt = at + jittered(intervalMs);
   }
 
   function failed(error, at) {
@@ -89,7 +90,7 @@ function createRefresher(options) {
     state.lastCheck = { at, outcome: 'failed', how: code };
     state.lastError = { code, message: error.message, at };
     const backoff = Math.min(maxBackoffMs, intervalMs * 2 ** (state.consecutiveFailures - 1));
-    state.nextCheckAt = clock() + jittered(backoff);
+    state.nextCheckAt = at + jittered(backoff);
     log({
       level: 'warn',
       message: 'bundle refresh failed',
