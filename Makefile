@@ -17,7 +17,7 @@ TARBALL = build/cedar-authorizer-$(PACKAGE_VERSION).tgz
 CORPUS := build/corpus/corpus-tests
 SHARED := ../shared
 
-.PHONY: lint check fuzz load help tools node-deps chromium cfn-lint moto ocsf build wasm pack package build-test-bench corpus test test-rust test-js test-types test-browser test-sam run bench clean
+.PHONY: lint check fuzz load help tools node-deps chromium cfn-lint moto ocsf aws-clients build wasm pack package build-test-bench corpus test test-rust test-js test-types test-browser test-sam run bench clean
 
 help:
 	@echo "make run       set up, build, and start the local demo: API Gateway and the rides API behind the authorizer, and the test bench"
@@ -85,6 +85,20 @@ ocsf: $(OCSF_VENV)/.installed
 $(OCSF_VENV)/.installed:
 	python3 -m venv $(OCSF_VENV)
 	$(OCSF_VENV)/bin/pip install -q 'ocsf-json-schema==$(OCSF_VERSION)' 'jsonschema==4.26.0'
+	@touch $@
+
+# The AWS CLI and boto3, pinned, in a virtualenv outside the clone: two of the three clients
+# tests/js/endpoint.test.mjs points at the Verified Permissions endpoint (the CLI also carries the service
+# model js/lib/endpoint/model.json is written from).
+AWS_CLIENTS_VERSION := 1.46.3
+BOTO3_VERSION := 1.44.18
+AWS_CLIENTS_VENV := $(HOME)/.cache/cedar-authorizer/aws-clients-$(AWS_CLIENTS_VERSION)
+
+aws-clients: $(AWS_CLIENTS_VENV)/.installed
+
+$(AWS_CLIENTS_VENV)/.installed:
+	python3 -m venv $(AWS_CLIENTS_VENV)
+	$(AWS_CLIENTS_VENV)/bin/pip install -q 'awscli==$(AWS_CLIENTS_VERSION)' 'boto3==$(BOTO3_VERSION)'
 	@touch $@
 
 $(MOTO):
@@ -197,8 +211,8 @@ check: lint
 test-rust: corpus | tools
 	cargo test --all-targets -- --nocapture
 
-test-js: pack corpus package build/faults/.built moto cfn-lint ocsf
-	MOTO_SERVER=$(MOTO) CFN_LINT=$(CFN_LINT) OCSF_PYTHON=$(OCSF_PYTHON) node --test --test-reporter=spec tests/js/ tests/js/unit/
+test-js: pack corpus package build/faults/.built moto cfn-lint ocsf aws-clients
+	MOTO_SERVER=$(MOTO) CFN_LINT=$(CFN_LINT) OCSF_PYTHON=$(OCSF_PYTHON) AWS_CLIENTS_VENV=$(AWS_CLIENTS_VENV) node --test --test-reporter=spec tests/js/ tests/js/unit/
 
 test-types: pack
 	npx tsc -p tests/js/tsconfig.json
@@ -213,6 +227,7 @@ test-sam: cfn-lint package
 bench: pack package corpus
 	node scripts/bench/run.mjs
 	node scripts/bench/live.mjs
+	node scripts/bench/endpoint.mjs
 	node scripts/bench/load.mjs
 
 # The load run alone (not part of `make test`): LOAD_SECONDS (default 60) after LOAD_WARMUP (default 20),

@@ -171,6 +171,44 @@ export function createEdgeViewerRequestHandler(
   options: EdgeViewerRequestOptions,
 ): Handler<CloudFrontRequestEvent, CloudFrontRequest | CloudFrontResultResponse>;
 
+/** Caller credentials whose SigV4 signatures the Verified Permissions endpoint accepts. */
+export interface CallerCredential {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken?: string;
+  name?: string;
+}
+
+export interface VerifiedPermissionsEndpointOptions extends HandlerOptions {
+  /** The policy store id callers send; requests naming another are a ResourceNotFoundException. */
+  policyStoreId: string;
+  /** Every request's SigV4 signature is checked against these (or their JSON text). */
+  credentials?: CallerCredential[] | string;
+  /** Answer unsigned requests: something in front of the function decides who may call. */
+  allowUnauthenticated?: boolean;
+  /** The region callers sign for (default AWS_REGION, or us-east-1). */
+  region?: string;
+  /** Requests per batch call (default 30, the service's). */
+  maxBatch?: number;
+  /** The account in the policy store's ARN (default 000000000000). */
+  accountId?: string;
+}
+
+export interface FunctionUrlResponse {
+  statusCode: number;
+  headers: Record<string, string>;
+  body: string;
+  isBase64Encoded: false;
+}
+
+/**
+ * Verified Permissions' API (AWS JSON 1.0) behind a function URL or an API Gateway route: a decision-point
+ * Lambda whose callers change only their endpoint (docs/endpoint.md).
+ */
+export function createVerifiedPermissionsHandler(
+  options: VerifiedPermissionsEndpointOptions,
+): Handler<Record<string, unknown>, FunctionUrlResponse>;
+
 export class DecisionCache {
   constructor(options?: { maxEntries?: number; ttlMs?: number; clock?: () => number });
   readonly hits: number;

@@ -1,4 +1,10 @@
 import aws from './aws.cjs';
 
-export const { createRestApiAuthorizer, createHttpApiAuthorizer, createEdgeViewerRequestHandler, DecisionCache } = aws;
+export const {
+  createRestApiAuthorizer,
+  createHttpApiAuthorizer,
+  createEdgeViewerRequestHandler,
+  createVerifiedPermissionsHandler,
+  DecisionCache,
+} = aws;
 export default aws;

@@ -297,4 +297,27 @@ export function constants(): wasm.Constants;
 /** Node only: reads a store folder into store files. */
 export function readStoreFolder(dir: string): StoreFiles;
 /** Browser only: compiles the wasm module (from a URL or bytes; by default the file beside the module). */
+/** Options of `createVerifiedPermissionsServer` (docs/endpoint.md). */
+export interface VerifiedPermissionsServerOptions {
+  policyStoreId: string;
+  /** Default 127.0.0.1; another address needs `credentials` or `allowUnauthenticated`. */
+  host?: string;
+  /** Default 8181; 0 picks a free port. */
+  port?: number;
+  credentials?: Array<{ accessKeyId: string; secretAccessKey: string; sessionToken?: string; name?: string }> | string;
+  allowUnauthenticated?: boolean;
+  region?: string;
+  maxBatch?: number;
+  maxBodyBytes?: number;
+  accountId?: string;
+  /** Decision records: a function of a JSON line, a structured logger, or false (default console.log). */
+  logger?: false | ((line: string) => void) | StructuredLogger;
+}
+
+/** An HTTP server speaking Verified Permissions' API over `authorizer`: point an AWS SDK client's `endpoint` at it. */
+export function createVerifiedPermissionsServer(
+  authorizer: Authorizer,
+  options: VerifiedPermissionsServerOptions,
+): { listen(): Promise<{ host: string; port: number; url: string }>; close(): Promise<void> };
+
 export function initialize(source?: string | URL | BufferSource | WebAssembly.Module): Promise<void>;

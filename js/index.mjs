@@ -14,5 +14,6 @@ export const {
   constants,
   readStoreFolder,
   initialize,
+  createVerifiedPermissionsServer,
 } = api;
 export default api;

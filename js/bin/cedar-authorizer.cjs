@@ -28,6 +28,10 @@ commands:
                                print the JWKS to give authorizers as \`trustedKeys\` for bundles this key signs
   verify <bundle> --trusted-keys <jwks>
                                check a bundle's signature as an authorizer would: its revision, or the refusal
+  serve <store|bundle|source> --policy-store-id <id>
+                               answer Verified Permissions' API (IsAuthorized, IsAuthorizedWithToken, the batch
+                               forms and the read operations) on http://127.0.0.1:8181: an AWS SDK client
+                               given this endpoint decides locally; a live source refreshes while serving
 
 options:
   -o, --output <file|dir>      where \`bundle\` writes (default, or \`-\`: stdout); where \`package\` writes (default: dist)
@@ -49,6 +53,14 @@ options:
                                fallback); the edge function takes only an https:// URL and signed bundles
   --refresh-seconds <n>        \`package\`: seconds between checks of --source (default 60)
   --max-stale-seconds <n>      \`package\`: deny every request after this long without a successful check
+  --listen <host:port>         \`serve\`: where to listen (default 127.0.0.1:8181); another address than loopback
+                               needs --caller-credentials or --allow-unauthenticated
+  --caller-credentials <file>  \`serve\`: JSON [{"accessKeyId", "secretAccessKey"}]: every request's SigV4 is checked
+  --allow-unauthenticated      \`serve\`: answer unsigned requests on a non-loopback address (something else guards it)
+  --log-decisions              \`serve\`: write a decision record (JSON line) for every decision
+  --max-batch <n>              \`serve\`: requests per batch call (default 30, the service's limit)
+  --fallback <bundle|store>    \`serve\`: with a live source, what to decide on until (and whenever) it cannot be read
+  --jwks-uris <file>           \`serve\`: JSON {"<issuer>": "<url>"}: where to fetch an issuer's keys instead
   --json                       print machine-readable JSON instead of text
   -h, --help                   show this help
 
@@ -77,6 +89,13 @@ function parseArgs(argv) {
     else if (a === '--refresh-seconds') args.refreshSeconds = valueOf(argv, ++i, a, 'a number of seconds');
     else if (a === '--max-stale-seconds') args.maxStaleSeconds = valueOf(argv, ++i, a, 'a number of seconds');
     else if (a === '--layout') args.layout = valueOf(argv, ++i, a, 'a template written by `export --cloudformation`');
+    else if (a === '--listen') args.listen = valueOf(argv, ++i, a, 'host:port');
+    else if (a === '--caller-credentials') args.callerCredentials = valueOf(argv, ++i, a, 'a JSON file of caller credentials');
+    else if (a === '--allow-unauthenticated') args.allowUnauthenticated = true;
+    else if (a === '--log-decisions') args.logDecisions = true;
+    else if (a === '--max-batch') args.maxBatch = valueOf(argv, ++i, a, 'a number of requests');
+    else if (a === '--fallback') args.fallback = valueOf(argv, ++i, a, 'a bundle file or store folder');
+    else if (a === '--jwks-uris') args.jwksUris = valueOf(argv, ++i, a, 'a JSON file of issuer to JWKS URL');
     else if (a === '-h' || a === '--help') args.help = true;
     else if (a.startsWith('-')) throw new UsageError(`unknown option \`${a}\``);
     else args.positional.push(a);
@@ -345,6 +364,59 @@ const commands = {
     return 0;
   },
 
+  async serve(args, out, err) {
+    const source = args.positional[0];
+    if (!source)
+      throw new UsageError('missing <store|bundle|source>: what to decide on (a store folder, a bundle file, s3:// or https://)');
+    if (!args.policyStoreId) {
+      throw new UsageError(
+        'missing --policy-store-id <id>: the policy store id your callers send (their requests name it; another is refused)',
+      );
+    }
+    const { loadable, serveAuthorizer } = require('../lib/endpoint/index.cjs');
+    const { host, port } = listenOf(args.listen);
+    const maxBatch = args.maxBatch === undefined ? undefined : Number(args.maxBatch);
+    if (maxBatch !== undefined && !(Number.isInteger(maxBatch) && maxBatch >= 1))
+      throw new UsageError('--max-batch is a whole number, 1 or more');
+    const number = (v, name) => {
+      if (v === undefined) return undefined;
+      const n = Number(v);
+      if (!Number.isFinite(n) || n <= 0) throw new UsageError(`${name} is a number of seconds above 0`);
+      return n;
+    };
+    const options = {
+      policyStoreId: args.policyStoreId,
+      region: args.region,
+      host,
+      port,
+      maxBatch,
+      credentials: args.callerCredentials ? jsonFile(args.callerCredentials, 'caller credentials') : undefined,
+      allowUnauthenticated: args.allowUnauthenticated,
+      trustedKeys: args.trustedKeys ? jsonFile(args.trustedKeys, 'trusted keys') : undefined,
+      refreshSeconds: number(args.refreshSeconds, '--refresh-seconds'),
+      maxStaleSeconds: number(args.maxStaleSeconds, '--max-stale-seconds'),
+      jwksUris: args.jwksUris ? jsonFile(args.jwksUris, 'JWKS URLs') : undefined,
+      fallback: args.fallback ? loadable(args.fallback, api) : undefined,
+      jwks: args.jwks ? jsonFile(args.jwks, 'JWKS') : undefined,
+      onWarning: (w) => err(`warning: ${w}`),
+      logger: (line) => out(line),
+    };
+    const authorizer = await api.Authorizer.load(loadable(source, api), options);
+    // Decision records only when asked for (a decision service answers thousands a second); refreshes always.
+    const endpoint = serveAuthorizer(authorizer, { ...options, logger: args.logDecisions ? (line) => out(line) : false }, api);
+    const { url } = await endpoint.listen();
+    const who = endpoint.core.authenticated ? 'SigV4 checked for the caller credentials given' : 'unsigned requests answered';
+    out(
+      `serving Verified Permissions for policy store ${args.policyStoreId} on ${url} (bundle ${authorizer.bundle.hash}; ${who})\n` +
+        `  callers: new VerifiedPermissionsClient({ endpoint: '${url}' }), or aws verifiedpermissions ... --endpoint-url ${url}`,
+    );
+    return new Promise((resolve) => {
+      const stop = () => endpoint.close().then(() => resolve(0));
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    });
+  },
+
   verify(args, out, err) {
     const file = args.positional[0];
     if (!file) throw new UsageError('missing <bundle>: the bundle file to check');
@@ -395,6 +467,24 @@ const commands = {
     return report.failed === 0 && report.diagnostics.length === 0 ? 0 : 1;
   },
 };
+
+/** `--listen` as `{ host, port }`: `host:port`, `[v6]:port`, `:port` or a port alone. */
+function listenOf(text) {
+  if (text === undefined) return { host: '127.0.0.1', port: 8181 };
+  const m = /^(?:\[([^\]]+)\]|([^:]*))?:?(\d+)$/.exec(text);
+  const port = m ? Number(m[3]) : NaN;
+  if (!m || !(port >= 0 && port <= 65535)) throw new UsageError(`--listen is \`${text}\`: give host:port, say 127.0.0.1:8181`);
+  return { host: m[1] || m[2] || '127.0.0.1', port };
+}
+
+function jsonFile(file, what) {
+  try {
+    return JSON.parse(readFile(file, what));
+  } catch (e) {
+    if (e instanceof UsageError) throw e;
+    throw new UsageError(`the ${what} \`${file}\` is not JSON: ${e.message}`);
+  }
+}
 
 function main(argv, out = (s) => process.stdout.write(s + '\n'), err = (s) => process.stderr.write(s + '\n')) {
   try {

@@ -489,6 +489,14 @@ function createAuthorizerClass(engine, platform) {
       return { outcome: decoded(outcome) };
     }
 
+    /**
+     * The bundle deciding now as it was given or read (JSON text or a document), or undefined for a store
+     * loaded from its files: what the Verified Permissions endpoint lists policies and the schema from.
+     */
+    get bundleSource() {
+      return this.#source.bundle;
+    }
+
     /** When the bundle in place was loaded or swapped in: milliseconds since the epoch. */
     get loadedAt() {
       return this.#loadedAt;
@@ -693,6 +701,11 @@ function createAuthorizerClass(engine, platform) {
     explainToken(token, kind = 'identity') {
       const outcome = this.#live().explainToken(String(token), kind, this.#clock() / 1000);
       return outcome.type === 'success' ? answerOf(outcome) : { verified: false, error: outcome.errors[0] };
+    }
+
+    /** How many `isAuthorizedWithToken` calls the answer cache has answered (a plain counter, cheap to read). */
+    get answerCacheHits() {
+      return this.#answers ? this.#answers.hits : 0;
     }
 
     /** Verified-token, merged-entity and answer cache counters, JWKS fetches, and wasm instances replaced after a trap. */

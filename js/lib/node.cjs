@@ -233,4 +233,12 @@ const api = createApi(platform);
 /** Nothing to do in Node (a module is compiled when it is first needed); present for parity with the browser. */
 async function initialize() {}
 
-module.exports = { ...api, readStoreFolder, initialize, platformFor, nodePlatform, createApi };
+/**
+ * An HTTP server speaking Verified Permissions' protocol over `authorizer` (see js/lib/endpoint/): call
+ * `listen()`, then point an AWS SDK client's `endpoint` at its URL.
+ */
+function createVerifiedPermissionsServer(authorizer, options) {
+  return require('./endpoint/index.cjs').serveAuthorizer(authorizer, options, module.exports);
+}
+
+module.exports = { ...api, readStoreFolder, initialize, platformFor, nodePlatform, createApi, createVerifiedPermissionsServer };

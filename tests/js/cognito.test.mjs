@@ -45,7 +45,12 @@ import {
   InitiateAuthCommand,
   AdminInitiateAuthCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
-import { Authorizer } from 'cedar-authorizer';
+import { Authorizer, createVerifiedPermissionsServer } from 'cedar-authorizer';
+import {
+  VerifiedPermissionsClient,
+  IsAuthorizedWithTokenCommand,
+  BatchIsAuthorizedWithTokenCommand,
+} from '@aws-sdk/client-verifiedpermissions';
 import { createRestApiAuthorizer, createHttpApiAuthorizer, createEdgeViewerRequestHandler } from 'cedar-authorizer/aws';
 import { startMoto, REGION, credentials } from './moto.mjs';
 
@@ -474,4 +479,53 @@ test('every AWS handler: the same principal and decisions for moto tokens', asyn
     ],
   });
   assert.equal(edgeForeign.status, '401');
+});
+
+test('the Verified Permissions endpoint: moto tokens through the SDK get exactly the in-process answers', async () => {
+  const actions = ['get /admin', 'get /orders', 'get /reports', 'get /profile'];
+  let compared = 0;
+  for (const user of ['alice', 'bob', 'carol']) {
+    for (const field of ['identityToken', 'accessToken']) {
+      const token = field === 'identityToken' ? world.tokens[user].id : world.tokens[user].access;
+      const authorizer = await Authorizer.load(world.store, at(token));
+      const endpoint = createVerifiedPermissionsServer(authorizer, { policyStoreId: 'PSmotoShopStore', port: 0, logger: false });
+      const { url } = await endpoint.listen();
+      try {
+        const vp = new VerifiedPermissionsClient({ endpoint: url, region: REGION, credentials, maxAttempts: 1 });
+        for (const actionId of actions) {
+          const input = { [field]: token, action: action(actionId), resource: app };
+          const { $metadata: _m, ...viaSdk } = await vp.send(
+            new IsAuthorizedWithTokenCommand({ policyStoreId: 'PSmotoShopStore', ...input }),
+          );
+          const local = await authorizer.isAuthorizedWithToken(input);
+          assert.deepEqual(viaSdk, {
+            decision: local.decision,
+            determiningPolicies: local.determiningPolicies,
+            errors: local.errors.map(({ errorDescription }) => ({ errorDescription })),
+            principal: local.principal,
+          });
+          compared += 1;
+        }
+        const batch = await vp.send(
+          new BatchIsAuthorizedWithTokenCommand({
+            policyStoreId: 'PSmotoShopStore',
+            [field]: token,
+            requests: actions.map((a) => ({ action: action(a), resource: app })),
+          }),
+        );
+        const local = await authorizer.batchIsAuthorizedWithToken({
+          [field]: token,
+          requests: actions.map((a) => ({ action: action(a), resource: app })),
+        });
+        assert.deepEqual(
+          batch.results.map((r) => r.decision),
+          local.results.map((r) => r.decision),
+        );
+        assert.deepEqual(batch.principal, local.principal);
+      } finally {
+        await endpoint.close();
+      }
+    }
+  }
+  assert.equal(compared, 24);
 });

@@ -7,12 +7,15 @@
 // `aws s3 cp <file> s3://<bucket>/<key>` lines are carried out with the SDK's PutObject against moto's S3,
 // which the live-policy sample then reads from (the SDK pointed there by AWS_ENDPOINT_URL_S3).
 //
+// `npx cedar-authorizer serve` lines are started in the background, and the samples after them call the
+// endpoint they start (the Verified Permissions client sample); they are stopped at the end.
+//
 // Not run here, and where they are: the demo's `curl` lines (tests/js/package.test.mjs drives the demo over
 // HTTP), `cedar-authorizer import` lines (tests/js/avp-import.test.mjs, against a stand-in for Verified
 // Permissions), and the browser samples (`cedar-authorizer/web`; tests/browser/bundlers.test.mjs).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -76,7 +79,27 @@ before(async () => {
   });
   s3 = new S3Client({ region: REGION, endpoint: moto.url, credentials, forcePathStyle: true });
 });
-after(() => moto?.child.kill());
+const servers = [];
+after(() => {
+  moto?.child.kill();
+  for (const child of servers) child.kill('SIGTERM');
+});
+
+/** Starts a `serve` line in the background and waits for the line that says where it listens. */
+function startServe(line, b, env) {
+  const child = spawn('sh', ['-c', `exec ${line}`], { cwd: scratch, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  servers.push(child);
+  return new Promise((resolve, reject) => {
+    let out = '';
+    let errors = '';
+    child.stdout.on('data', (c) => {
+      out += c;
+      if (/serving Verified Permissions/.test(out)) resolve(out);
+    });
+    child.stderr.on('data', (c) => (errors += c));
+    child.on('exit', (code) => reject(new Error(`${where(b)}: \`${line}\` exited ${code}:\n${out}${errors}`)));
+  });
+}
 const buckets = new Set();
 
 /** `aws s3 cp <file> s3://<bucket>/<key>`, as PutObject into moto (the bucket made on first use). */
@@ -152,6 +175,16 @@ test('every `make` target a sample names exists, and every `npx cedar-authorizer
       // `import` reads a store from Verified Permissions: tests/js/avp-import.test.mjs runs these very lines
       // against a stand-in for its API.
       if (/^npx cedar-authorizer import\b/.test(line)) continue;
+      if (/^npx cedar-authorizer serve\b/.test(line)) {
+        await startServe(line, b, {
+          ...process.env,
+          npm_config_offline: 'true',
+          npm_config_cache: npmCache,
+          npm_config_update_notifier: 'false',
+        });
+        ran += 1;
+        continue;
+      }
       assert.match(line, /^npx cedar-authorizer /, `${where(b)}: a shell line this test does not know how to check: ${line}`);
       const r = run('sh', ['-c', line], {
         env: { ...process.env, npm_config_offline: 'true', npm_config_cache: npmCache, npm_config_update_notifier: 'false' },

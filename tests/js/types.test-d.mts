@@ -100,3 +100,22 @@ function operations(): void {
   void [healthy, age, keyState, text];
 }
 void operations;
+
+// The Verified Permissions endpoint: a server over an authorizer, and the Lambda handler.
+async function endpoint() {
+  const { createVerifiedPermissionsServer } = await import('cedar-authorizer');
+  const { createVerifiedPermissionsHandler } = await import('cedar-authorizer/aws');
+  const server = createVerifiedPermissionsServer(authorizer, { policyStoreId: 'PSEXAMPLEabcdefg111111', port: 0 });
+  const { url }: { url: string } = await server.listen();
+  await server.close();
+  const handler = createVerifiedPermissionsHandler({
+    bundle: './bundle.json',
+    policyStoreId: 'PSEXAMPLEabcdefg111111',
+    credentials: [{ accessKeyId: 'AKIAEXAMPLE000000000', secretAccessKey: 'secret-secret-secret' }],
+  });
+  const status: number = (await handler({})).statusCode;
+  // @ts-expect-error the policy store id callers send is required
+  createVerifiedPermissionsHandler({ bundle: './bundle.json', allowUnauthenticated: true });
+  void [url, status];
+}
+void endpoint;

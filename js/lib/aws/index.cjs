@@ -11,6 +11,8 @@ function createAwsApi(api) {
     createRestApiAuthorizer: (options) => createRestApiAuthorizer(options, api),
     createHttpApiAuthorizer: (options) => createHttpApiAuthorizer(options, api),
     createEdgeViewerRequestHandler: (options) => createEdgeViewerRequestHandler(options, api),
+    // Loaded when first used: the Verified Permissions endpoint's modules are not in the authorizer zips.
+    createVerifiedPermissionsHandler: (options) => require('../endpoint/lambda.cjs').createVerifiedPermissionsHandler(options, api),
     DecisionCache,
   };
 }

@@ -127,7 +127,7 @@ function withoutMessage(record) {
   return rest;
 }
 
-function recordOf({ kind, answer, cache = 'none', micros = 0, requestId, sourceIp, context, entities }, now, options) {
+function recordOf({ kind, answer, cache = 'none', micros = 0, requestId, sourceIp, context, entities, action, resource }, now, options) {
   const route = answer.route;
   const token = answer.token;
   const record = {
@@ -140,8 +140,8 @@ function recordOf({ kind, answer, cache = 'none', micros = 0, requestId, sourceI
     authenticated: Boolean(answer.authenticated),
     principal: entityText(answer.principal) || null,
     route: route ? route.routeKey : null,
-    action: route ? entityText(route.action) : null,
-    resource: route ? entityText(route.resource) : null,
+    action: route ? entityText(route.action) : entityText(action) || null,
+    resource: route ? entityText(route.resource) : entityText(resource) || null,
     determiningPolicies: (answer.determiningPolicies || []).map((p) => p.policyId),
     errors: (answer.errors || []).map((e) => e.code),
     cache,
