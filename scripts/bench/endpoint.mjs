@@ -116,10 +116,24 @@ async function run(label, extra) {
         done += 1;
       }
     };
-    await Promise.all(Array.from({ length: CONCURRENCY }, (_, w) => worker(w)));
+    // Memory halfway through and at the end: flat is the second half adding little to the first.
+    let middle;
+    const halfway = new Promise((resolve) =>
+      setTimeout(
+        async () => {
+          middle = await memoryOf(url);
+          resolve();
+        },
+        (LOAD_SECONDS * 1000) / 2,
+      ),
+    );
+    await Promise.all([...Array.from({ length: CONCURRENCY }, (_, w) => worker(w)), halfway]);
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     const after = await memoryOf(url);
-    return { timed, load: { requests: done, seconds, perSecond: done / seconds, wrong, errors, rssBefore: before, rssAfter: after } };
+    return {
+      timed,
+      load: { requests: done, seconds, perSecond: done / seconds, wrong, errors, rssBefore: before, rssMiddle: middle, rssAfter: after },
+    };
   } finally {
     child.kill('SIGTERM');
   }
@@ -144,7 +158,7 @@ const rowsOf = (label, r) => [
 ];
 const rows = [['call', 'p50', 'p99', 'vs in process'], ...rowsOf('SigV4 checked', signed), ...rowsOf('unsigned', open).slice(0, 2)];
 const loadRows = [
-  ['server', 'requests', 'per second (one core)', 'wrong', 'errors', 'RSS before → after'],
+  ['server', 'requests', 'per second (one core)', 'wrong', 'errors', 'RSS before → halfway → end'],
   ...[
     ['SigV4 checked', signed.load],
     ['unsigned', open.load],
@@ -154,7 +168,7 @@ const loadRows = [
     fmt(l.perSecond, 0),
     String(l.wrong),
     String(l.errors),
-    `${(l.rssBefore / 2 ** 20).toFixed(0)} → ${(l.rssAfter / 2 ** 20).toFixed(0)} MiB`,
+    `${(l.rssBefore / 2 ** 20).toFixed(0)} → ${(l.rssMiddle / 2 ** 20).toFixed(0)} → ${(l.rssAfter / 2 ** 20).toFixed(0)} MiB`,
   ]),
 ];
 const report = { date: new Date().toISOString(), quick, rounds: ROUNDS, concurrency: CONCURRENCY, loadSeconds: LOAD_SECONDS, signed, open };

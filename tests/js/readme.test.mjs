@@ -82,12 +82,19 @@ before(async () => {
 const servers = [];
 after(() => {
   moto?.child.kill();
-  for (const child of servers) child.kill('SIGTERM');
+  // `npx` runs the server as its own child: the whole process group is stopped, or the server outlives the test.
+  for (const child of servers) {
+    try {
+      process.kill(-child.pid, 'SIGTERM');
+    } catch {
+      // already gone
+    }
+  }
 });
 
 /** Starts a `serve` line in the background and waits for the line that says where it listens. */
 function startServe(line, b, env) {
-  const child = spawn('sh', ['-c', `exec ${line}`], { cwd: scratch, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn('sh', ['-c', `exec ${line}`], { cwd: scratch, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   servers.push(child);
   return new Promise((resolve, reject) => {
     let out = '';
