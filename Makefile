@@ -17,7 +17,7 @@ TARBALL = build/cedar-authorizer-$(PACKAGE_VERSION).tgz
 CORPUS := build/corpus/corpus-tests
 SHARED := ../shared
 
-.PHONY: lint check fuzz load help tools node-deps chromium cfn-lint moto ocsf aws-clients build wasm pack package build-test-bench corpus test test-rust test-js test-types test-browser test-sam run bench clean
+.PHONY: lint check fuzz load help tools node-deps chromium cfn-lint moto ocsf aws-clients junit-tools build wasm pack package build-test-bench corpus test test-rust test-js test-types test-browser test-sam run bench clean
 
 help:
 	@echo "make run       set up, build, and start the local demo: API Gateway and the rides API behind the authorizer, and the test bench"
@@ -99,6 +99,18 @@ aws-clients: $(AWS_CLIENTS_VENV)/.installed
 $(AWS_CLIENTS_VENV)/.installed:
 	python3 -m venv $(AWS_CLIENTS_VENV)
 	$(AWS_CLIENTS_VENV)/bin/pip install -q 'awscli==$(AWS_CLIENTS_VERSION)' 'boto3==$(BOTO3_VERSION)'
+	@touch $@
+
+# junitparser, pinned, in a virtualenv outside the clone: an independent reader of the JUnit reports
+# `cedar-authorizer test --reporter junit` writes (tests/js/coverage.test.mjs).
+JUNITPARSER_VERSION := 5.0.3
+JUNIT_VENV := $(HOME)/.cache/cedar-authorizer/junitparser-$(JUNITPARSER_VERSION)
+
+junit-tools: $(JUNIT_VENV)/.installed
+
+$(JUNIT_VENV)/.installed:
+	python3 -m venv $(JUNIT_VENV)
+	$(JUNIT_VENV)/bin/pip install -q 'junitparser==$(JUNITPARSER_VERSION)'
 	@touch $@
 
 $(MOTO):
@@ -211,8 +223,8 @@ check: lint
 test-rust: corpus | tools
 	cargo test --all-targets -- --nocapture
 
-test-js: pack corpus package build/faults/.built moto cfn-lint ocsf aws-clients
-	MOTO_SERVER=$(MOTO) CFN_LINT=$(CFN_LINT) OCSF_PYTHON=$(OCSF_PYTHON) AWS_CLIENTS_VENV=$(AWS_CLIENTS_VENV) node --test --test-reporter=spec tests/js/ tests/js/unit/
+test-js: pack corpus package build/faults/.built moto cfn-lint ocsf aws-clients junit-tools
+	MOTO_SERVER=$(MOTO) CFN_LINT=$(CFN_LINT) OCSF_PYTHON=$(OCSF_PYTHON) AWS_CLIENTS_VENV=$(AWS_CLIENTS_VENV) JUNIT_VENV=$(JUNIT_VENV) node --test --test-reporter=spec tests/js/ tests/js/unit/
 
 test-types: pack
 	npx tsc -p tests/js/tsconfig.json
@@ -228,6 +240,7 @@ bench: pack package corpus
 	node scripts/bench/run.mjs
 	node scripts/bench/live.mjs
 	node scripts/bench/endpoint.mjs
+	node scripts/bench/allowed.mjs
 	node scripts/bench/load.mjs
 
 # The load run alone (not part of `make test`): LOAD_SECONDS (default 60) after LOAD_WARMUP (default 20),

@@ -231,6 +231,11 @@ export class Authorizer {
   /** Verifies the token(s), maps them to the principal, and decides. Never rejects: failures are DENY with a code. */
   isAuthorizedWithToken(input: wasm.IsAuthorizedWithTokenInput): Promise<IsAuthorizedWithTokenOutput>;
   batchIsAuthorizedWithToken(input: wasm.BatchIsAuthorizedWithTokenInput): Promise<BatchIsAuthorizedWithTokenOutput>;
+  /**
+   * Which actions may this principal take on this resource: every action of the schema that applies to the
+   * principal's (or the token's principal's) and the resource's types, each decided exactly. Never throws.
+   */
+  allowedActions(input: AllowedActionsInput): Promise<AllowedActionsOutput>;
   /** Fetches every issuer's keys now: issuer to `'ok'` or the reason it failed. */
   prefetchKeys(): Promise<Record<string, string>>;
   /** Imports an issuer's key set. */
@@ -297,6 +302,22 @@ export function constants(): wasm.Constants;
 /** Node only: reads a store folder into store files. */
 export function readStoreFolder(dir: string): StoreFiles;
 /** Browser only: compiles the wasm module (from a URL or bytes; by default the file beside the module). */
+/** `allowedActions`' question: a principal (or a token) and a resource, with the request's context and entities. */
+export interface AllowedActionsInput {
+  principal?: wasm.IsAuthorizedInput['principal'];
+  identityToken?: string;
+  accessToken?: string;
+  resource: wasm.IsAuthorizedInput['resource'];
+  context?: wasm.IsAuthorizedInput['context'];
+  entities?: wasm.IsAuthorizedInput['entities'];
+}
+
+export interface AllowedActionsOutput {
+  actions: Array<{ action: { actionType: string; actionId: string } } & IsAuthorizedOutput>;
+  principal: { entityType: string; entityId: string } | null;
+  errors: Array<{ code: ErrorCode; errorDescription: string }>;
+}
+
 /** Options of `createVerifiedPermissionsServer` (docs/endpoint.md). */
 export interface VerifiedPermissionsServerOptions {
   policyStoreId: string;

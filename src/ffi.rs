@@ -251,6 +251,19 @@ pub fn is_authorized_text(authorizer: &Authorizer, text: &str) -> Option<Outcome
     authorizer.is_authorized_text(text).map(Outcome::success)
 }
 
+/// `allowedActions`: every action of the schema for the principal's and the resource's types, each decided;
+/// `now` (seconds since the epoch) verifies a token when the input has one.
+pub fn allowed_actions(
+    authorizer: &Authorizer,
+    input: &Value,
+    now: f64,
+) -> Outcome<crate::authorizer::allowed::AllowedActions> {
+    match seconds(now) {
+        Ok(now) => Outcome::success(authorizer.allowed_actions(input, now)),
+        Err(e) => Outcome::success(crate::authorizer::allowed::AllowedActions::refused(e)),
+    }
+}
+
 /// `BatchIsAuthorized`.
 pub fn batch_is_authorized(authorizer: &Authorizer, input: &Value) -> Outcome<BatchAnswer> {
     Outcome::success(authorizer.batch_is_authorized(input))

@@ -417,6 +417,21 @@ impl WasmAuthorizer {
         )
     }
 
+    /// Every action of the schema for the principal's (or the token's principal's) and the resource's types,
+    /// each decided; `now` is seconds since the epoch.
+    #[wasm_bindgen(js_name = allowedActions, unchecked_return_type = "Encoded<Outcome<AllowedActions>>")]
+    pub fn allowed_actions(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string | Record<string, unknown>")] input: JsValue,
+        now: f64,
+    ) -> JsValue {
+        decide(
+            input,
+            |r| ffi::allowed_actions(&self.inner, r, now),
+            |e| Outcome::success(crate::authorizer::allowed::AllowedActions::refused(e)),
+        )
+    }
+
     /// `IsAuthorizedWithToken`; `now` is seconds since the epoch.
     #[wasm_bindgen(js_name = isAuthorizedWithToken, unchecked_return_type = "Encoded<Outcome<TokenAnswer>>")]
     pub fn is_authorized_with_token(

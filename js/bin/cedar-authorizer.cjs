@@ -8,10 +8,15 @@ const api = require('../lib/node.cjs');
 const USAGE = `usage: cedar-authorizer <command> <store> [options]
 
 commands:
+  init <folder> --openapi <file>
+                               a new store from an OpenAPI 3.x or Swagger 2.0 document (YAML or JSON, API Gateway
+                               exports too): schema, routes, identity source, a starter policy per --groups
+                               entry and a test per route; it passes validate and test as written
   validate <store>             check a policy store against its schema (strict mode) and print every
                                diagnostic with file, line, column and the offending line
   bundle <store> -o <file>     validate a store and write its bundle: one JSON file with a SHA-256 hash
-  test <store>                 run the store's tests/*.json and report pass or fail per request
+  test <store>                 run the store's tests/*.json and report pass or fail per request; with
+                               --coverage, which policies, links and routes no case exercises
   routes <store>               print the store's routes: method, path, action, resource and context
   package <store> --jwks <f>   write dist/lambda-authorizer.zip (API Gateway) and dist/edge-viewer-request.zip
                                (Lambda@Edge, with the compiled bundle and the JWKS in <f>), and print sizes;
@@ -57,6 +62,15 @@ options:
                                needs --caller-credentials or --allow-unauthenticated
   --caller-credentials <file>  \`serve\`: JSON [{"accessKeyId", "secretAccessKey"}]: every request's SigV4 is checked
   --allow-unauthenticated      \`serve\`: answer unsigned requests on a non-loopback address (something else guards it)
+  --openapi <file>             \`init\`: the API's OpenAPI document
+  --namespace <name>           \`init\`: the Cedar namespace (default: from the document's title)
+  --groups <a,b>               \`init\`: a starter policy per group (its members may call every route)
+  --user-pool-arn <arn>        \`init\`: a Cognito user pool identity source, with --client-id <id>[,<id>]
+  --issuer <url>               \`init\`: an OpenID Connect identity source, with --audience <aud>[,<aud>]
+  --coverage                   \`test\`: report which policies and links some case makes determining, and which
+                               routes some case asks for
+  --min-coverage <percent>     \`test\`: exit 1 when coverage is below this (implies --coverage)
+  --reporter <junit|json>      \`test\`: also write the report for CI (to --output, or stdout): JUnit XML or JSON
   --log-decisions              \`serve\`: write a decision record (JSON line) for every decision
   --max-batch <n>              \`serve\`: requests per batch call (default 30, the service's limit)
   --fallback <bundle|store>    \`serve\`: with a live source, what to decide on until (and whenever) it cannot be read
@@ -93,6 +107,16 @@ function parseArgs(argv) {
     else if (a === '--caller-credentials') args.callerCredentials = valueOf(argv, ++i, a, 'a JSON file of caller credentials');
     else if (a === '--allow-unauthenticated') args.allowUnauthenticated = true;
     else if (a === '--log-decisions') args.logDecisions = true;
+    else if (a === '--coverage') args.coverage = true;
+    else if (a === '--openapi') args.openapi = valueOf(argv, ++i, a, 'an OpenAPI document');
+    else if (a === '--namespace') args.namespace = valueOf(argv, ++i, a, 'a Cedar namespace');
+    else if (a === '--groups') args.groups = valueOf(argv, ++i, a, 'group names, comma-separated');
+    else if (a === '--user-pool-arn') args.userPoolArn = valueOf(argv, ++i, a, 'a Cognito user pool ARN');
+    else if (a === '--client-id') args.clientId = valueOf(argv, ++i, a, 'app client ids, comma-separated');
+    else if (a === '--issuer') args.issuer = valueOf(argv, ++i, a, 'an OpenID Connect issuer URL');
+    else if (a === '--audience') args.audience = valueOf(argv, ++i, a, 'audiences, comma-separated');
+    else if (a === '--min-coverage') args.minCoverage = valueOf(argv, ++i, a, 'a percentage, 0 to 100');
+    else if (a === '--reporter') args.reporter = valueOf(argv, ++i, a, '`junit` or `json`');
     else if (a === '--max-batch') args.maxBatch = valueOf(argv, ++i, a, 'a number of requests');
     else if (a === '--fallback') args.fallback = valueOf(argv, ++i, a, 'a bundle file or store folder');
     else if (a === '--jwks-uris') args.jwksUris = valueOf(argv, ++i, a, 'a JSON file of issuer to JWKS URL');
@@ -364,6 +388,39 @@ const commands = {
     return 0;
   },
 
+  async init(args, out) {
+    const dir = args.positional[0];
+    if (!dir) throw new UsageError('missing <folder>: where to write the new store');
+    if (!args.openapi) throw new UsageError('missing --openapi <file>: the API to start from');
+    const list = (v) =>
+      v === undefined
+        ? undefined
+        : v
+            .split(',')
+            .map((x) => x.trim())
+            .filter(Boolean);
+    const { init } = require('../lib/init/openapi.cjs');
+    // A document that cannot be read, or a store it cannot make, fails with exit status 1 and says why.
+    const made = await init(
+      dir,
+      args.openapi,
+      {
+        namespace: args.namespace,
+        groups: list(args.groups),
+        userPoolArn: args.userPoolArn,
+        clientIds: list(args.clientId),
+        issuer: args.issuer,
+        audiences: list(args.audience),
+      },
+      api,
+    );
+    out(
+      `wrote ${dir}: namespace ${made.namespace}, ${made.operations.length} routes, ${Object.keys(made.files).length} files; ` +
+        `${made.report.passed} test cases pass (cedar-authorizer validate ${dir}; cedar-authorizer test ${dir})`,
+    );
+    return 0;
+  },
+
   async serve(args, out, err) {
     const source = args.positional[0];
     if (!source)
@@ -452,16 +509,40 @@ const commands = {
       }
       throw e;
     }
+    const minimum = args.minCoverage === undefined ? undefined : Number(args.minCoverage);
+    if (minimum !== undefined && !(minimum >= 0 && minimum <= 100)) throw new UsageError('--min-coverage is a percentage, 0 to 100');
+    if (args.reporter !== undefined && !['junit', 'json'].includes(args.reporter)) throw new UsageError('--reporter is `junit` or `json`');
     const report = authorizer.runTests(files);
+    const { coverageOf, coverageText } = require('../lib/testing/coverage.cjs');
+    const coverage =
+      args.coverage || minimum !== undefined ? coverageOf(report, { policies: authorizer.policies, routes: authorizer.routes }) : undefined;
+    if (args.reporter) {
+      const { junitXml } = require('../lib/testing/junit.cjs');
+      const text =
+        args.reporter === 'junit'
+          ? junitXml(report, { name: `cedar-authorizer test ${dir}` })
+          : `${JSON.stringify({ ...report, coverage }, null, 2)}\n`;
+      if (args.output && args.output !== '-') {
+        fs.mkdirSync(path.dirname(path.resolve(args.output)), { recursive: true });
+        fs.writeFileSync(args.output, text);
+      } else {
+        out(text.trimEnd());
+      }
+    }
     if (args.json) {
-      out(JSON.stringify(report, null, 2));
-    } else {
+      out(JSON.stringify(coverage ? { ...report, coverage } : report, null, 2));
+    } else if (!args.reporter || (args.output && args.output !== '-')) {
       // Files or cases that could not be read, in their files under the store folder; then every case.
       if (report.diagnostics.length > 0) err(api.renderDiagnostics(prefixed(report.diagnostics, dir), filesUnder(files, dir)).trimEnd());
       out(`${dir}\n${report.casesText.trimEnd()}`);
+      if (coverage) out(`\n${coverageText(coverage)}`);
     }
     if (report.cases.length === 0 && report.diagnostics.length === 0) {
       err(`${dir}: no test cases (add tests/*.json)`);
+      return 1;
+    }
+    if (minimum !== undefined && coverage.percent < minimum) {
+      err(`${dir}: coverage ${coverage.percent.toFixed(1)}% is below --min-coverage ${minimum}%`);
       return 1;
     }
     return report.failed === 0 && report.diagnostics.length === 0 ? 0 : 1;

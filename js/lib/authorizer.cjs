@@ -588,6 +588,27 @@ function createAuthorizerClass(engine, platform) {
       );
     }
 
+    /**
+     * Which actions may this principal take on this resource: every action of the schema that applies to
+     * the principal's (or the token's principal's) type and the resource's type, each decided exactly, as
+     * one batch over those actions. `{ principal | identityToken | accessToken, resource, context?,
+     * entities? }` answers `{ actions: [{ action, decision, determiningPolicies, errors }], principal,
+     * errors }` (`errors`: what kept the question from being asked, such as a token that does not verify).
+     * Never throws.
+     */
+    async allowedActions(input) {
+      await this.#refreshIfDue();
+      const request = written(input);
+      const refuse = (e, how) => ({ actions: [], principal: null, errors: denyOnFailure(e, how).errors });
+      return this.#withKeys(
+        (now) => {
+          const done = this.#guard(request, (inner, argument) => inner.allowedActions(argument, now), refuse);
+          return done.outcome ? answerOf(done.outcome) : done;
+        },
+        (answer) => answer.errors,
+      );
+    }
+
     /** Refreshes key sets past their max-age (at most once per cooldown) and drops those past the stale limit. */
     async #maintainKeys() {
       for (const issuer of this.#imported.keys()) {

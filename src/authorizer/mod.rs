@@ -5,6 +5,7 @@
 //! static ones, validates it against the schema and evaluates. Nothing on the decision path panics or
 //! returns an error: every failure is a DENY with an [`Error`].
 
+pub mod allowed;
 pub mod cache_policy;
 pub mod entity_cache;
 pub mod http;

@@ -50,7 +50,7 @@ pub struct KeysImported {
 }
 
 /// The tokens of a `WithToken` request.
-fn tokens_of(input: &Value) -> Result<Vec<(TokenKind, &str)>, Error> {
+pub(crate) fn tokens_of(input: &Value) -> Result<Vec<(TokenKind, &str)>, Error> {
     let mut tokens = Vec::new();
     for kind in [TokenKind::Identity, TokenKind::Access] {
         match input.get(kind.field()) {

@@ -4,6 +4,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod allowed_actions;
 mod bundle_signature;
 mod cache_policy;
 mod entity_cache;

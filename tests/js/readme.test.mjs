@@ -62,6 +62,11 @@ const ISSUER = 'https://cognito-idp.us-east-1.amazonaws.com/us-east-1_DemoPool1'
 const key = signingKey('readme-key');
 const jwks = { keys: [key.jwk] };
 fs.writeFileSync(path.join(scratch, 'my-pool-jwks.json'), JSON.stringify(jwks));
+// The OpenAPI document the `init` sample starts from: the OpenAPI Initiative's petstore example.
+fs.copyFileSync(
+  path.join(path.dirname(createRequire(import.meta.url).resolve('@readme/oas-examples/package.json')), '3.0/yaml/petstore.yaml'),
+  path.join(scratch, 'openapi.yaml'),
+);
 // The key the samples sign bundles with.
 const bundleKey = crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey;
 fs.writeFileSync(path.join(scratch, 'bundle-signing.pem'), bundleKey.export({ type: 'pkcs8', format: 'pem' }));

@@ -119,3 +119,16 @@ async function endpoint() {
   void [url, status];
 }
 void endpoint;
+
+// allowedActions: the actions a principal may take on a resource.
+async function allowed() {
+  const answer = await authorizer.allowedActions({
+    principal: { entityType: 'Rides::CognitoUser', entityId: 'u' },
+    resource: { entityType: 'Rides::Application', entityId: 'Rides' },
+  });
+  const ids: string[] = answer.actions.filter((a) => a.decision === 'ALLOW').map((a) => a.action.actionId);
+  // @ts-expect-error the resource is required
+  await authorizer.allowedActions({ identityToken: 'a.b.c' });
+  void ids;
+}
+void allowed;

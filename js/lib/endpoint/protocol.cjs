@@ -83,6 +83,7 @@ function createProtocol({
     IsAuthorizedWithToken: (a, input) => a.isAuthorizedWithToken(decisionInput(input)),
     BatchIsAuthorized: (a, input) => a.batchIsAuthorized(decisionInput(input)),
     BatchIsAuthorizedWithToken: (a, input) => a.batchIsAuthorizedWithToken(decisionInput(input)),
+    AllowedActions: (a, input) => a.allowedActions(decisionInput(input)),
   };
   for (const name of [
     'GetPolicyStore',
@@ -112,7 +113,8 @@ function createProtocol({
       }
       const target = String(request.headers['x-amz-target'] ?? '');
       const [prefix, name] = target.split('.', 2);
-      if (prefix !== model.metadata.targetPrefix || !Object.hasOwn(operations, name ?? '')) {
+      const ours = prefix === 'CedarAuthorizer' && name === 'AllowedActions';
+      if (!ours && (prefix !== model.metadata.targetPrefix || name === 'AllowedActions' || !Object.hasOwn(operations, name ?? ''))) {
         throw new EndpointError(
           'UnknownOperationException',
           `The operation \`${target || '(no X-Amz-Target)'}\` is not one this endpoint serves: ${Object.keys(operations).join(', ')}`,
@@ -134,7 +136,7 @@ function createProtocol({
       if (input === null || typeof input !== 'object' || Array.isArray(input)) {
         throw new EndpointError('SerializationException', 'The request body is not a JSON object');
       }
-      const found = violations(model.operations[name].input, input, limits);
+      const found = violations(ours ? 'CedarAuthorizerAllowedActionsInput' : model.operations[name].input, input, limits);
       if (found.length > 0) throw new EndpointError('ValidationException', violationMessage(found), { fieldList: found });
       if (!ids.has(input.policyStoreId)) {
         throw notFound(
@@ -150,6 +152,7 @@ function createProtocol({
         refuseBadRequest(answer);
         observe(name, input, answer, a.answerCacheHits !== hitsBefore ? 'answer' : 'none', started, requestId, a);
       }
+      if (ours) return reply(200, answer, requestId);
       return reply(200, written(model.operations[name].output, answer), requestId);
     } catch (e) {
       const error =

@@ -14,6 +14,24 @@
 
 const model = require('./model.json');
 
+/**
+ * One operation of this endpoint's own, beside the service's (`X-Amz-Target: CedarAuthorizer.AllowedActions`):
+ * which actions a principal may take on a resource. Its input is made of the service's shapes.
+ */
+model.shapes.CedarAuthorizerAllowedActionsInput = {
+  type: 'structure',
+  required: ['policyStoreId', 'resource'],
+  members: {
+    policyStoreId: { shape: 'PolicyStoreId' },
+    principal: { shape: 'EntityIdentifier' },
+    identityToken: { shape: 'Token' },
+    accessToken: { shape: 'Token' },
+    resource: { shape: 'EntityIdentifier' },
+    context: { shape: 'ContextDefinition' },
+    entities: { shape: 'EntitiesDefinition' },
+  },
+};
+
 const MAX_VIOLATIONS = 20;
 const MAX_DEPTH = 64;
 

@@ -58,6 +58,9 @@ function createMetrics(options = {}) {
     latency: histogram(),
   };
   let bundleAge = () => undefined;
+  /** EMF directives (the `CloudWatchMetrics` array) by handler and metric names, as JSON text. */
+  const directives = new Map();
+  const serviceJson = JSON.stringify(service);
 
   function fresh() {
     return { handler: undefined, values: new Map(), denials: new Map() };
@@ -125,27 +128,29 @@ function createMetrics(options = {}) {
         return;
       }
       const at = clock();
-      const values = Object.fromEntries([...counted.values].map(([name, list]) => [name, list.length === 1 ? list[0] : list]));
       // Counts of one invocation are summed: CloudWatch adds the values of a list as samples.
-      for (const name of Object.keys(values)) {
-        if (METRICS[name].unit === 'Count' && Array.isArray(values[name])) values[name] = values[name].reduce((a, b) => a + b, 0);
+      const names = [];
+      let body = '';
+      for (const [name, list] of counted.values) {
+        const value = list.length === 1 ? list[0] : METRICS[name].unit === 'Count' ? list.reduce((a, b) => a + b, 0) : list;
+        names.push(name);
+        body += `,${JSON.stringify(name)}:${JSON.stringify(value)}`;
+      }
+      // The directive of a set of metric names is the same on every invocation that counts them: written once.
+      const key = `${handler}\n${names.join('\n')}`;
+      let directive = directives.get(key);
+      if (directive === undefined) {
+        directive = JSON.stringify([
+          {
+            Namespace: namespace,
+            Dimensions: [['Service', 'Handler']],
+            Metrics: names.map((name) => ({ Name: name, Unit: METRICS[name].unit })),
+          },
+        ]);
+        if (directives.size < 256) directives.set(key, directive);
       }
       write(
-        JSON.stringify({
-          _aws: {
-            Timestamp: at,
-            CloudWatchMetrics: [
-              {
-                Namespace: namespace,
-                Dimensions: [['Service', 'Handler']],
-                Metrics: Object.keys(values).map((name) => ({ Name: name, Unit: METRICS[name].unit })),
-              },
-            ],
-          },
-          Service: service,
-          Handler: handler,
-          ...values,
-        }),
+        `{"_aws":{"Timestamp":${at},"CloudWatchMetrics":${directive}},"Service":${serviceJson},"Handler":${JSON.stringify(handler)}${body}}`,
       );
       for (const [code, count] of counted.denials) {
         write(
