@@ -42,7 +42,8 @@ export type Diagnostic = wasm.Error;
 export type IsAuthorizedOutput = wasm.Answer;
 export type BatchIsAuthorizedOutput = wasm.BatchAnswer;
 export type IsAuthorizedWithTokenOutput = wasm.Answer;
-export type BatchIsAuthorizedWithTokenOutput = wasm.BatchAnswer;
+/** With the principal the token maps to, once (as Verified Permissions answers), when the token verified. */
+export type BatchIsAuthorizedWithTokenOutput = wasm.BatchAnswer & { principal?: { entityType: string; entityId: string } };
 /** An HTTP request's answer: the decision, `authenticated` (false: a 401), the normal `path`, the route, `validUntil` (seconds: when the verified token stops being accepted), and with `allRoutes` the `cachePolicy`. */
 export type HttpAuthorizationOutput = wasm.HttpAnswer;
 export type HttpAuthorizationInput = wasm.HttpInput;

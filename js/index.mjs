@@ -15,5 +15,6 @@ export const {
   readStoreFolder,
   initialize,
   createVerifiedPermissionsServer,
+  testCoverage,
 } = api;
 export default api;

@@ -4,6 +4,7 @@ const { AuthorizerLoadError } = require('./errors.cjs');
 const { createEngine } = require('./engine.cjs');
 const { createAuthorizerClass } = require('./authorizer.cjs');
 const { createAuthoring } = require('./authoring.cjs');
+const { coverageOf } = require('./testing/coverage.cjs');
 
 /**
  * The package's API over a platform's wasm modules (Node or browser): the Authorizer class, the authoring
@@ -12,7 +13,9 @@ const { createAuthoring } = require('./authoring.cjs');
 function createApi(platform, initialFull) {
   const engine = createEngine(platform, initialFull);
   const Authorizer = createAuthorizerClass(engine, platform);
-  return { Authorizer, AuthorizerLoadError, ...createAuthoring(engine), constants: () => engine.constants(), engine };
+  /** Policy test coverage of a test report (`authorizer.runTests`): see testing/coverage.cjs. */
+  const testCoverage = (report, authorizer) => coverageOf(report, { policies: authorizer.policies, routes: authorizer.routes });
+  return { Authorizer, AuthorizerLoadError, ...createAuthoring(engine), testCoverage, constants: () => engine.constants(), engine };
 }
 
 /** Classifies an in-memory source: a bundle document or its JSON text, or `{ files }`; undefined otherwise. */

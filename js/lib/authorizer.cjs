@@ -580,9 +580,14 @@ function createAuthorizerClass(engine, platform) {
           const done = this.#guard(request, (inner, argument) => inner.batchIsAuthorizedWithToken(argument, now), deny);
           if (!done.outcome) return done;
           const outcome = done.outcome;
-          return outcome.type === 'success'
-            ? answerOf(outcome)
-            : { results: requests.map((r) => ({ request: r, decision: 'DENY', determiningPolicies: [], errors: outcome.errors })) };
+          if (outcome.type !== 'success') {
+            return { results: requests.map((r) => ({ request: r, decision: 'DENY', determiningPolicies: [], errors: outcome.errors })) };
+          }
+          // Verified Permissions names the token's principal once, beside the results.
+          const answer = answerOf(outcome);
+          const first = answer.results.find((r) => r.principal);
+          if (first && answer.principal === undefined) answer.principal = first.principal;
+          return answer;
         },
         (answer) => (answer.results.length > 0 ? answer.results[0].errors : []),
       );

@@ -59,6 +59,7 @@ export const {
   formatPolicies,
   convertSchema,
   schemaOutline,
+  testCoverage,
   constants,
 } = api;
 export default api;

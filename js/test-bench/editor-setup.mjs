@@ -26,6 +26,11 @@ const theme = EditorView.theme({
   '.cm-determining': { backgroundColor: 'var(--mark-permit-bg)', boxShadow: 'inset 3px 0 0 var(--mark-permit)' },
   '.cm-determining-forbid': { backgroundColor: 'var(--mark-forbid-bg)', boxShadow: 'inset 3px 0 0 var(--mark-forbid)' },
   '.cm-determining-error': { backgroundColor: 'var(--mark-error-bg)', boxShadow: 'inset 3px 0 0 var(--mark-error)' },
+  // A policy no test case makes determining (the Coverage view).
+  '.cm-uncovered': {
+    backgroundImage: 'repeating-linear-gradient(135deg, transparent 0 6px, var(--mark-error-bg) 6px 12px)',
+    boxShadow: 'inset 3px 0 0 var(--mark-error)',
+  },
 });
 
 // ---- marks on the policies of a decision -----------------------------------------------------------
@@ -53,6 +58,7 @@ function buildMarks(state, ranges) {
     const range = byLine.get(line);
     const classes = ['cm-determining'];
     if (range.role === 'error') classes.push('cm-determining-error');
+    else if (range.role === 'uncovered') classes.splice(0, 1, 'cm-uncovered');
     else if (range.effect === 'forbid') classes.push('cm-determining-forbid');
     const decoration = Decoration.line({
       class: classes.join(' '),

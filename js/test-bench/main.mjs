@@ -10,6 +10,7 @@ import { RequestBuilder } from './request-builder.mjs';
 import { TokenPanel } from './token-panel.mjs';
 import { ResultPanel } from './result-panel.mjs';
 import { BatchPanel } from './batch.mjs';
+import { AllowedPanel, CoveragePanel } from './insight.mjs';
 import { Toolbar, createBanner } from './toolbar.mjs';
 import { SharePanel } from './share-panel.mjs';
 import { decodeState, stateInFragment } from './share.mjs';
@@ -37,6 +38,15 @@ async function start() {
   });
   const tokenPanel = new TokenPanel(workspace);
   const result = new ResultPanel(workspace, storeEditor);
+  new AllowedPanel(workspace, {
+    builder,
+    tokenPanel,
+    onTry: (action) => {
+      builder.setState({ ...builder.getState(), action: { type: action.actionType, id: action.actionId } });
+      return run();
+    },
+  });
+  new CoveragePanel(workspace, { storeEditor, batch });
   let origin = 'example';
   /** The example a reset loads: the last one loaded. */
   let exampleName = DEFAULT_EXAMPLE;

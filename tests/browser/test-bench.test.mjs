@@ -228,6 +228,63 @@ test('a denied request: DENY, with nothing marked', async () => {
   await shot('denied-request');
 });
 
+test('"What may this principal do?" lists every action for the request, each decided; Try runs one', async () => {
+  await setRequest({ principalId: `${POOL}|rider-sub-0002`, action: 'get /riders', entities: [rider] });
+  await page.click(sel('allowed-run'));
+  await waitForAttribute(page, sel('allowed-status'), 'data-state', 'answered');
+  const rows = await page.$$eval(sel('allowed-row'), (r) => r.map((e) => [e.dataset.action, e.dataset.decision]));
+  assert.deepEqual(rows, [
+    ['get /rider', 'ALLOW'],
+    ['get /riders', 'ALLOW'],
+    ['get /trainer', 'DENY'],
+    ['get /trainers', 'DENY'],
+    ['get /unicorn', 'ALLOW'],
+    ['get /unicorns', 'ALLOW'],
+  ]);
+  assert.match(await page.textContent(sel('allowed-status')), /^4 of 6 actions allowed/);
+  await shotOf(sel('allowed-panel'), 'allowed-actions');
+  // Each row's answer is the one Run gives for that action: Try puts it in the request and runs it.
+  for (const [action, expected] of rows) {
+    await page.evaluate((s) => document.querySelector(s)?.remove(), sel('decision'));
+    await page.click(`${sel('allowed-row')}[data-action="${action}"] ${sel('allowed-try')}`);
+    assert.equal(await decision(), expected, action);
+    assert.equal(await page.$eval(sel('action-select'), (e) => e.selectedOptions[0].textContent), action);
+  }
+});
+
+test('Coverage lists the policies no test case makes determining and marks them in the editor', async () => {
+  await page.click(sel('coverage-run'));
+  await waitForAttribute(page, sel('coverage-summary'), 'data-state', 'full');
+  assert.match(await page.textContent(sel('coverage-summary')), /^9 of 9 policies, links and routes covered \(100%\)/);
+  assert.equal(await page.$$eval(sel('coverage-item'), (i) => i.length), 0);
+  await page.click(`${sel('file-tab')}[data-file="rides.cedar"]`);
+  await page.click(`${sel('editor')}[data-file="rides.cedar"] .cm-content`);
+  await page.keyboard.press('Control+End');
+  await page.keyboard.press('Enter');
+  await page.keyboard.insertText(
+    '@id("untested-night-shift") permit (principal in Rides::CognitoUserGroup::"us-east-1_DemoPool1|Night", action, resource);',
+  );
+  await waitValid();
+  await page.click(sel('coverage-run'));
+  await waitForAttribute(page, sel('coverage-summary'), 'data-state', 'partial');
+  const items = await page.$$eval(sel('coverage-item'), (i) => i.map((e) => [e.dataset.kind, e.dataset.id]));
+  assert.deepEqual(items, [['static', 'untested-night-shift']]);
+  const marked = await page.$$eval('.cm-line[data-mark="uncovered"]', (lines) => lines.map((l) => l.dataset.policyId));
+  assert.ok(marked.length >= 1 && marked.every((id) => id === 'untested-night-shift'), JSON.stringify(marked));
+  await shotOf(sel('coverage-panel'), 'coverage');
+  await page.click(`${sel('file-tab')}[data-file="schema.cedarschema"]`);
+  await page.click(sel('coverage-show'));
+  assert.equal(await page.getAttribute(`${sel('file-tab')}[aria-selected="true"]`, 'data-file'), 'rides.cedar');
+  // Back to the example (the edit undone), and every policy covered again: no mark is left.
+  await page.click(`${sel('editor')}[data-file="rides.cedar"] .cm-content`);
+  await page.keyboard.press('Control+z');
+  await page.keyboard.press('Control+z');
+  await waitValid();
+  await page.click(sel('coverage-run'));
+  await waitForAttribute(page, sel('coverage-summary'), 'data-state', 'full');
+  assert.equal(await page.$$eval('.cm-line[data-mark="uncovered"]', (l) => l.length), 0);
+});
+
 test('a syntax error shows a diagnostic at its line, inline and in the list; choosing it moves the cursor', async () => {
   const original = fs.readFileSync(path.join(rides, 'rides.cedar'), 'utf8');
   const errorLine = original.split('\n').length + 1;

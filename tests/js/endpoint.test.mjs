@@ -138,6 +138,7 @@ test('the AWS SDK for JavaScript: every decision operation answers what the auth
   };
   const viaSdk = strip(await vp.send(new BatchIsAuthorizedWithTokenCommand({ policyStoreId: STORE_ID, ...withToken })));
   const inProcess = await authorizer.batchIsAuthorizedWithToken(withToken);
+  assert.deepEqual(viaSdk.principal, rides.user('admin-sub-0001'));
   assert.deepEqual(viaSdk.principal, inProcess.principal);
   // The batch names the principal once, at the top, as the service's model has it.
   viaSdk.results.forEach((r, i) => {
