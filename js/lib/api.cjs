@@ -4,7 +4,6 @@ const { AuthorizerLoadError } = require('./errors.cjs');
 const { createEngine } = require('./engine.cjs');
 const { createAuthorizerClass } = require('./authorizer.cjs');
 const { createAuthoring } = require('./authoring.cjs');
-const { coverageOf } = require('./testing/coverage.cjs');
 
 /**
  * The package's API over a platform's wasm modules (Node or browser): the Authorizer class, the authoring
@@ -13,8 +12,12 @@ const { coverageOf } = require('./testing/coverage.cjs');
 function createApi(platform, initialFull) {
   const engine = createEngine(platform, initialFull);
   const Authorizer = createAuthorizerClass(engine, platform);
-  /** Policy test coverage of a test report (`authorizer.runTests`): see testing/coverage.cjs. */
-  const testCoverage = (report, authorizer) => coverageOf(report, { policies: authorizer.policies, routes: authorizer.routes });
+  /**
+   * Policy test coverage of a test report (`authorizer.runTests`): see testing/coverage.cjs, loaded when
+   * first asked for (the Lambda zips, which run no tests, do not carry it).
+   */
+  const testCoverage = (report, authorizer) =>
+    require('./testing/coverage.cjs').coverageOf(report, { policies: authorizer.policies, routes: authorizer.routes });
   return { Authorizer, AuthorizerLoadError, ...createAuthoring(engine), testCoverage, constants: () => engine.constants(), engine };
 }
 

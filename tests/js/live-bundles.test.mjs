@@ -681,3 +681,39 @@ test('sign, verify and public-key through the CLI: the signed file loads under t
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('the Verified Permissions endpoint over a live source: after a refresh, the SDK sees the new bundle decide and list', async () => {
+  const { VerifiedPermissionsClient, IsAuthorizedWithTokenCommand, ListPoliciesCommand, GetPolicyStoreCommand } =
+    await import('@aws-sdk/client-verifiedpermissions');
+  const { createVerifiedPermissionsServer } = await import('cedar-authorizer');
+  const first = await bundleOf({ revision: 1 });
+  const server = await bundleServer(first.text);
+  const clock = testClock();
+  const authorizer = await Authorizer.load({ url: server.url, ca }, { jwks, trustedKeys, clock, logger: () => {}, refreshSeconds: 60 });
+  const endpoint = createVerifiedPermissionsServer(authorizer, { policyStoreId: 'PSlive', port: 0, logger: false });
+  const { url } = await endpoint.listen();
+  try {
+    const vp = new VerifiedPermissionsClient({
+      endpoint: url,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'a', secretAccessKey: 'b' },
+      maxAttempts: 1,
+    });
+    const ask = () => vp.send(new IsAuthorizedWithTokenCommand({ policyStoreId: 'PSlive', ...riderRequest() }));
+    const listed = async () =>
+      (await vp.send(new ListPoliciesCommand({ policyStoreId: 'PSlive', maxResults: 50 }))).policies.map((p) => p.policyId);
+    assert.equal((await ask()).decision, 'ALLOW');
+    assert.ok((await listed()).includes('riders-rider-routes'));
+    const revoked = await bundleOf({ revoked: true, revision: 2 });
+    server.state.body = revoked.text;
+    clock.advance(61);
+    let decision;
+    for (let i = 0; i < 3 && decision !== 'DENY'; i += 1) decision = (await ask()).decision;
+    assert.equal(decision, 'DENY', 'the revoked permission stops allowing through the endpoint');
+    assert.ok(!(await listed()).includes('riders-rider-routes'), 'the read operations follow the bundle in place');
+    assert.match((await vp.send(new GetPolicyStoreCommand({ policyStoreId: 'PSlive' }))).description, new RegExp(revoked.hash));
+  } finally {
+    await endpoint.close();
+    await server.close();
+  }
+});
