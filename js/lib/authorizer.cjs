@@ -497,6 +497,11 @@ function createAuthorizerClass(engine, platform) {
       return this.#source.bundle;
     }
 
+    /** The store's files (`{ path: text }`) when it was loaded from them, else undefined. */
+    get storeFiles() {
+      return this.#source.files;
+    }
+
     /** When the bundle in place was loaded or swapped in: milliseconds since the epoch. */
     get loadedAt() {
       return this.#loadedAt;

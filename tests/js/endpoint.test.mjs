@@ -209,7 +209,8 @@ test('the read operations describe the bundle: store, schema, policies, template
 });
 
 test('templates and their links: listed, filtered and read as the service shows them', async () => {
-  const photos = await Authorizer.load(buildBundle(readStoreFolder(store('photos'))).bundle);
+  // Loaded from the folder itself (its files, no bundle given): the read operations build it to list it.
+  const photos = await Authorizer.load(store('photos'));
   const open = createVerifiedPermissionsServer(photos, { policyStoreId: 'PSphotos', port: 0, logger: false });
   const { url: openUrl } = await open.listen();
   try {

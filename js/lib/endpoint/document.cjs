@@ -2,13 +2,23 @@
 
 /**
  * The bundle deciding now as a document, for the store view: the authorizer keeps it as it was given or
- * read (JSON text or an object). Parsed once per bundle.
+ * read (JSON text or an object), or the store's files, which are built into their bundle. Parsed or built
+ * once per bundle.
  */
 const parsed = new WeakMap();
 
-function documentOf(authorizer) {
+function documentOf(authorizer, api) {
   const source = authorizer.bundleSource;
-  if (source === undefined || source === null) return undefined;
+  if (source === undefined || source === null) {
+    const files = authorizer.storeFiles;
+    if (!files) return undefined;
+    let entry = parsed.get(authorizer);
+    if (!entry || entry.files !== files) {
+      entry = { files, document: api.buildBundle(files).bundle };
+      parsed.set(authorizer, entry);
+    }
+    return entry.document;
+  }
   if (typeof source !== 'string') return source;
   let entry = parsed.get(authorizer);
   if (!entry || entry.text !== source) {

@@ -31,7 +31,7 @@ function loadable(source, api) {
 
 /** A server over an authorizer already loaded (`Authorizer.load`), its read operations from its bundle. */
 function serveAuthorizer(authorizer, options, api) {
-  return createVerifiedPermissionsServer(authorizer, { ...options, document: () => documentOf(authorizer) }, api);
+  return createVerifiedPermissionsServer(authorizer, { ...options, document: () => documentOf(authorizer, api) }, api);
 }
 
 module.exports = { loadable, serveAuthorizer };

@@ -31,7 +31,7 @@ function createVerifiedPermissionsHandler(options, api) {
   if (!given && bundle === undefined)
     throw new AuthorizerLoadError('config.invalid', 'options.bundle is required: a bundle file, a bundle object or a store folder');
   const authorizer = given ?? api.Authorizer.loadSync(loadable(bundle, api), options);
-  const core = createEndpointCore(authorizer, { ...options, document: () => documentOf(authorizer) }, api);
+  const core = createEndpointCore(authorizer, { ...options, document: () => documentOf(authorizer, api) }, api);
 
   async function handler(event) {
     if (isHealthEvent(event)) return core.health();

@@ -15,7 +15,6 @@
 const { randomUUID } = require('node:crypto');
 const { violations, violationMessage, written, model } = require('./shapes.cjs');
 const { EndpointError, notFound } = require('./store-view.cjs');
-const { entityText } = require('../entity.cjs');
 
 const NAMESPACE = 'com.amazonaws.verifiedpermissions';
 const CONTENT_TYPE = 'application/x-amz-json-1.0';
@@ -85,17 +84,9 @@ function createProtocol({
     BatchIsAuthorizedWithToken: (a, input) => a.batchIsAuthorizedWithToken(decisionInput(input)),
     AllowedActions: (a, input) => a.allowedActions(decisionInput(input)),
   };
-  for (const name of [
-    'GetPolicyStore',
-    'GetSchema',
-    'ListPolicies',
-    'GetPolicy',
-    'ListPolicyTemplates',
-    'GetPolicyTemplate',
-    'ListIdentitySources',
-    'GetIdentitySource',
-  ]) {
-    operations[name] = (_a, input) => view()[name](input);
+  // Every other operation of the model is a read, answered from the store view.
+  for (const name of Object.keys(model.operations)) {
+    if (!DECISIONS.has(name)) operations[name] = (_a, input) => view()[name](input);
   }
 
   async function handle(request) {
@@ -234,4 +225,4 @@ function reply(status, payload, requestId, errorType) {
   return { status, headers, body: JSON.stringify(payload) };
 }
 
-module.exports = { createProtocol, EndpointError, SERVICE_BATCH_LIMIT, CONTENT_TYPE, entityText };
+module.exports = { createProtocol, EndpointError, SERVICE_BATCH_LIMIT, CONTENT_TYPE };
