@@ -237,6 +237,7 @@ test-sam: cfn-lint package
 	$(CFN_LINT) examples/sam/template.yaml
 
 bench: pack package corpus
+	cargo bench --bench limit -- --json build/bench-limit.json
 	node scripts/bench/run.mjs
 	node scripts/bench/live.mjs
 	node scripts/bench/endpoint.mjs

@@ -9,11 +9,13 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import crypto from 'node:crypto';
 import { createRequire } from 'node:module';
+import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { us, fmt, measure, coldRuns, markdownTable, textTable, lineChart, stats } from './lib.mjs';
+import { us, fmt, measure, coldRuns, markdownTable, textTable, lineChart } from './lib.mjs';
 import { sizeBreakdown } from './wasm-size.mjs';
 import { richRequests } from './corpus.mjs';
 import { keyPair } from '../../tests/js/helpers.mjs';
+import { unzip } from '../demo/unzip.mjs';
 
 const require = createRequire(import.meta.url);
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -24,6 +26,8 @@ const { Authorizer, readStoreFolder, buildBundle, compileBundle } = require('ced
 const quick = process.argv.includes('--quick');
 const CALLS = quick ? 2000 : 20000;
 const ROUNDS = quick ? 2 : 5;
+// The fresh-token rows' rounds: each contender runs TOKEN_CALLS / TOKEN_ROUNDS calls in turn per round.
+const TOKEN_ROUNDS = quick ? 4 : 25;
 const COLD_RUNS = quick ? 5 : 15;
 const versionOf = (pkg) => JSON.parse(fs.readFileSync(path.join(root, 'node_modules', pkg, 'package.json'), 'utf8')).version;
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'cedar-bench-'));
@@ -102,13 +106,26 @@ function mintToken(sub, group) {
   return `${input}.${crypto.sign('sha256', Buffer.from(input), privateKey).toString('base64url')}`;
 }
 const TOKEN_CALLS = quick ? 1000 : 5000;
-const fresh = Array.from({ length: TOKEN_CALLS * ROUNDS + 1000 }, (_, i) => ({
+// Every contender of a fresh-token row takes its own tokens in order from this list, so none sees a token twice.
+const fresh = Array.from({ length: TOKEN_CALLS + 1000 }, (_, i) => ({
   token: mintToken(`user-${i}`, groups[i % 3]),
   route: routes[i % 6],
 }));
 if (new Set(fresh.map((t) => t.token)).size !== fresh.length) throw new Error('fresh tokens repeat');
-const withCache = Authorizer.loadSync(ridesBundle, { jwks: { [issuer]: jwks }, fetchKeys: false });
-const engineOnly = Authorizer.loadSync(ridesBundle, { jwks: { [issuer]: jwks }, fetchKeys: false, decisionCache: false });
+/** A cursor over the fresh tokens, one per contender. */
+const tokensInOrder = () => {
+  let next = 30; // past the tokens the decisions are checked with
+  return () => fresh[next++ % fresh.length];
+};
+const ridesCompiled = compileBundle(ridesBundle);
+const keyOptions = { jwks: { [issuer]: jwks }, fetchKeys: false };
+const withCache = Authorizer.loadSync(ridesCompiled, keyOptions);
+// The goal rows' authorizer: the compiled bundle on the runtime module, as the Lambda zip runs it.
+const engineOnly = Authorizer.loadSync(ridesCompiled, { ...keyOptions, decisionCache: false });
+// The same store as a text bundle, on the full module: a reference row.
+const engineFull = Authorizer.loadSync(ridesBundle, { ...keyOptions, decisionCache: false });
+if (engineOnly.stats.module !== 'runtime' || engineFull.stats.module !== 'full')
+  throw new Error(`the modules are ${engineOnly.stats.module} and ${engineFull.stats.module}, not runtime and full`);
 const verifier = CognitoJwtVerifier.create({ userPoolId: pool, tokenUse: 'id', clientId: 'ridesdemoclient' });
 verifier.cacheJwks(jwks);
 const tokenRequest = (t) => ({
@@ -138,49 +155,40 @@ function peerDecision(claims, route) {
     validateRequest: true,
   });
 }
+/** The limit's half that is a signature: the RS256 verification alone, by node:crypto, with the key made once. */
+function verifyAlone(t) {
+  const dot = t.token.lastIndexOf('.');
+  return crypto.verify('sha256', Buffer.from(t.token.slice(0, dot)), publicKey, Buffer.from(t.token.slice(dot + 1), 'base64url'));
+}
 for (const t of fresh.slice(0, 30)) {
   const a = (await engineOnly.isAuthorizedWithToken(tokenRequest(t))).decision;
+  const f = (await engineFull.isAuthorizedWithToken(tokenRequest(t))).decision;
   const b = peerWithToken(t);
-  if (b.type !== 'success' || a.toLowerCase() !== b.response.decision)
-    throw new Error(`token decisions differ: ${a} vs ${JSON.stringify(b)}`);
+  if (b.type !== 'success' || a.toLowerCase() !== b.response.decision || a !== f || !verifyAlone(t))
+    throw new Error(`token decisions differ: ${a} (runtime), ${f} (full) vs ${JSON.stringify(b)}`);
 }
 log('token decisions...');
-let cursor = 0;
-const verifyOnly = await measure([{ name: 'peer', fn: (i) => verifier.verifySync(fresh[i % fresh.length].token) }], {
-  calls: TOKEN_CALLS,
-  rounds: ROUNDS,
-  warmup: 100,
-});
-const freshToken = await measure(
+// One loop of interleaved rounds for every fresh-token figure: ours on the runtime module (the goal row) and
+// on the full module, the peer's two parts alone and as one call, and node:crypto's verification alone.
+const next = {
+  runtime: tokensInOrder(),
+  full: tokensInOrder(),
+  peerVerify: tokensInOrder(),
+  peerCall: tokensInOrder(),
+  verify: tokensInOrder(),
+};
+const freshRows = await measure(
   [
-    { name: 'ours', fn: () => engineOnly.isAuthorizedWithToken(tokenRequest(fresh[cursor++ % fresh.length])) },
-    { name: 'peer', fn: (i) => peerWithToken(fresh[(i + 7) % fresh.length]) },
+    { name: 'ours', fn: () => engineOnly.isAuthorizedWithToken(tokenRequest(next.runtime())) },
+    { name: 'full', fn: () => engineFull.isAuthorizedWithToken(tokenRequest(next.full())) },
+    { name: 'peerVerify', fn: () => verifier.verifySync(next.peerVerify().token) },
+    { name: 'peerDecide', fn: (i) => peer.statefulIsAuthorized(workload[i % workload.length].peer) },
+    { name: 'peerCall', fn: () => peerWithToken(next.peerCall()) },
+    { name: 'verify', fn: () => verifyAlone(next.verify()) },
   ],
-  { calls: TOKEN_CALLS, rounds: ROUNDS, warmup: 200 },
+  { calls: TOKEN_CALLS, rounds: TOKEN_ROUNDS, warmup: 200 },
 );
-// Ours again, alone in its own warm loop (a second authorizer, which has seen none of the tokens), as each of
-// the peer's two parts is timed for the peer's figure: the goal row compares like with like.
-const engineAlone = Authorizer.loadSync(ridesBundle, { jwks: { [issuer]: jwks }, fetchKeys: false, decisionCache: false });
-let cursorAlone = 0;
-const freshAlone = await measure(
-  [{ name: 'ours', fn: () => engineAlone.isAuthorizedWithToken(tokenRequest(fresh[cursorAlone++ % fresh.length])) }],
-  { calls: TOKEN_CALLS, rounds: ROUNDS, warmup: 200 },
-);
-// The peer's two parts timed each inside the combined call: next to each other, each takes longer than
-// alone in its own warm loop (they share the caches and branch predictors), so the sum of the lone medians
-// is less than the combined call takes.
-const peerParts = { verify: [], decide: [] };
-for (let j = 0; j < TOKEN_CALLS; j += 1) {
-  const t = fresh[(j + 13) % fresh.length];
-  const t0 = process.hrtime.bigint();
-  const claims = verifier.verifySync(t.token);
-  const t1 = process.hrtime.bigint();
-  peerDecision(claims, t.route);
-  const t2 = process.hrtime.bigint();
-  peerParts.verify.push(Number(t1 - t0));
-  peerParts.decide.push(Number(t2 - t1));
-}
-const peerInside = { verify: stats(peerParts.verify).median, decide: stats(peerParts.decide).median };
+const peerFreshSum = freshRows.peerVerify.median + freshRows.peerDecide.median;
 const repeated = fresh.slice(0, 18);
 const repeatedToken = await measure(
   [
@@ -191,17 +199,19 @@ const repeatedToken = await measure(
   { calls: CALLS, rounds: ROUNDS },
 );
 
+// ---- the limit: the same decisions by cedar-policy natively, the same verification by node:crypto -----
+
+// Written by `cargo bench --bench limit` (benches/limit.rs), which `make bench` runs first.
+const limitFile = path.join(root, 'build/bench-limit.json');
+if (!fs.existsSync(limitFile)) throw new Error(`${limitFile} is missing: run \`make bench\` (it runs benches/limit.rs first)`);
+const native = JSON.parse(fs.readFileSync(limitFile, 'utf8'));
+const cedarVersion = /cedar-policy = \{ version = "=([^"]+)"/.exec(fs.readFileSync(path.join(root, 'Cargo.toml'), 'utf8'))?.[1];
+const limitNs = native.medianNs + freshRows.verify.median;
+
 // ---- an API Gateway REST authorizer invocation with a fresh token -----------------------------------
 
 const { createRestApiAuthorizer } = require('cedar-authorizer/aws');
-const ridesCompiled = compileBundle(ridesBundle);
-const ourHandler = createRestApiAuthorizer({
-  bundle: ridesCompiled,
-  jwks: { [issuer]: jwks },
-  fetchKeys: false,
-  logger: false,
-  decisionCache: false,
-});
+const ourHandler = createRestApiAuthorizer({ bundle: ridesCompiled, ...keyOptions, logger: false, decisionCache: false });
 const methodArn = (route) => `arn:aws:execute-api:us-east-1:123456789012:abcdef1234/prod/${route.replace(' ', '').replace(/^get/, 'GET')}`;
 /** The same handler written with aws-jwt-verify and cedar-wasm: token, claims to entities, route, decision, IAM policy. */
 function peerHandler(event) {
@@ -241,18 +251,14 @@ function peerHandler(event) {
   };
 }
 const restEvent = (t) => ({ type: 'TOKEN', authorizationToken: `Bearer ${t.token}`, methodArn: methodArn(t.route) });
-// The fresh tokens again: this handler's authorizer has seen none of them.
-const restFresh = fresh;
-for (const t of restFresh.slice(0, 30)) {
+for (const t of fresh.slice(0, 30)) {
   const a = (await ourHandler(restEvent(t))).policyDocument.Statement[0].Effect;
   const b = peerHandler(restEvent(t)).policyDocument.Statement[0].Effect;
   if (a !== b) throw new Error(`REST handler effects differ: ${a} vs ${b}`);
 }
 log('REST authorizer invocations...');
-let restCursor = 0;
 // The same handler with its default decision cache, which keeps nothing yet for a fresh token.
-const ourCachedHandler = createRestApiAuthorizer({ bundle: ridesCompiled, jwks: { [issuer]: jwks }, fetchKeys: false, logger: false });
-let cachedCursor = 0;
+const ourCachedHandler = createRestApiAuthorizer({ bundle: ridesCompiled, ...keyOptions, logger: false });
 // The same handler with a decision record per call and EMF metrics flushed per call, both to sinks that
 // keep the last line (what they cost to build and write, without the terminal's I/O).
 let lastLine = '';
@@ -261,46 +267,106 @@ const sink = (line) => {
 };
 const observedHandler = createRestApiAuthorizer({
   bundle: ridesCompiled,
-  jwks: { [issuer]: jwks },
-  fetchKeys: false,
+  ...keyOptions,
   decisionCache: false,
   logger: sink,
   metrics: true,
   metricsWriter: sink,
 });
-let observedCursor = 0;
+// Each handler is an authorizer of its own, which has seen none of the tokens.
+const restNext = { ours: tokensInOrder(), observed: tokensInOrder(), cached: tokensInOrder(), peer: tokensInOrder() };
 const restHandlers = await measure(
   [
-    { name: 'ours', fn: () => ourHandler(restEvent(restFresh[restCursor++ % restFresh.length])) },
-    { name: 'observed', fn: () => observedHandler(restEvent(restFresh[observedCursor++ % restFresh.length])) },
-    { name: 'cached', fn: () => ourCachedHandler(restEvent(restFresh[cachedCursor++ % restFresh.length])) },
-    { name: 'peer', fn: (i) => peerHandler(restEvent(restFresh[(i + 11) % restFresh.length])) },
+    { name: 'ours', fn: () => ourHandler(restEvent(restNext.ours())) },
+    { name: 'observed', fn: () => observedHandler(restEvent(restNext.observed())) },
+    { name: 'cached', fn: () => ourCachedHandler(restEvent(restNext.cached())) },
+    { name: 'peer', fn: () => peerHandler(restEvent(restNext.peer())) },
   ],
-  { calls: TOKEN_CALLS, rounds: ROUNDS, warmup: 200 },
+  { calls: TOKEN_CALLS, rounds: TOKEN_ROUNDS, warmup: 200 },
 );
 
-// A fresh token on the runtime module: the same store compiled, as the Lambda zip and the AWS handlers run
-// it. Measured after the REST handlers, so that their rows run with the module as they always have: a third
-// authorizer filling its caches on the same module while they are timed grows the module's memory under
-// them (see docs/benchmarks.md).
-const engineOnlyCompiled = Authorizer.loadSync(compileBundle(ridesBundle), {
-  jwks: { [issuer]: jwks },
+// ---- a Lambda@Edge viewer-request invocation with a fresh token, from the edge zip ------------------
+
+// The zip `cedar-authorizer package` writes, with this run's keys: its handler runs on its own copy of the
+// package, which carries only the edge module.
+const edgeDir = path.join(scratch, 'edge');
+fs.writeFileSync(path.join(scratch, 'jwks.json'), JSON.stringify(jwks));
+const packaged = spawnSync(
+  process.execPath,
+  [
+    path.join(path.dirname(require.resolve('cedar-authorizer/package.json')), 'bin/cedar-authorizer.cjs'),
+    'package',
+    path.join(root, 'policies/rides'),
+    '--jwks',
+    path.join(scratch, 'jwks.json'),
+    '-o',
+    path.join(scratch, 'dist'),
+    '--principal-header',
+    'x-cedar-principal',
+  ],
+  { encoding: 'utf8' },
+);
+if (packaged.status !== 0) throw new Error(`cedar-authorizer package failed: ${packaged.stderr}`);
+unzip(path.join(scratch, 'dist/edge-viewer-request.zip'), edgeDir);
+const edgeRequire = createRequire(path.join(edgeDir, 'index.js'));
+const edgeOptions = edgeRequire('./edge-options.json');
+const ourEdge = edgeRequire('cedar-authorizer/aws').createEdgeViewerRequestHandler({
+  ...edgeOptions,
+  bundle: path.join(edgeDir, 'bundle.json'),
+  jwks: edgeRequire('./jwks.json'),
   fetchKeys: false,
+  logger: false,
   decisionCache: false,
 });
-if (engineOnlyCompiled.stats.module !== 'runtime')
-  throw new Error(`a compiled bundle runs on the ${engineOnlyCompiled.stats.module} module`);
-for (const t of fresh.slice(0, 30)) {
-  const a = (await engineOnly.isAuthorizedWithToken(tokenRequest(t))).decision;
-  const c = (await engineOnlyCompiled.isAuthorizedWithToken(tokenRequest(t))).decision;
-  if (a !== c) throw new Error(`token decisions differ between the modules: ${a} vs ${c}`);
+if (ourEdge.authorizer.stats.module !== 'runtime' || !fs.existsSync(path.join(edgeDir, 'node_modules/cedar-authorizer/wasm/edge')))
+  throw new Error('the edge handler does not run on the edge module');
+const edgeEvent = (t) => ({
+  Records: [
+    {
+      cf: {
+        config: { distributionId: 'EDFDVBD6EXAMPLE', eventType: 'viewer-request', requestId: 'bench' },
+        request: {
+          clientIp: '203.0.113.178',
+          method: 'GET',
+          uri: `/${t.route.split('/')[1]}`,
+          querystring: '',
+          headers: {
+            host: [{ key: 'Host', value: 'd111111abcdef8.cloudfront.net' }],
+            authorization: [{ key: 'Authorization', value: `Bearer ${t.token}` }],
+          },
+        },
+      },
+    },
+  ],
+});
+/** The same viewer-request function with aws-jwt-verify and cedar-wasm: the request on, or a 401 or 403. */
+function peerEdge(event) {
+  const request = event.Records[0].cf.request;
+  let claims;
+  try {
+    claims = verifier.verifySync(request.headers.authorization[0].value.replace(/^Bearer\s+/i, ''));
+  } catch {
+    return { status: '401', statusDescription: 'Unauthorized' };
+  }
+  const answer = peerDecision(claims, `${request.method.toLowerCase()} ${request.uri}`);
+  if (answer.type !== 'success' || answer.response.decision !== 'allow') return { status: '403', statusDescription: 'Forbidden' };
+  request.headers['x-cedar-principal'] = [{ key: 'x-cedar-principal', value: `Rides::CognitoUser::"${pool}|${claims.sub}"` }];
+  return request;
 }
-let cursorCompiled = 0;
-const freshCompiled = await measure(
-  [{ name: 'ours', fn: () => engineOnlyCompiled.isAuthorizedWithToken(tokenRequest(fresh[cursorCompiled++ % fresh.length])) }],
-  { calls: TOKEN_CALLS, rounds: ROUNDS, warmup: 200 },
+for (const t of fresh.slice(0, 30)) {
+  const a = (await ourEdge(edgeEvent(t))).status ?? 'forwarded';
+  const b = peerEdge(edgeEvent(t)).status ?? 'forwarded';
+  if (a !== b) throw new Error(`edge handlers differ: ${a} vs ${b}`);
+}
+log('Lambda@Edge invocations...');
+const edgeNext = { ours: tokensInOrder(), peer: tokensInOrder() };
+const edgeHandlers = await measure(
+  [
+    { name: 'ours', fn: () => ourEdge(edgeEvent(edgeNext.ours())) },
+    { name: 'peer', fn: () => peerEdge(edgeEvent(edgeNext.peer())) },
+  ],
+  { calls: TOKEN_CALLS, rounds: TOKEN_ROUNDS, warmup: 200 },
 );
-
 // ---- ordinary decisions with rich requests: Cedar's conformance corpus --------------------------------
 
 log('the conformance corpus...');
@@ -477,7 +543,6 @@ const r2 = (x) => x.toFixed(x < 0.1 ? 3 : 2);
 const coldOursMs = cold[coldOurs].time.median - cold.empty.time.median;
 const mibOf = (c) => (c.rss.median / 2 ** 20).toFixed(0);
 const coldPeerMs = cold.peer.time.median - cold.empty.time.median;
-const peerFreshSum = verifyOnly.peer.median + repeatedToken.peer.median;
 const EDGE_GOAL_BYTES = 614_400;
 
 /** Every target of the run, for build/bench.json: the peer's figure, ours, the ratio, the goal, met or not. */
@@ -529,34 +594,51 @@ reference(
   `${fmt(us(repeatedToken.engine.median))} µs`,
   repeatedToken.engine.median / repeatedToken.peer.median,
 );
+const oursFresh = freshRows.ours.median;
 target({
   id: 'fresh-token',
-  measure: 'decision with a fresh RS256 token: verify + map + decide (median)',
-  peerText: `${fmt(us(peerFreshSum))} µs (aws-jwt-verify ${fmt(us(verifyOnly.peer.median))} + cedar-wasm ${fmt(us(repeatedToken.peer.median))})`,
-  oursText: `${fmt(us(freshAlone.ours.median))} µs`,
-  ratio: freshAlone.ours.median / peerFreshSum,
-  goal: 1.0,
-  figures: { peer: µs(peerFreshSum), ours: µs(freshAlone.ours.median), unit: 'µs' },
+  measure: 'decision with a fresh RS256 token on the runtime module (compiled bundle, as the Lambda zip): verify + map + decide (median)',
+  peerText: `${fmt(us(peerFreshSum))} µs (aws-jwt-verify ${fmt(us(freshRows.peerVerify.median))} + cedar-wasm ${fmt(us(freshRows.peerDecide.median))})`,
+  oursText: `${fmt(us(oursFresh))} µs`,
+  ratio: oursFresh / peerFreshSum,
+  goal: 0.5,
+  figures: { peer: µs(peerFreshSum), ours: µs(oursFresh), unit: 'µs' },
   details: {
-    peerAlone: { verify: µs(verifyOnly.peer.median), decide: µs(repeatedToken.peer.median) },
-    peerAsOneCall: µs(freshToken.peer.median),
-    peerPartsInsideOneCall: { verify: µs(peerInside.verify), decide: µs(peerInside.decide) },
-    oursInRoundsWithThePeer: µs(freshToken.ours.median),
-    oursCompiledOnRuntimeModule: µs(freshCompiled.ours.median),
+    peerParts: { verify: µs(freshRows.peerVerify.median), decide: µs(freshRows.peerDecide.median) },
+    peerAsOneCall: µs(freshRows.peerCall.median),
+    oursFullModule: µs(freshRows.full.median),
   },
-  why: `The signature is checked by node:crypto, as aws-jwt-verify checks it (about 31 µs of ours, about as long as aws-jwt-verify's whole verification); Cedar's evaluation of the matching policies takes about 13 µs; the rest is the module's own work on a token it has not seen (JWS and claims parsing, the mapped principal and groups built and checked against the schema, the SHA-256 key of the verified-token cache, the merge with the store's entities) and the request and answer crossing the boundary. Both figures are medians of calls timed alone in a warm loop: ours, the whole call; the peer's, the sum of its two parts each timed so. In rounds alternating with the peer's combined call, ours takes ${fmt(us(freshToken.ours.median))} µs and the peer's ${fmt(us(freshToken.peer.median))} µs (the row below); timed each inside that call, aws-jwt-verify takes ${fmt(us(peerInside.verify))} µs and cedar-wasm ${fmt(us(peerInside.decide))} µs.`,
+  why: `Of ours, the RS256 verification by node:crypto alone takes ${fmt(us(freshRows.verify.median))} µs and cedar-policy's decision natively ${fmt(us(native.medianNs))} µs (the limit row); the remaining ${fmt(us(oursFresh - limitNs))} µs is the module's own work on a token it has not seen (JWS and claims parsing, the mapped principal and groups built and checked against the schema, the SHA-256 key of the verified-token cache, the merge with the store's entities), wasm's slower evaluation than native code, and the request and answer crossing the boundary.`,
+});
+target({
+  id: 'fresh-token-limit',
+  measure:
+    '  the same against the limit: cedar-policy natively (benches/limit.rs) + the RS256 verification by node:crypto alone (ours / limit)',
+  peerText: `${fmt(us(limitNs))} µs (native decision ${fmt(us(native.medianNs))} + node:crypto ${fmt(us(freshRows.verify.median))})`,
+  oursText: `${fmt(us(oursFresh))} µs`,
+  ratio: oursFresh / limitNs,
+  goal: 2.5,
+  goalUnit: '×',
+  figures: {
+    peer: µs(limitNs),
+    ours: µs(oursFresh),
+    unit: 'µs',
+    nativeDecision: µs(native.medianNs),
+    nodeCryptoVerify: µs(freshRows.verify.median),
+  },
+  why: 'The limit has no wasm, no boundary, no JWS or claims parsing and no verified-token cache.',
 });
 reference(
-  '  the same in rounds alternating with aws-jwt-verify + cedar-wasm called one after the other, timed as one call',
-  `${fmt(us(freshToken.peer.median))} µs`,
-  `${fmt(us(freshToken.ours.median))} µs`,
-  freshToken.ours.median / freshToken.peer.median,
+  '  the same with the text bundle, on the full module',
+  `${fmt(us(peerFreshSum))} µs`,
+  `${fmt(us(freshRows.full.median))} µs`,
+  freshRows.full.median / peerFreshSum,
 );
 reference(
-  '  the same store compiled, on the runtime module (as the Lambda zip runs it), against the sum of lone medians',
-  `${fmt(us(peerFreshSum))} µs`,
-  `${fmt(us(freshCompiled.ours.median))} µs`,
-  freshCompiled.ours.median / peerFreshSum,
+  '  the same against aws-jwt-verify + cedar-wasm called one after the other, timed as one call',
+  `${fmt(us(freshRows.peerCall.median))} µs`,
+  `${fmt(us(oursFresh))} µs`,
+  oursFresh / freshRows.peerCall.median,
 );
 target({
   id: 'rest-authorizer-fresh-token',
@@ -564,7 +646,7 @@ target({
   peerText: `p50 ${fmt(us(restHandlers.peer.median))} µs, p99 ${fmt(us(restHandlers.peer.p99))} µs (the same handler with aws-jwt-verify + cedar-wasm)`,
   oursText: `p50 ${fmt(us(restHandlers.ours.median))} µs, p99 ${fmt(us(restHandlers.ours.p99))} µs`,
   ratio: restHandlers.ours.median / restHandlers.peer.median,
-  goal: 1.0,
+  goal: 0.6,
   figures: {
     peer: { p50: µs(restHandlers.peer.median), p99: µs(restHandlers.peer.p99) },
     ours: { p50: µs(restHandlers.ours.median), p99: µs(restHandlers.ours.p99) },
@@ -594,6 +676,12 @@ reference(
   restHandlers.cached.median / restHandlers.peer.median,
 );
 reference(
+  'Lambda@Edge viewer-request invocation from the edge zip (edge module), fresh token, event in, request or response out (p50)',
+  `p50 ${fmt(us(edgeHandlers.peer.median))} µs (the same function with aws-jwt-verify + cedar-wasm)`,
+  `p50 ${fmt(us(edgeHandlers.ours.median))} µs, p99 ${fmt(us(edgeHandlers.ours.p99))} µs`,
+  edgeHandlers.ours.median / edgeHandlers.peer.median,
+);
+reference(
   'decision, rides, request entities in AVP shape, no token (median)',
   `${fmt(us(warm.peer.median))} µs`,
   `${fmt(us(warm.ours.median))} µs`,
@@ -608,7 +696,7 @@ target({
   // The goal reads "mean and geometric mean of per-request ratios": it holds only when the per-request mean,
   // the geometric mean and the whole-corpus ratio are all within it.
   value: Math.max(corpus.totalRatio, corpus.meanRatio, corpus.geomeanRatio),
-  goal: 0.25,
+  goal: 0.1,
   figures: {
     peer: Number((corpus.peer / 1e6).toFixed(1)),
     ours: Number((corpus.ours / 1e6).toFixed(1)),
@@ -665,7 +753,7 @@ target({
   peerText: `${fmt(coldPeerMs)} ms`,
   oursText: `${fmt(coldOursMs)} ms`,
   ratio: coldOursMs / coldPeerMs,
-  goal: 0.3,
+  goal: 0.2,
   figures: { peer: Number(coldPeerMs.toFixed(1)), ours: Number(coldOursMs.toFixed(1)), unit: 'ms' },
   why: 'Compiling the module and loading the compiled bundle dominate start-up.',
 });
@@ -715,8 +803,12 @@ const text = `# Benchmarks
 
 Written by \`make bench\` (\`node scripts/bench/run.mjs\`, which also writes every target's figures to
 \`build/bench.json\`): every figure comes from one run, with the contenders
-measured in the same process (warm figures, interleaved in ${ROUNDS} rounds) or the same loop of fresh
-processes (cold figures). The machine is shared and noisy: read the ratios, and rerun before quoting.
+measured in the same process (warm figures) or the same loop of fresh processes (cold figures). Warm figures
+are interleaved in rounds: in each round every contender of a row runs its share of the calls in turn
+(${TOKEN_ROUNDS} rounds of ${Math.floor(TOKEN_CALLS / TOKEN_ROUNDS)} calls for the fresh-token, REST and edge rows; ${ROUNDS} rounds of ${Math.floor(CALLS / ROUNDS)} for the warm decision rows),
+so that a busy machine slows every contender alike; each call is timed on its own, and a median or p99 is
+that of all of a contender's calls pooled over the rounds. The machine is shared and noisy: read the
+ratios, and rerun before quoting.
 
 - machine: ${machine}
 - run: ${new Date().toISOString().slice(0, 10)}
@@ -725,7 +817,12 @@ processes (cold figures). The machine is shared and noisy: read the ratios, and 
   ${versionOf('aws-jwt-verify')} (\`verifySync\`, JWKS cached)
 - ours: the packed \`cedar-authorizer\` package, the \`rides\` bundle, keys given up front
 - tokens: RS256 Cognito ID tokens signed at start-up by a generated 2048-bit key; "fresh" uses a new token
-  for every call (${TOKEN_CALLS * ROUNDS} distinct tokens), "repeated" cycles through 18
+  for every call (${fresh.length} distinct tokens, each contender taking them in order, so that none sees a token
+  twice), "repeated" cycles through 18
+- the limit: \`cargo bench --bench limit\` (benches/limit.rs, run by \`make bench\` first), the rides requests
+  decided by \`cedar-policy\` ${cedarVersion} natively, each with a new user's entities built and checked against
+  the schema (${native.calls} calls, median ${fmt(us(native.medianNs))} µs), plus node:crypto's RS256 verification alone,
+  timed in this run
 - both contenders give the same decisions on every workload (checked before timing)
 - live bundles (what a refresh costs the request that makes it): [benchmarks-live.md](benchmarks-live.md),
   written by \`scripts/bench/live.mjs\` in the same \`make bench\`
@@ -742,21 +839,29 @@ What is measured, exactly:
 - *fresh token*: a token never seen before on every call: base64url and JSON decoding, RS256 verification
   (the platform's \`node:crypto\`, called from the module through jsonwebtoken's \`CryptoProvider\`, as
   aws-jwt-verify calls it), claim checks, mapping to the principal and groups, the entities, the decision.
-  Our figure is the call timed alone in a warm loop, by an authorizer that has seen none of the tokens; the
-  peer figure is the sum of aws-jwt-verify's verification and cedar-wasm's decision, each timed alone so. The
-  first reference row below times both in rounds that alternate with each other. The goal row loads the text
-  bundle (the full module); the last reference row loads the same store compiled (the runtime module), as the
-  Lambda zip and the AWS handlers do, and is timed alone after the REST rows. Both modules are built for speed.
+  The goal row's authorizer loads the compiled \`rides\` bundle, so it runs on the runtime module, as the
+  Lambda zip and the AWS handlers do; the full module with the text bundle is a reference row. The peer
+  figure is the sum of aws-jwt-verify's verification and cedar-wasm's decision, each timed on its own in
+  the same rounds; a reference row gives the two called one after the other as one call. The limit row
+  divides ours by the native decision (benches/limit.rs) plus node:crypto's verification of the same
+  tokens, timed in the same rounds (the token split at its last dot, the signature decoded, \`crypto.verify\`
+  with a key made once).
+- *Lambda@Edge invocation*: the zip \`cedar-authorizer package policies/rides\` writes with this run's keys,
+  unpacked, its handler built on the zip's own copy of the package (the edge module) with the zip's options,
+  no decision cache and no decision log, called with a CloudFront viewer-request event carrying a fresh
+  token; against the same function written with aws-jwt-verify and cedar-wasm.
 - *REST authorizer invocation*: \`createRestApiAuthorizer\` with the compiled \`rides\` bundle and no decision
   cache, called with a TOKEN event (\`Bearer <token>\`, a method ARN) for a token it has not seen, returning
   the IAM policy; against the same handler written with aws-jwt-verify and cedar-wasm (verify, claims to the
   user and its groups, the route from the ARN to the action, the decision, the IAM policy). Both figures are
   whole invocations, awaited, p50 and p99. The p99 is that of a module whose memory is still growing, as
   each authorizer's caches fill with fresh tokens. With a third authorizer filling its caches on the same
-  module at the same time (the runtime-module row above, when it was timed in the same loop), both
-  handlers' p99 rose from about 0.3 ms to about 3 ms, with either build of the module, and p50 did not
-  move; a profile of that case shows the module's memory growth itself taking 8% of the time and garbage
-  collection 12% (3% without the third authorizer).
+  module at the same time (as a runtime-module row timed in the same loop once did), both handlers' p99
+  rose from about 0.3 ms to about 3 ms, with either build of the module, and p50 did not move; a profile
+  of that case shows the module's memory growth itself taking 8% of the time and garbage collection 12%
+  (3% without the third authorizer). The row with a decision record and EMF gives the same handler a
+  logger and a metrics writer that keep the last line (what the record and the line cost to build, not
+  the terminal's I/O).
 - *rich requests*: every store of Cedar's conformance corpus (\`make corpus\`), loaded once by each
   contender (ours as a compiled bundle with the test's entities as the store's; cedar-wasm with policies
   and schema preparsed, the entities passed with each request as it requires), each request's context as
@@ -787,12 +892,18 @@ What is measured, exactly:
 |---|---|---|---|---|---|---|
 ${detail('decision, rides, cedar-wasm', warm.peer, 'µs', us)}
 ${detail('decision, rides, cedar-authorizer isAuthorized', warm.ours, 'µs', us)}
-${detail('aws-jwt-verify verifySync alone (RS256)', verifyOnly.peer, 'µs', us)}
-${detail('fresh token, cedar-authorizer isAuthorizedWithToken', freshToken.ours, 'µs', us)}
-${detail('fresh token, aws-jwt-verify + cedar-wasm', freshToken.peer, 'µs', us)}
+${detail('aws-jwt-verify verifySync alone (RS256)', freshRows.peerVerify, 'µs', us)}
+${detail('cedar-wasm stateful decision (fresh-token peer)', freshRows.peerDecide, 'µs', us)}
+${detail('node:crypto RS256 verification alone', freshRows.verify, 'µs', us)}
+${detail('fresh token, cedar-authorizer isAuthorizedWithToken, runtime module', freshRows.ours, 'µs', us)}
+${detail('fresh token, cedar-authorizer isAuthorizedWithToken, full module', freshRows.full, 'µs', us)}
+${detail('fresh token, aws-jwt-verify + cedar-wasm as one call', freshRows.peerCall, 'µs', us)}
 ${detail('REST authorizer, fresh token, cedar-authorizer', restHandlers.ours, 'µs', us)}
 ${detail('REST authorizer, fresh token, cedar-authorizer with its default decision cache', restHandlers.cached, 'µs', us)}
 ${detail('REST authorizer, fresh token, aws-jwt-verify + cedar-wasm', restHandlers.peer, 'µs', us)}
+${detail('REST authorizer, fresh token, cedar-authorizer with a decision record and EMF', restHandlers.observed, 'µs', us)}
+${detail('Lambda@Edge viewer-request, fresh token, cedar-authorizer (edge zip)', edgeHandlers.ours, 'µs', us)}
+${detail('Lambda@Edge viewer-request, fresh token, aws-jwt-verify + cedar-wasm', edgeHandlers.peer, 'µs', us)}
 ${detail('repeated token, cedar-authorizer (answer cache)', repeatedToken.ours, 'µs', us)}
 ${detail('repeated token, cedar-authorizer (no answer cache)', repeatedToken.engine, 'µs', us)}
 ${detail('cedar-wasm stateful decision (repeated-token peer)', repeatedToken.peer, 'µs', us)}
@@ -866,6 +977,7 @@ const report = {
   machine,
   quick,
   peers: { '@cedar-policy/cedar-wasm': versionOf('@cedar-policy/cedar-wasm'), 'aws-jwt-verify': versionOf('aws-jwt-verify') },
+  limit: { ...native, nodeCryptoVerifyNs: freshRows.verify.median },
   targets,
   met: targets.every((t) => t.met),
 };

@@ -27,7 +27,7 @@ use serde::Serialize;
 use serde_json::{json, Map, Value};
 
 use crate::authorizer::cache_policy::CachePolicy;
-use crate::authorizer::identity::Identity;
+use crate::authorizer::identity::{key_digest, CacheKey, Identity};
 use crate::authorizer::routes::{Dependence, HttpRequest, RouteMatch};
 use crate::authorizer::Authorizer;
 use crate::errors::{Code, Error};
@@ -202,13 +202,13 @@ fn routable(input: &Value) -> Result<HttpRequest, Error> {
 impl Authorizer {
     /// Verifies the token (through the verified-token cache) and routes the request, without deciding.
     pub fn prepare_http(&self, input: &Value, now: u64) -> Prepared {
-        let (identity, digest, cached) = match self.http_identity(input, now) {
+        let (identity, key, cached) = match self.http_identity(input, now) {
             Ok(found) => found,
             Err(e) => return Prepared::refused(e),
         };
         let mut prepared = Prepared {
             authenticated: true,
-            token_digest: Some(crate::bundle::hash::hex(&digest)),
+            token_digest: Some(key_digest(&key)),
             valid_until: Some(identity.valid_until),
             principal: Some(identity.mapped.principal.to_avp()),
             method: None,
@@ -237,7 +237,7 @@ impl Authorizer {
 
     /// The identity of an HTTP request's bearer token, the verified-token cache's key for it, and whether
     /// that cache answered.
-    fn http_identity(&self, input: &Value, now: u64) -> Result<(std::sync::Arc<Identity>, [u8; 32], bool), Error> {
+    fn http_identity(&self, input: &Value, now: u64) -> Result<(std::sync::Arc<Identity>, CacheKey, bool), Error> {
         let token = match input.get("token") {
             Some(Value::String(t)) if !t.trim().is_empty() => t.trim(),
             Some(Value::String(_)) | None | Some(Value::Null) => {

@@ -1,14 +1,14 @@
 //! A verified, mapped identity, and the bounded cache of them by token digest.
 //!
-//! Verified tokens are cached by the SHA-256 of the whole token string, only after the signature and every
+//! Verified tokens are cached by their whole text (with their kind), only after the signature and every
 //! claim check passed, and only until the token's `exp` (plus the leeway). Nothing is ever looked up by an
-//! unverified claim. New keys for an issuer drop that issuer's cached tokens.
+//! unverified claim, and a lookup matches only the exact text that was verified. New keys for an issuer drop
+//! that issuer's cached tokens.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 
 use cedar_policy::{Entities, Entity};
-use sha2::{Digest, Sha256};
 
 use crate::token::mapping::MappedIdentity;
 use crate::token::TokenKind;
@@ -20,6 +20,11 @@ pub const TOKEN_CACHE_CAPACITY: usize = 4096;
 /// without copying it), so an identity weighs as much as the store: without this bound, a store of 10,000
 /// entities would hold about 1.4 GB at 1,000 remembered tokens. 100,000 entities are about 15 MB.
 pub const TOKEN_CACHE_WEIGHT: usize = 100_000;
+/// The token text an entry keeps weighs as one entity per this many bytes (about what an entity takes).
+const KEY_BYTES_PER_ENTITY: usize = 150;
+
+/// The verified-token cache's key: each token's kind and text ([`cache_key`]).
+pub type CacheKey = Arc<[u8]>;
 
 /// A verified, mapped identity, ready to decide with.
 #[derive(Debug)]
@@ -39,18 +44,18 @@ pub struct Identity {
 }
 
 impl Identity {
-    /// What it weighs in the cache: the entities it holds.
-    fn weight(&self) -> usize {
-        self.merged.len() + self.entities.len()
+    /// What it weighs in the cache under `key`: the entities it holds, and the token text of its key.
+    fn weight(&self, key: &[u8]) -> usize {
+        self.merged.len() + self.entities.len() + key.len() / KEY_BYTES_PER_ENTITY
     }
 }
 
 #[derive(Debug, Default)]
 pub struct TokenCache {
-    /// By SHA-256 digest of verified tokens only: keys nobody can choose, so a fast hash without a random
-    /// key is enough (the sweep looks up every entry).
-    entries: HashMap<[u8; 32], Arc<Identity>, foldhash::fast::FixedState>,
-    order: VecDeque<[u8; 32]>,
+    /// By the text of verified tokens only: keys nobody can choose (an issuer signed them), so a fast hash
+    /// without a random key is enough; the map compares the whole text on every lookup.
+    entries: HashMap<CacheKey, Arc<Identity>, foldhash::fast::FixedState>,
+    order: VecDeque<CacheKey>,
     /// The sum of the entries' weights ([`TOKEN_CACHE_WEIGHT`]).
     weight: usize,
     inserts_since_sweep: u32,
@@ -59,7 +64,7 @@ pub struct TokenCache {
 }
 
 impl TokenCache {
-    pub(super) fn get(&mut self, key: &[u8; 32], now: u64) -> Option<Arc<Identity>> {
+    pub(super) fn get(&mut self, key: &[u8], now: u64) -> Option<Arc<Identity>> {
         match self.entries.get(key) {
             Some(identity) if now <= identity.valid_until => {
                 self.hits += 1;
@@ -77,8 +82,8 @@ impl TokenCache {
         }
     }
 
-    pub(super) fn insert(&mut self, key: [u8; 32], identity: Arc<Identity>, now: u64) {
-        let weight = identity.weight();
+    pub(super) fn insert(&mut self, key: CacheKey, identity: Arc<Identity>, now: u64) {
+        let weight = identity.weight(&key);
         // An identity heavier than the whole budget is not remembered: its token is verified every time.
         if weight > TOKEN_CACHE_WEIGHT {
             return;
@@ -101,7 +106,7 @@ impl TokenCache {
             }
         }
         self.weight += weight;
-        self.entries.insert(key, identity);
+        self.entries.insert(key.clone(), identity);
         self.order.push_back(key);
         // `order` still names entries removed since (expired ones `get` dropped, tokens inserted again):
         // compacted before it outgrows the map, so it stays bounded by the entries (amortized O(1)).
@@ -110,18 +115,18 @@ impl TokenCache {
         }
     }
 
-    fn remove(&mut self, key: &[u8; 32]) {
-        if let Some(identity) = self.entries.remove(key) {
-            self.weight -= identity.weight();
+    fn remove(&mut self, key: &[u8]) {
+        if let Some((key, identity)) = self.entries.remove_entry(key) {
+            self.weight -= identity.weight(&key);
         }
     }
 
     fn retain(&mut self, keep: impl Fn(&Identity) -> bool) {
         let mut weight = 0;
-        self.entries.retain(|_, identity| {
+        self.entries.retain(|key, identity| {
             let kept = keep(identity);
             if kept {
-                weight += identity.weight();
+                weight += identity.weight(key);
             }
             kept
         });
@@ -147,18 +152,26 @@ impl TokenCache {
     }
 }
 
-/// The verified-token cache's key: SHA-256 over each token's kind and text. A token whose kind it picks
-/// itself (`None`, for adapters that get one bearer token) is its own entry: the same text always picks
-/// the same kind.
-pub fn cache_key(tokens: &[(Option<TokenKind>, &str)]) -> [u8; 32] {
-    let mut hasher = Sha256::new();
+/// The verified-token cache's key: each token's kind and text, each followed by a zero byte (which neither
+/// holds). A token whose kind it picks itself (`None`, for adapters that get one bearer token) is its own
+/// entry: the same text always picks the same kind. The text itself rather than a digest of it: a SHA-256
+/// of a token compiled to wasm was a fifth of a fresh token's own work (`make bench`), and a lookup that
+/// compares the text can only ever find the token that was verified.
+pub fn cache_key(tokens: &[(Option<TokenKind>, &str)]) -> CacheKey {
+    let mut key = Vec::with_capacity(tokens.iter().map(|(_, t)| t.len() + 8).sum());
     for (kind, token) in tokens {
-        hasher.update(kind.map_or("auto", TokenKind::token_use).as_bytes());
-        hasher.update([0]);
-        hasher.update(token.as_bytes());
-        hasher.update([0]);
+        key.extend_from_slice(kind.map_or("auto", TokenKind::token_use).as_bytes());
+        key.push(0);
+        key.extend_from_slice(token.as_bytes());
+        key.push(0);
     }
-    hasher.finalize().into()
+    key.into()
+}
+
+/// The SHA-256 of a cache key, in hex: the digest an answer cache outside the module keys by.
+pub fn key_digest(key: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    crate::bundle::hash::hex(&Sha256::digest(key))
 }
 
 #[cfg(test)]
@@ -196,18 +209,42 @@ mod tests {
     }
 
     #[test]
+    fn only_the_exact_token_text_hits_and_its_bytes_weigh() {
+        let mut cache = TokenCache::default();
+        let token = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ1In0.c2ln";
+        cache.insert(cache_key(&[(None, token)]), identity(100, "i1"), 0);
+        assert!(cache.get(&cache_key(&[(None, token)]), 1).is_some());
+        // A prefix, an extension, one character changed, the same text as another kind or split in two.
+        let near = [
+            cache_key(&[(None, &token[..token.len() - 1])]),
+            cache_key(&[(None, &format!("{token}A"))]),
+            cache_key(&[(None, &token.replacen('c', "d", 1))]),
+            cache_key(&[(Some(TokenKind::Identity), token)]),
+            cache_key(&[(None, &token[..20]), (None, &token[20..])]),
+        ];
+        for key in &near {
+            assert!(cache.get(key, 1).is_none(), "{:?}", String::from_utf8_lossy(key));
+        }
+        // A 15 KB token weighs a hundred entities: the budget bounds the text kept as well.
+        let long = "x".repeat(15_000);
+        let before = cache.weight();
+        cache.insert(cache_key(&[(None, &long)]), identity(100, "i1"), 0);
+        assert_eq!(cache.weight() - before, ("auto".len() + 1 + 15_000 + 1) / KEY_BYTES_PER_ENTITY);
+    }
+
+    #[test]
     fn cache_expires_evicts_and_forgets_issuers() {
         let mut cache = TokenCache::default();
         let a = cache_key(&[(Some(TokenKind::Identity), "a")]);
         let b = cache_key(&[(Some(TokenKind::Access), "a")]);
         assert_ne!(a, b, "the same string as another kind of token is another entry");
         assert_ne!(a, cache_key(&[(None, "a")]), "a token that picks its kind is another entry");
-        cache.insert(a, identity(100, "i1"), 0);
+        cache.insert(a.clone(), identity(100, "i1"), 0);
         assert!(cache.get(&a, 100).is_some());
         assert!(cache.get(&a, 101).is_none(), "never past its exp");
         assert!(cache.is_empty());
-        cache.insert(a, identity(100, "i1"), 0);
-        cache.insert(b, identity(100, "i2"), 0);
+        cache.insert(a.clone(), identity(100, "i1"), 0);
+        cache.insert(b.clone(), identity(100, "i2"), 0);
         cache.forget_issuer("i1");
         assert!(cache.get(&a, 1).is_none());
         assert!(cache.get(&b, 1).is_some());

@@ -12,7 +12,7 @@ use cedar_policy_core::extensions::Extensions;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use super::identity::{cache_key, Identity};
+use super::identity::{cache_key, CacheKey, Identity};
 use crate::errors::{Code, Error};
 
 use crate::authorizer::Authorizer;
@@ -129,7 +129,7 @@ impl Authorizer {
         &self,
         tokens: &[(Option<TokenKind>, &str)],
         now: u64,
-    ) -> Result<(Arc<Identity>, [u8; 32], bool), Error> {
+    ) -> Result<(Arc<Identity>, CacheKey, bool), Error> {
         let key = cache_key(tokens);
         if let Ok(mut cache) = self.token_cache.lock() {
             if let Some(identity) = cache.get(&key, now) {
@@ -140,7 +140,7 @@ impl Authorizer {
             tokens.iter().map(|(kind, token)| self.issuers.verify_as(token, *kind, now)).collect::<Result<_, _>>()?;
         let identity = Arc::new(self.identity_from_verified(&verified)?);
         if let Ok(mut cache) = self.token_cache.lock() {
-            cache.insert(key, identity.clone(), now);
+            cache.insert(key.clone(), identity.clone(), now);
         }
         Ok((identity, key, false))
     }

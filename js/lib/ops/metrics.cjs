@@ -61,6 +61,9 @@ function createMetrics(options = {}) {
   /** EMF directives (the `CloudWatchMetrics` array) by handler and metric names, as JSON text. */
   const directives = new Map();
   const serviceJson = JSON.stringify(service);
+  const denialsDirective = JSON.stringify([
+    { Namespace: namespace, Dimensions: [['Service', 'Handler', 'Reason']], Metrics: [{ Name: DENIALS.name, Unit: DENIALS.unit }] },
+  ]);
 
   function fresh() {
     return { handler: undefined, values: new Map(), denials: new Map() };
@@ -152,24 +155,12 @@ function createMetrics(options = {}) {
       write(
         `{"_aws":{"Timestamp":${at},"CloudWatchMetrics":${directive}},"Service":${serviceJson},"Handler":${JSON.stringify(handler)}${body}}`,
       );
+      if (counted.denials.size === 0) return;
+      const denialDirective = `{"Timestamp":${at},"CloudWatchMetrics":${denialsDirective}}`;
       for (const [code, count] of counted.denials) {
+        // A code is a fixed, small set (error codes, or `policy`), written as JSON all the same.
         write(
-          JSON.stringify({
-            _aws: {
-              Timestamp: at,
-              CloudWatchMetrics: [
-                {
-                  Namespace: namespace,
-                  Dimensions: [['Service', 'Handler', 'Reason']],
-                  Metrics: [{ Name: DENIALS.name, Unit: DENIALS.unit }],
-                },
-              ],
-            },
-            Service: service,
-            Handler: handler,
-            Reason: code,
-            [DENIALS.name]: count,
-          }),
+          `{"_aws":${denialDirective},"Service":${serviceJson},"Handler":${JSON.stringify(handler)},"Reason":${JSON.stringify(code)},${JSON.stringify(DENIALS.name)}:${count}}`,
         );
       }
     },
