@@ -11,7 +11,8 @@ export const us = (ns) => ns / 1000;
 export const fmt = (x, digits = 1) => (Math.abs(x) >= 100 ? x.toFixed(0) : x.toFixed(digits));
 
 /**
- * Times each contender per call, in interleaved rounds so drift on a shared machine hits all alike.
+ * Times each contender per call, in interleaved rounds so drift on a shared machine hits all alike; odd rounds
+ * run the contenders in reverse order, so that none always runs right after the same other one.
  * A contender's `fn(i)` may return a promise, which is awaited (its overhead counts against it).
  */
 export async function measure(contenders, { calls, rounds, warmup = 500 }) {
@@ -20,7 +21,7 @@ export async function measure(contenders, { calls, rounds, warmup = 500 }) {
   for (const c of contenders) for (let i = 0; i < warmup; i += 1) await c.fn(i);
   const per = Math.max(1, Math.floor(calls / rounds));
   for (let round = 0; round < rounds; round += 1) {
-    for (const c of contenders) {
+    for (const c of round % 2 ? [...contenders].reverse() : contenders) {
       const start = process.hrtime.bigint();
       for (let i = 0; i < per; i += 1) {
         const t0 = process.hrtime.bigint();

@@ -68,7 +68,10 @@ function createMetrics(options = {}) {
   function fresh() {
     return { handler: undefined, values: new Map(), denials: new Map() };
   }
+  const counting = Boolean(emf || powertools);
   const add = (name, value) => {
+    // Off: only the process-wide totals are kept.
+    if (!counting) return;
     const list = pending.values.get(name) ?? [];
     list.push(value);
     pending.values.set(name, list);
@@ -95,7 +98,7 @@ function createMetrics(options = {}) {
         const codes = new Set((answer.errors || []).map((e) => e.code));
         if (codes.size === 0) codes.add('policy');
         for (const code of codes) {
-          bump(pending.denials, code);
+          if (counting) bump(pending.denials, code);
           bump(totals.denials, `${kind}\n${code}`);
         }
       }
@@ -111,10 +114,10 @@ function createMetrics(options = {}) {
     },
     /** Writes what this invocation counted: one EMF line (and one per denial code), or through Powertools. */
     flush() {
+      if (!counting) return;
       const counted = pending;
-      pending = fresh();
-      if (!emf && !powertools) return;
       if (counted.values.size === 0 && counted.denials.size === 0) return;
+      pending = fresh();
       const age = bundleAge();
       if (age !== undefined) counted.values.set('BundleAge', [Math.round(age)]);
       const handler = counted.handler ?? 'none';
@@ -137,7 +140,8 @@ function createMetrics(options = {}) {
       for (const [name, list] of counted.values) {
         const value = list.length === 1 ? list[0] : METRICS[name].unit === 'Count' ? list.reduce((a, b) => a + b, 0) : list;
         names.push(name);
-        body += `,${JSON.stringify(name)}:${JSON.stringify(value)}`;
+        // Metric names are this module's own identifiers (METRICS): no escaping needed.
+        body += `,"${name}":${JSON.stringify(value)}`;
       }
       // The directive of a set of metric names is the same on every invocation that counts them: written once.
       const key = `${handler}\n${names.join('\n')}`;
