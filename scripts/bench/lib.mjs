@@ -17,6 +17,8 @@ export const fmt = (x, digits = 1) => (Math.abs(x) >= 100 ? x.toFixed(0) : x.toF
  */
 export async function measure(contenders, { calls, rounds, warmup = 500 }) {
   const samples = Object.fromEntries(contenders.map((c) => [c.name, []]));
+  // Each contender's median in each round, for paired comparisons (`roundRatio`).
+  const roundMedians = Object.fromEntries(contenders.map((c) => [c.name, []]));
   const busy = Object.fromEntries(contenders.map((c) => [c.name, 0n]));
   for (const c of contenders) for (let i = 0; i < warmup; i += 1) await c.fn(i);
   const per = Math.max(1, Math.floor(calls / rounds));
@@ -30,11 +32,23 @@ export async function measure(contenders, { calls, rounds, warmup = 500 }) {
         samples[c.name].push(Number(process.hrtime.bigint() - t0));
       }
       busy[c.name] += process.hrtime.bigint() - start;
+      roundMedians[c.name].push(stats(samples[c.name].slice(-per)).median);
     }
   }
   return Object.fromEntries(
-    contenders.map((c) => [c.name, { ...stats(samples[c.name]), perSecond: (samples[c.name].length / Number(busy[c.name])) * 1e9 }]),
+    contenders.map((c) => [
+      c.name,
+      { ...stats(samples[c.name]), perSecond: (samples[c.name].length / Number(busy[c.name])) * 1e9, roundMedians: roundMedians[c.name] },
+    ]),
   );
+}
+
+/**
+ * The median over rounds of `a`'s median in a round divided by `b`'s in the same round: a paired ratio, which
+ * drift between rounds (the machine busier in one than another) moves less than a ratio of pooled medians.
+ */
+export function roundRatio(a, b) {
+  return stats(a.roundMedians.map((m, i) => m / b.roundMedians[i])).median;
 }
 
 /** Runs `script` in fresh `node` processes: wall time (ms) and the child's peak RSS (bytes) per run. */

@@ -87,6 +87,7 @@ function createDecisionLog(options = {}) {
   const random = options.random ?? Math.random;
   const clock = options.clock ?? Date.now;
   const ocsf = format === 'ocsf' ? require('./ocsf.cjs') : null;
+  const writeLine = lineWriter();
 
   /** Writes a line that is not a decision (a warning, a mismatch) the same way. */
   function note(record) {
@@ -111,7 +112,7 @@ function createDecisionLog(options = {}) {
       // The common case, a line to a function with nothing to redact: written as text directly, the same
       // text JSON.stringify gives the record (the record object costs more to build than the line).
       if (write && redactions.length === 0 && !ocsf) {
-        write(lineOf(facts, clock(), options));
+        write(writeLine(facts, clock(), options));
         return true;
       }
       const record = recordOf(facts, clock(), options);
@@ -164,39 +165,88 @@ function recordOf({ kind, answer, cache = 'none', micros = 0, requestId, sourceI
   return record;
 }
 
-const text = (value) => (typeof value === 'string' ? JSON.stringify(value) : 'null');
 const entityJson = (entity) => {
   const t = entityText(entity);
   return t ? JSON.stringify(t) : 'null';
 };
-const codesJson = (list) => {
+/** `[x[field], ...]` of a list of objects (or of nothing) as JSON. */
+const codesJson = (list, field) => {
+  if (!list || list.length === 0) return '[]';
   let out = '[';
-  for (let i = 0; i < list.length; i += 1) out += (i ? ',' : '') + (JSON.stringify(list[i]) ?? 'null');
+  for (let i = 0; i < list.length; i += 1) out += (i ? ',' : '') + (JSON.stringify(list[i][field]) ?? 'null');
   return `${out}]`;
 };
 
-/** [`recordOf`] written straight to its JSON line: the same text `JSON.stringify(recordOf(...))` gives. */
-function lineOf({ kind, answer, cache = 'none', micros = 0, requestId, sourceIp, context, entities, action, resource }, now, options) {
-  const route = answer.route;
-  const token = answer.token;
-  const bundle = answer.bundle;
-  const policies = (answer.determiningPolicies || []).map((p) => p.policyId);
-  const errors = (answer.errors || []).map((e) => e.code);
-  let line =
-    `{"timestamp":"${new Date(now).toISOString()}","level":"${answer.decision === 'ALLOW' ? 'info' : 'warn'}","message":"authorization decision"` +
-    `,"requestId":${requestId === undefined || requestId === null ? 'null' : JSON.stringify(requestId)},"handler":${JSON.stringify(kind)}` +
-    `,"decision":${JSON.stringify(answer.decision ?? null)},"authenticated":${Boolean(answer.authenticated)}` +
-    `,"principal":${entityJson(answer.principal)},"route":${route ? text(route.routeKey) : 'null'}` +
-    `,"action":${entityJson(route ? route.action : action)},"resource":${entityJson(route ? route.resource : resource)}` +
-    `,"determiningPolicies":${codesJson(policies)},"errors":${codesJson(errors)}` +
-    `,"cache":${JSON.stringify(cache)},"cacheHit":${cache !== 'none'},"micros":${JSON.stringify(Math.round(micros))}` +
-    `,"bundleHash":${bundle ? JSON.stringify(bundle.hash ?? null) : 'null'},"bundleRevision":${bundle ? JSON.stringify(bundle.revision ?? null) : 'null'}` +
-    `,"tokenId":${token && token.id !== undefined ? JSON.stringify(token.id) : 'null'},"subject":${token && token.subject !== undefined ? JSON.stringify(token.subject) : 'null'}` +
-    `,"sourceIp":${sourceIp === undefined || sourceIp === null ? 'null' : JSON.stringify(sourceIp)}`;
-  if (options.logContext)
-    line += `,"context":${JSON.stringify(route && route.context !== undefined ? route.context : (context ?? null)) ?? 'null'}`;
-  if (options.logEntities) line += `,"entities":${JSON.stringify(entities ?? null) ?? 'null'}`;
-  return `${line}}`;
+/**
+ * A writer of [`recordOf`]'s JSON line straight to text: the same text `JSON.stringify(recordOf(...))`
+ * gives. What repeats from one decision to the next (the handler, the bundle, a route's action, the text of a
+ * decision and of a cache layer) is kept as text, a bounded few of each.
+ */
+function lineWriter() {
+  const kept = (limit) => {
+    const map = new Map();
+    return (key, make) => {
+      let value = map.get(key);
+      if (value === undefined) {
+        value = make();
+        if (map.size < limit) map.set(key, value);
+      }
+      return value;
+    };
+  };
+  const handlers = kept(16);
+  const actions = kept(256);
+  const layers = kept(8);
+  let lastBundle;
+  let bundleText = '';
+  let lastNow;
+  let lastTimestamp = '';
+  return function lineOf(
+    { kind, answer, cache = 'none', micros = 0, requestId, sourceIp, context, entities, action, resource },
+    now,
+    options,
+  ) {
+    const route = answer.route;
+    const token = answer.token;
+    const bundle = answer.bundle;
+    if (bundle !== lastBundle || bundle === undefined) {
+      lastBundle = bundle;
+      bundleText = `,"bundleHash":${bundle ? JSON.stringify(bundle.hash ?? null) : 'null'},"bundleRevision":${bundle ? JSON.stringify(bundle.revision ?? null) : 'null'}`;
+    }
+    const decision = answer.decision;
+    const head =
+      decision === 'ALLOW' ? '","level":"info","message":"authorization decision"' : '","level":"warn","message":"authorization decision"';
+    if (now !== lastNow) {
+      lastNow = now;
+      lastTimestamp = new Date(now).toISOString();
+    }
+    const routeKey = route && typeof route.routeKey === 'string' ? route.routeKey : undefined;
+    const actionEntity = route ? route.action : action;
+    const actionText =
+      routeKey !== undefined && actionEntity && typeof actionEntity === 'object'
+        ? actions(
+            `${routeKey}\n${actionEntity.type ?? actionEntity.entityType ?? actionEntity.actionType}\n${actionEntity.id ?? actionEntity.entityId ?? actionEntity.actionId}`,
+            () => `,"route":${JSON.stringify(routeKey)},"action":${entityJson(actionEntity)}`,
+          )
+        : `,"route":${routeKey === undefined ? 'null' : JSON.stringify(routeKey)},"action":${entityJson(actionEntity)}`;
+    let line =
+      `{"timestamp":"${lastTimestamp}${head},"requestId":${requestId === undefined || requestId === null ? 'null' : JSON.stringify(requestId)}` +
+      handlers(kind, () => `,"handler":${JSON.stringify(kind)}`) +
+      `,"decision":${decision === 'ALLOW' ? '"ALLOW"' : decision === 'DENY' ? '"DENY"' : JSON.stringify(decision ?? null)},"authenticated":${Boolean(answer.authenticated)}` +
+      `,"principal":${entityJson(answer.principal)}${actionText},"resource":${entityJson(route ? route.resource : resource)}` +
+      `,"determiningPolicies":${codesJson(answer.determiningPolicies, 'policyId')},"errors":${codesJson(answer.errors, 'code')}` +
+      layers(cache, () => `,"cache":${JSON.stringify(cache)},"cacheHit":${cache !== 'none'}`) +
+      `,"micros":${JSON.stringify(Math.round(micros))}${bundleText}` +
+      `,"tokenId":${token && token.id !== undefined ? JSON.stringify(token.id) : 'null'},"subject":${token && token.subject !== undefined ? JSON.stringify(token.subject) : 'null'}` +
+      `,"sourceIp":${sourceIp === undefined || sourceIp === null ? 'null' : JSON.stringify(sourceIp)}`;
+    if (options.logContext)
+      line += `,"context":${JSON.stringify(route && route.context !== undefined ? route.context : (context ?? null)) ?? 'null'}`;
+    if (options.logEntities) line += `,"entities":${JSON.stringify(entities ?? null) ?? 'null'}`;
+    return `${line}}`;
+  };
 }
 
-module.exports = { createDecisionLog, FIELDS, lineOf, recordOf };
+/** One line, by a writer of its own (tests compare it with the record). */
+const lineOf = (facts, now, options) => lineWriter()(facts, now, options);
+
+module.exports = { createDecisionLog, FIELDS, lineOf, lineWriter, recordOf };

@@ -22,6 +22,11 @@ const METRICS = {
  * set) or `policy` when the policies denied.
  */
 const DENIALS = { name: 'Denials', unit: 'Count' };
+/** The metrics of one invocation, in the order they are written; each but Latency and BundleAge a count. */
+const ORDER = Object.keys(METRICS);
+const COUNTED = ORDER.filter((name) => name !== 'Latency' && name !== 'BundleAge');
+const SLOT = Object.fromEntries(COUNTED.map((name, i) => [name, i]));
+const BIT = Object.fromEntries(ORDER.map((name, i) => [name, 2 ** i]));
 const CACHE_METRIC = { decision: 'CacheHitDecision', answer: 'CacheHitDecision', token: 'CacheHitToken', none: 'CacheMiss' };
 
 /**
@@ -58,23 +63,35 @@ function createMetrics(options = {}) {
     latency: histogram(),
   };
   let bundleAge = () => undefined;
-  /** EMF directives (the `CloudWatchMetrics` array) by handler and metric names, as JSON text. */
+  /** EMF directives (the `CloudWatchMetrics` array) by handler and set of metric names, as JSON text. */
   const directives = new Map();
+  const handlerText = new Map();
   const serviceJson = JSON.stringify(service);
   const denialsDirective = JSON.stringify([
     { Namespace: namespace, Dimensions: [['Service', 'Handler', 'Reason']], Metrics: [{ Name: DENIALS.name, Unit: DENIALS.unit }] },
   ]);
 
   function fresh() {
-    return { handler: undefined, values: new Map(), denials: new Map() };
+    // One count per metric (Latency's values in a list: an invocation of the endpoint may decide several).
+    return { handler: undefined, counts: COUNTED.map(() => 0), any: false, latency: [], denials: new Map() };
   }
   const counting = Boolean(emf || powertools);
   const add = (name, value) => {
     // Off: only the process-wide totals are kept.
     if (!counting) return;
-    const list = pending.values.get(name) ?? [];
-    list.push(value);
-    pending.values.set(name, list);
+    pending.any = true;
+    if (name === 'Latency') pending.latency.push(value);
+    else pending.counts[SLOT[name]] += value;
+  };
+  /** What an invocation counted, in METRICS' order: `[name, value or list]`. */
+  const countedOf = (counted) => {
+    const out = [];
+    for (const name of ORDER) {
+      if (name === 'Latency') {
+        if (counted.latency.length > 0) out.push([name, counted.latency]);
+      } else if (SLOT[name] !== undefined && counted.counts[SLOT[name]] > 0) out.push([name, counted.counts[SLOT[name]]]);
+    }
+    return out;
   };
   const bump = (map, key) => map.set(key, (map.get(key) ?? 0) + 1);
 
@@ -116,14 +133,20 @@ function createMetrics(options = {}) {
     flush() {
       if (!counting) return;
       const counted = pending;
-      if (counted.values.size === 0 && counted.denials.size === 0) return;
+      if (!counted.any && counted.denials.size === 0) return;
       pending = fresh();
+      const values = countedOf(counted);
       const age = bundleAge();
-      if (age !== undefined) counted.values.set('BundleAge', [Math.round(age)]);
+      if (age !== undefined) values.push(['BundleAge', Math.round(age)]);
       const handler = counted.handler ?? 'none';
       if (powertools) {
         given.addDimension('Handler', handler);
-        for (const [name, values] of counted.values) for (const v of values) given.addMetric(name, METRICS[name].unit, v);
+        for (const [name, value] of values) {
+          // Counts as one sample each, as they were counted; Latency and BundleAge as their values.
+          if (Array.isArray(value)) for (const v of value) given.addMetric(name, METRICS[name].unit, v);
+          else if (METRICS[name].unit === 'Count') for (let i = 0; i < value; i += 1) given.addMetric(name, METRICS[name].unit, 1);
+          else given.addMetric(name, METRICS[name].unit, value);
+        }
         given.publishStoredMetrics();
         for (const [code, count] of counted.denials) {
           const single = given.singleMetric();
@@ -134,31 +157,35 @@ function createMetrics(options = {}) {
         return;
       }
       const at = clock();
-      // Counts of one invocation are summed: CloudWatch adds the values of a list as samples.
-      const names = [];
+      // Counts of one invocation are summed: CloudWatch adds the values of a list as samples. The set of
+      // names written is a bit mask over METRICS' order.
+      let mask = 0;
       let body = '';
-      for (const [name, list] of counted.values) {
-        const value = list.length === 1 ? list[0] : METRICS[name].unit === 'Count' ? list.reduce((a, b) => a + b, 0) : list;
-        names.push(name);
+      for (const [name, value] of values) {
+        mask |= BIT[name];
         // Metric names are this module's own identifiers (METRICS): no escaping needed.
-        body += `,"${name}":${JSON.stringify(value)}`;
+        body += `,"${name}":${Array.isArray(value) ? (value.length === 1 ? value[0] : JSON.stringify(value)) : value}`;
       }
       // The directive of a set of metric names is the same on every invocation that counts them: written once.
-      const key = `${handler}\n${names.join('\n')}`;
-      let directive = directives.get(key);
+      let byMask = directives.get(handler);
+      if (byMask === undefined) {
+        byMask = new Map();
+        if (directives.size < 64) directives.set(handler, byMask);
+      }
+      let directive = byMask.get(mask);
       if (directive === undefined) {
         directive = JSON.stringify([
           {
             Namespace: namespace,
             Dimensions: [['Service', 'Handler']],
-            Metrics: names.map((name) => ({ Name: name, Unit: METRICS[name].unit })),
+            Metrics: values.map(([name]) => ({ Name: name, Unit: METRICS[name].unit })),
           },
         ]);
-        if (directives.size < 256) directives.set(key, directive);
+        byMask.set(mask, directive);
       }
-      write(
-        `{"_aws":{"Timestamp":${at},"CloudWatchMetrics":${directive}},"Service":${serviceJson},"Handler":${JSON.stringify(handler)}${body}}`,
-      );
+      const handlerJson = handlerText.get(handler) ?? JSON.stringify(handler);
+      if (handlerText.size < 64) handlerText.set(handler, handlerJson);
+      write(`{"_aws":{"Timestamp":${at},"CloudWatchMetrics":${directive}},"Service":${serviceJson},"Handler":${handlerJson}${body}}`);
       if (counted.denials.size === 0) return;
       const denialDirective = `{"Timestamp":${at},"CloudWatchMetrics":${denialsDirective}}`;
       for (const [code, count] of counted.denials) {

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
-const { lineOf, recordOf, createDecisionLog } = require('../../../js/lib/ops/decision-log.cjs');
+const { lineOf, lineWriter, recordOf, createDecisionLog } = require('../../../js/lib/ops/decision-log.cjs');
 
 const entity = (type, id) => ({ entityType: type, entityId: id });
 const answers = [
@@ -51,6 +51,22 @@ test('the line written directly is the record JSON.stringify writes, for every k
     }
   }
   assert.equal(compared, answers.length * facts.length * 4);
+});
+
+test('one writer over many decisions, what it keeps as text never leaks from one into the next', () => {
+  const write = lineWriter();
+  const shared = { hash: 'sha256:shared', revision: 1 };
+  for (let round = 0; round < 3; round += 1) {
+    for (const [i, answer] of answers.entries()) {
+      for (const f of facts) {
+        // The same bundle object each time, then a changed one; routes of the same key with other actions.
+        const bundle = round === 2 ? { hash: `sha256:${i}` } : shared;
+        const given = { ...f, answer: { ...answer, bundle: answer.bundle ?? bundle } };
+        if (round === 1 && given.answer.route) given.answer.route = { ...given.answer.route, action: entity('Other::Action', `a${i}`) };
+        assert.equal(write(given, 5, {}), JSON.stringify(recordOf(given, 5, {})));
+      }
+    }
+  }
 });
 
 test('a function logger gets the direct line; redaction and structured loggers still get the record', () => {
