@@ -565,12 +565,14 @@ const rows = [['measure', 'peer', 'cedar-authorizer', 'ours / peer', 'target']];
  */
 function target({ id, measure, peerText, oursText, ratio, value = ratio, goal, goalUnit = '', figures, why = '', details }) {
   const met = value <= goal;
+  const { peer, ours, unit, ...more } = figures;
   targets.push({
     id,
     measure,
-    peer: figures.peer,
-    ours: figures.ours,
-    unit: figures.unit,
+    peer,
+    ours,
+    unit,
+    ...more,
     ratio,
     value,
     goal,
