@@ -215,7 +215,7 @@ lint: node-deps | tools
 	npx eslint .
 
 # The quick check while working (under two minutes on a warm machine): the lints, the core's unit tests
-# (every function of the wasm boundary's twin, src/ffi.rs, among them) and the JS unit tests.
+# (every function of the wasm boundary's twin, src/ffi/, among them) and the JS unit tests.
 check: lint
 	cargo test --lib
 	node --test tests/js/unit/
