@@ -152,18 +152,19 @@ impl TokenCache {
     }
 }
 
-/// The verified-token cache's key: each token's kind and text, each followed by a zero byte (which neither
-/// holds). A token whose kind it picks itself (`None`, for adapters that get one bearer token) is its own
-/// entry: the same text always picks the same kind. The text itself rather than a digest of it: a SHA-256
-/// of a token compiled to wasm was a fifth of a fresh token's own work (`make bench`), and a lookup that
-/// compares the text can only ever find the token that was verified.
+/// The verified-token cache's key: each token's kind, its length (8 bytes) and its text, so that no text
+/// (a token may hold any character, a zero byte among them) can spell another list of tokens. A token whose
+/// kind it picks itself (`None`, for adapters that get one bearer token) is its own entry: the same text
+/// always picks the same kind. The text itself rather than a digest of it: a SHA-256 of a token compiled to
+/// wasm was a fifth of a fresh token's own work (`make bench`), and a lookup that compares the text can only
+/// ever find the token that was verified.
 pub fn cache_key(tokens: &[(Option<TokenKind>, &str)]) -> CacheKey {
-    let mut key = Vec::with_capacity(tokens.iter().map(|(_, t)| t.len() + 8).sum());
+    let mut key = Vec::with_capacity(tokens.iter().map(|(_, t)| t.len() + 16).sum());
     for (kind, token) in tokens {
         key.extend_from_slice(kind.map_or("auto", TokenKind::token_use).as_bytes());
         key.push(0);
+        key.extend_from_slice(&(token.len() as u64).to_le_bytes());
         key.extend_from_slice(token.as_bytes());
-        key.push(0);
     }
     key.into()
 }
@@ -225,11 +226,21 @@ mod tests {
         for key in &near {
             assert!(cache.get(key, 1).is_none(), "{:?}", String::from_utf8_lossy(key));
         }
+        // A pair of tokens, and one text that holds both with what once separated them.
+        let (id, access) = ("aaa.bbb.ccc", "ddd.eee.fff");
+        cache.insert(
+            cache_key(&[(Some(TokenKind::Identity), id), (Some(TokenKind::Access), access)]),
+            identity(100, "i1"),
+            0,
+        );
+        for spelled in [format!("{id}\0access\0{access}"), format!("{id}\0access\0{access}\0")] {
+            assert!(cache.get(&cache_key(&[(Some(TokenKind::Identity), &spelled)]), 1).is_none(), "{spelled:?}");
+        }
         // A 15 KB token weighs a hundred entities: the budget bounds the text kept as well.
         let long = "x".repeat(15_000);
         let before = cache.weight();
         cache.insert(cache_key(&[(None, &long)]), identity(100, "i1"), 0);
-        assert_eq!(cache.weight() - before, ("auto".len() + 1 + 15_000 + 1) / KEY_BYTES_PER_ENTITY);
+        assert_eq!(cache.weight() - before, ("auto".len() + 1 + 8 + 15_000) / KEY_BYTES_PER_ENTITY);
     }
 
     #[test]

@@ -179,8 +179,8 @@ const codesJson = (list, field) => {
 
 /**
  * A writer of [`recordOf`]'s JSON line straight to text: the same text `JSON.stringify(recordOf(...))`
- * gives. What repeats from one decision to the next (the handler, the bundle, a route's action, the text of a
- * decision and of a cache layer) is kept as text, a bounded few of each.
+ * gives. What repeats from one decision to the next (the handler, the bundle, the timestamp of the same
+ * millisecond, the text of a cache layer) is kept as text, a bounded few of each.
  */
 function lineWriter() {
   const kept = (limit) => {
@@ -195,7 +195,6 @@ function lineWriter() {
     };
   };
   const handlers = kept(16);
-  const actions = kept(256);
   const layers = kept(8);
   let lastBundle;
   let bundleText = '';
@@ -221,14 +220,7 @@ function lineWriter() {
       lastTimestamp = new Date(now).toISOString();
     }
     const routeKey = route && typeof route.routeKey === 'string' ? route.routeKey : undefined;
-    const actionEntity = route ? route.action : action;
-    const actionText =
-      routeKey !== undefined && actionEntity && typeof actionEntity === 'object'
-        ? actions(
-            `${routeKey}\n${actionEntity.type ?? actionEntity.entityType ?? actionEntity.actionType}\n${actionEntity.id ?? actionEntity.entityId ?? actionEntity.actionId}`,
-            () => `,"route":${JSON.stringify(routeKey)},"action":${entityJson(actionEntity)}`,
-          )
-        : `,"route":${routeKey === undefined ? 'null' : JSON.stringify(routeKey)},"action":${entityJson(actionEntity)}`;
+    const actionText = `,"route":${routeKey === undefined ? 'null' : JSON.stringify(routeKey)},"action":${entityJson(route ? route.action : action)}`;
     let line =
       `{"timestamp":"${lastTimestamp}${head},"requestId":${requestId === undefined || requestId === null ? 'null' : JSON.stringify(requestId)}` +
       handlers(kind, () => `,"handler":${JSON.stringify(kind)}`) +

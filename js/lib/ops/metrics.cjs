@@ -183,15 +183,18 @@ function createMetrics(options = {}) {
         ]);
         byMask.set(mask, directive);
       }
-      const handlerJson = handlerText.get(handler) ?? JSON.stringify(handler);
-      if (handlerText.size < 64) handlerText.set(handler, handlerJson);
+      let handlerJson = handlerText.get(handler);
+      if (handlerJson === undefined) {
+        handlerJson = JSON.stringify(handler);
+        if (handlerText.size < 64) handlerText.set(handler, handlerJson);
+      }
       write(`{"_aws":{"Timestamp":${at},"CloudWatchMetrics":${directive}},"Service":${serviceJson},"Handler":${handlerJson}${body}}`);
       if (counted.denials.size === 0) return;
       const denialDirective = `{"Timestamp":${at},"CloudWatchMetrics":${denialsDirective}}`;
       for (const [code, count] of counted.denials) {
         // A code is a fixed, small set (error codes, or `policy`), written as JSON all the same.
         write(
-          `{"_aws":${denialDirective},"Service":${serviceJson},"Handler":${JSON.stringify(handler)},"Reason":${JSON.stringify(code)},${JSON.stringify(DENIALS.name)}:${count}}`,
+          `{"_aws":${denialDirective},"Service":${serviceJson},"Handler":${handlerJson},"Reason":${JSON.stringify(code)},${JSON.stringify(DENIALS.name)}:${count}}`,
         );
       }
     },
